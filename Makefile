@@ -1,0 +1,53 @@
+# 碳惠吉林 — the commands a newcomer needs. `make run` starts everything from a fresh clone.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+PORT ?= 5000
+CATALOG := portal/translations
+
+.PHONY: run install translations translations-update test test-fast lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -d $(VENV) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed translations
+
+# Compile the message catalogs (.mo files are build output, not committed).
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d $(CATALOG) -D messages --statistics 2>&1 | tail -1
+
+# Re-extract messages after changing user-facing strings, then translate the new entries.
+translations-update: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project "tanhui-jilin" -o $(CATALOG)/messages.pot .
+	$(VENV)/bin/pybabel update -i $(CATALOG)/messages.pot -d $(CATALOG) -D messages --no-fuzzy-matching --ignore-obsolete
+
+# Web server and scheduler together; Ctrl-C stops both.
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "碳惠吉林 → http://127.0.0.1:$(PORT)  (scheduler running beside it; Ctrl-C stops both)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(FLASK) scheduler run & \
+	$(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload & \
+	wait
+
+test: install
+	$(VENV)/bin/pytest -q
+
+test-fast: install
+	$(VENV)/bin/pytest -q -m "not e2e"
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check portal tests benchmarks
+	$(VENV)/bin/mypy
+
+bench: install
+	@ls benchmarks/*.py >/dev/null 2>&1 && for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

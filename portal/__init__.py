@@ -1,0 +1,36 @@
+"""碳惠吉林 application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, CLI, error pages. No I/O but config."""
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app.config.from_mapping(load_config(Path(app.instance_path), config))
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+
+    from portal import cli, web
+    from portal.blueprints import register_blueprints
+    from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(
+        app, locale_selector=web.select_locale, timezone_selector=lambda: "Asia/Shanghai"
+    )
+    htmx.init_app(app)
+    limiter.init_app(app)
+    web.init_login(app, login_manager)
+    web.init_app(app)
+    register_blueprints(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,1 @@
+"""Users, organisations, memberships, roles and the audit log."""

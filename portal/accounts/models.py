@@ -1,0 +1,173 @@
+"""Account tables: users, organisations, memberships and the audit log."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import Base, BigIntPK, utcnow
+
+
+class OrgKind(enum.StrEnum):
+    REGULATOR = "regulator"
+    COURT = "court"
+    PROCURATORATE = "procuratorate"
+    ENTERPRISE = "enterprise"
+    EVENT_ORGANISER = "event_organiser"
+    SCHOOL = "school"
+    NGO = "ngo"
+    MERCHANT = "merchant"
+    BANK = "bank"
+    PARTNER = "partner"
+
+
+class MemberRole(enum.StrEnum):
+    """A member's standing inside one organisation."""
+
+    MANAGER = "manager"
+    STAFF = "staff"
+
+
+class Role(enum.StrEnum):
+    """Audiences a user can act as (DESIGN.md §2); each guards one blueprint."""
+
+    CITIZEN = "citizen"
+    TEAM_CAPTAIN = "team_captain"
+    MERCHANT = "merchant"
+    BUYER = "buyer"
+    COURT = "court"
+    OFFICIAL = "official"
+    BANK = "bank"
+    PARTNER = "partner"
+    ADMIN = "admin"
+
+
+# Which audience a membership in an organisation of each kind opens.
+ROLE_BY_ORG_KIND: dict[OrgKind, Role] = {
+    OrgKind.REGULATOR: Role.OFFICIAL,
+    OrgKind.COURT: Role.COURT,
+    OrgKind.PROCURATORATE: Role.COURT,
+    OrgKind.ENTERPRISE: Role.BUYER,
+    OrgKind.EVENT_ORGANISER: Role.BUYER,
+    OrgKind.SCHOOL: Role.TEAM_CAPTAIN,
+    OrgKind.NGO: Role.TEAM_CAPTAIN,
+    OrgKind.MERCHANT: Role.MERCHANT,
+    OrgKind.BANK: Role.BANK,
+    OrgKind.PARTNER: Role.PARTNER,
+}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    phone: Mapped[str | None] = mapped_column(String(11), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(40))
+    city_code: Mapped[str] = mapped_column(String(6))
+    district: Mapped[str | None] = mapped_column(String(40))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    privacy_notice_version: Mapped[str] = mapped_column(String(16))
+    consented_at: Mapped[datetime]
+    # Bumped on password change; part of get_id(), so older sessions and remember cookies die.
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    is_disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", foreign_keys="Membership.user_id", lazy="selectin"
+    )
+
+    # Flask-Login protocol.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return not self.is_disabled
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def login_name(self) -> str:
+        return self.phone or self.email or ""
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        """Every audience this user may act as: citizen always, others through memberships."""
+        roles = {Role.CITIZEN}
+        roles.update(ROLE_BY_ORG_KIND[OrgKind(m.organisation.kind)] for m in self.memberships)
+        if self.is_admin:
+            roles.add(Role.ADMIN)
+        return frozenset(roles)
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(120), unique=True)
+    name_en: Mapped[str] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    city_code: Mapped[str] = mapped_column(String(6))
+    unified_credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
+
+    @property
+    def org_kind(self) -> OrgKind:
+        return OrgKind(self.kind)
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default=MemberRole.STAFF.value)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships", foreign_keys=[user_id])
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships", lazy="joined")
+
+
+class AuditEvent(Base):
+    """One sensitive action: who did what to which subject, when, and the details."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_subject", "subject_type", "subject_id"),
+        Index("ix_audit_events_occurred_at", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    subject_type: Mapped[str | None] = mapped_column(String(40))
+    subject_id: Mapped[str | None] = mapped_column(String(64))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")

@@ -1,0 +1,91 @@
+"""Reads for accounts, organisations and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, or_, select
+
+from portal.accounts.models import AuditEvent, Membership, Organisation, User
+from portal.db import session
+
+PER_PAGE = 25
+
+
+def _paginate(stmt: object, page: int, per_page: int = PER_PAGE) -> Pagination:
+    from portal.extensions import db
+
+    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)  # type: ignore[arg-type]
+
+
+def get_user(user_id: int) -> User | None:
+    return session().get(User, user_id)
+
+
+def count_participants() -> int:
+    """Accounts that are not disabled: the home page's participant counter."""
+    return session().scalar(select(func.count(User.id)).where(User.is_disabled.is_(False))) or 0
+
+
+def list_users(search: str = "", page: int = 1) -> Pagination:
+    """Accounts, newest first, filtered by a fragment of login or display name."""
+    stmt = select(User).order_by(User.id.desc())
+    if search:
+        like = f"%{search.strip()}%"
+        stmt = stmt.where(
+            or_(User.phone.like(like), User.email.like(like), User.display_name.like(like))
+        )
+    return _paginate(stmt, page)
+
+
+def list_organisations(kind: str = "", page: int = 1) -> Pagination:
+    stmt = select(Organisation).order_by(Organisation.name_zh)
+    if kind:
+        stmt = stmt.where(Organisation.kind == kind)
+    return _paginate(stmt, page)
+
+
+def get_organisation(organisation_id: int) -> Organisation | None:
+    return session().get(Organisation, organisation_id)
+
+
+def list_members(organisation_id: int) -> list[Membership]:
+    stmt = (
+        select(Membership)
+        .join(User, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation_id)
+        .order_by(Membership.role, User.display_name)
+    )
+    return list(session().scalars(stmt))
+
+
+def list_audit_events(
+    *,
+    action: str = "",
+    actor: str = "",
+    subject_type: str = "",
+    subject_id: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: int = 1,
+) -> Pagination:
+    """Audit events, newest first. ``action`` matches a prefix (``auth.`` finds every login event);
+    ``actor`` matches a fragment of the actor's login or display name."""
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if action:
+        stmt = stmt.where(AuditEvent.action.startswith(action.strip()))
+    if actor:
+        like = f"%{actor.strip()}%"
+        stmt = stmt.join(User, AuditEvent.actor_id == User.id).where(
+            or_(User.phone.like(like), User.email.like(like), User.display_name.like(like))
+        )
+    if subject_type:
+        stmt = stmt.where(AuditEvent.subject_type == subject_type.strip())
+    if subject_id:
+        stmt = stmt.where(AuditEvent.subject_id == subject_id.strip())
+    if since:
+        stmt = stmt.where(AuditEvent.occurred_at >= since)
+    if until:
+        stmt = stmt.where(AuditEvent.occurred_at < until)
+    return _paginate(stmt, page)

@@ -1,0 +1,70 @@
+"""Administration forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from portal.accounts.models import MemberRole, OrgKind
+from portal.blueprints.auth.forms import city_choices
+
+ORG_KIND_LABELS = {
+    OrgKind.REGULATOR: _l("Regulator (ecology authority)"),
+    OrgKind.COURT: _l("Court"),
+    OrgKind.PROCURATORATE: _l("Procuratorate"),
+    OrgKind.ENTERPRISE: _l("Enterprise"),
+    OrgKind.EVENT_ORGANISER: _l("Event organiser"),
+    OrgKind.SCHOOL: _l("School"),
+    OrgKind.NGO: _l("NGO / volunteer group"),
+    OrgKind.MERCHANT: _l("Merchant"),
+    OrgKind.BANK: _l("Bank"),
+    OrgKind.PARTNER: _l("Partner platform"),
+}
+MEMBER_ROLE_LABELS = {MemberRole.MANAGER: _l("Manager"), MemberRole.STAFF: _l("Staff")}
+
+
+class OrganisationForm(FlaskForm):
+    name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=120)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=160)])
+    kind = SelectField(
+        _l("Kind"), choices=[SelectChoice(k.value, label) for k, label in ORG_KIND_LABELS.items()]
+    )
+    city_code = SelectField(_l("City or prefecture"), validators=[DataRequired()])
+    unified_credit_code = StringField(
+        _l("Unified social credit code (optional)"),
+        validators=[
+            Optional(),
+            Regexp(
+                r"^[0-9A-HJ-NPQRTUWXY]{18}$",
+                message=_l("18 characters: digits and capital letters."),
+            ),
+        ],
+    )
+
+    def __init__(self, *args: object, language: str = "zh", **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.city_code.choices = city_choices(language)
+
+
+class GrantForm(FlaskForm):
+    login = StringField(
+        _l("Member's mobile number or email"), validators=[DataRequired(), Length(max=254)]
+    )
+    role = SelectField(
+        _l("Role in the organisation"),
+        choices=[SelectChoice(r.value, label) for r, label in MEMBER_ROLE_LABELS.items()],
+    )
+
+
+class AuditSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    action = StringField(_l("Action (prefix)"), validators=[Optional(), Length(max=64)])
+    actor = StringField(_l("Actor"), validators=[Optional(), Length(max=254)])
+    subject_type = StringField(_l("Subject type"), validators=[Optional(), Length(max=40)])
+    subject_id = StringField(_l("Subject id"), validators=[Optional(), Length(max=64)])
+    since = DateField(_l("From (date)"), validators=[Optional()])
+    until = DateField(_l("Until (date, inclusive)"), validators=[Optional()])

@@ -1,0 +1,78 @@
+"""Settings read from the environment (DESIGN.md §10)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+JILIN_TIMEZONE = "Asia/Shanghai"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot produce a safe configuration."""
+
+
+def _secret_key(instance_path: Path, is_production: bool) -> str:
+    """SECRET_KEY from the environment; in development generated once and kept in instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if is_production:
+        raise ConfigError("SECRET_KEY must be set in production (FLASK_ENV/PORTAL_ENV=production).")
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{instance_path / 'portal.db'}"
+    # psycopg 3 is the only PostgreSQL driver we install.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the Flask config mapping; ``overrides`` (tests) win over the environment."""
+    overrides = overrides or {}
+    env = os.environ.get("PORTAL_ENV", "development")
+    is_production = env == "production"
+    redis_url = os.environ.get("REDIS_URL")
+    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or _database_url(instance_path)
+    config: dict[str, Any] = {
+        "PORTAL_ENV": env,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_STRATEGY": "fixed-window",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_DEFAULT_TIMEZONE": JILIN_TIMEZONE,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": is_production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": is_production,
+        "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
+        "PRIVACY_NOTICE_VERSION": "2026-11",
+        "POINTS_PER_KG": int(os.environ.get("POINTS_PER_KG", "1000")),
+        "SCHEDULER_LOCK_FILE": str(instance_path / "scheduler.lock"),
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+    }
+    config.update(overrides)
+    if "SECRET_KEY" not in config:
+        config["SECRET_KEY"] = _secret_key(instance_path, is_production)
+    return config

@@ -1,0 +1,140 @@
+"""``flask seed-demo``: idempotent demo data so every feature can be tried right after ``make run``.
+
+One login per audience; later packages extend ``seed_demo`` with their own realistic data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.accounts import services as accounts
+from portal.accounts.identity import parse_identifier
+from portal.accounts.models import MemberRole, Organisation, OrgKind, User
+from portal.db import session
+
+DEMO_PASSWORD = "Jilin2026demo"
+PRIVACY_VERSION = "2026-11"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    audience: str
+    login: str
+    display_name: str
+    city_code: str
+    org: tuple[str, str, OrgKind] | None = None  # (name_zh, name_en, kind)
+    member_role: MemberRole = MemberRole.MANAGER
+
+
+DEMO_LOGINS: tuple[DemoLogin, ...] = (
+    DemoLogin("citizen", "13900000001", "林小绿", "220100"),
+    DemoLogin(
+        "team captain",
+        "13900000002",
+        "王老师",
+        "220100",
+        ("长春市绿园实验小学（演示）", "Lvyuan Experimental Primary School (demo)", OrgKind.SCHOOL),
+    ),
+    DemoLogin(
+        "merchant staff",
+        "13900000003",
+        "赵店长",
+        "220200",
+        (
+            "江城绿色生活超市（演示）",
+            "Jiangcheng Green Living Supermarket (demo)",
+            OrgKind.MERCHANT,
+        ),
+    ),
+    DemoLogin(
+        "organisation buyer",
+        "buyer@demo.tanhui-jilin.cn",
+        "孙经理",
+        "220100",
+        (
+            "长春新能源装备有限公司（演示）",
+            "Changchun New Energy Equipment Co. (demo)",
+            OrgKind.ENTERPRISE,
+        ),
+    ),
+    DemoLogin(
+        "court official",
+        "court@demo.tanhui-jilin.cn",
+        "周法官",
+        "220100",
+        (
+            "长春市中级人民法院（演示）",
+            "Changchun Intermediate People's Court (demo)",
+            OrgKind.COURT,
+        ),
+    ),
+    DemoLogin(
+        "ecology official",
+        "official@demo.tanhui-jilin.cn",
+        "吴处长",
+        "220100",
+        (
+            "吉林省生态环境厅（演示）",
+            "Jilin Department of Ecology and Environment (demo)",
+            OrgKind.REGULATOR,
+        ),
+    ),
+    DemoLogin(
+        "bank",
+        "bank@demo.tanhui-jilin.cn",
+        "郑客户经理",
+        "220100",
+        ("吉林绿色发展银行（演示）", "Jilin Green Development Bank (demo)", OrgKind.BANK),
+    ),
+    DemoLogin("admin", "admin@demo.tanhui-jilin.cn", "平台管理员", "220100"),
+)
+
+
+def _find_user(login: str) -> User | None:
+    identifier = parse_identifier(login)
+    assert identifier is not None, login
+    column = User.phone if identifier.phone else User.email
+    return session().scalar(select(User).where(column == identifier.value))
+
+
+def _ensure_user(demo: DemoLogin) -> User:
+    user = _find_user(demo.login)
+    if user is None:
+        user = accounts.register_user(
+            login=demo.login,
+            password=DEMO_PASSWORD,
+            display_name=demo.display_name,
+            city_code=demo.city_code,
+            district=None,
+            privacy_notice_version=PRIVACY_VERSION,
+        )
+    return user
+
+
+def seed_demo() -> list[DemoLogin]:
+    """Create what is missing; running it again changes nothing. Returns the demo logins."""
+    admin_demo = DEMO_LOGINS[-1]
+    admin = _ensure_user(admin_demo)
+    if not admin.is_admin:
+        admin = accounts.bootstrap_admin(admin_demo.login)
+    for demo in DEMO_LOGINS[:-1]:
+        user = _ensure_user(demo)
+        if demo.org is None:
+            continue
+        name_zh, name_en, kind = demo.org
+        org = session().scalar(select(Organisation).where(Organisation.name_zh == name_zh))
+        if org is None:
+            org = accounts.create_organisation(
+                actor=admin,
+                name_zh=name_zh,
+                name_en=name_en,
+                kind=kind.value,
+                city_code=demo.city_code,
+            )
+        if not any(m.organisation_id == org.id for m in user.memberships):
+            accounts.grant_membership(
+                actor=admin, organisation_id=org.id, login=demo.login, role=demo.member_role.value
+            )
+    return list(DEMO_LOGINS)

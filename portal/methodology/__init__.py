@@ -1,0 +1,1 @@
+"""Methodologies, versions, factors, the pure quantification engine and its seed data."""

@@ -1,0 +1,544 @@
+"""The pure quantification engine: formula evaluation and per-person caps.
+
+No Flask, no database, no clock: every input is an argument, every output a value. The engine
+works on anything shaped like :class:`FormulaSpec`, so the YAML seed specs and a methodology
+version stored in the database (with its frozen factor snapshot) are quantified by the same
+code.
+
+Units and invariants:
+
+* a formula yields kg CO2e; results are integer grams, rounded down, never negative;
+* activity quantities and factor values are :class:`~decimal.Decimal`, never float;
+* caps count Asia/Shanghai calendar days, months and years.
+
+This module is the bottom layer of the methodology package: ``specs`` builds on these types,
+never the other way round, so the engine can be reused without loading any YAML.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, DecimalException, localcontext
+from fractions import Fraction
+from functools import lru_cache
+from typing import Final, Literal, Protocol, TypedDict
+from zoneinfo import ZoneInfo
+
+from simpleeval import InvalidExpression, SimpleEval
+
+from portal.methodology.units import DECIMAL_CONTEXT, convert
+
+SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
+
+Confidence = Literal["published", "derived", "estimate"]
+Period = Literal["day", "month", "year"]
+LimitKind = Literal["records", "quantity", "grams"]
+PERIODS: Final[tuple[Period, ...]] = ("day", "month", "year")
+LIMIT_KINDS: Final[tuple[LimitKind, ...]] = ("records", "quantity", "grams")
+
+# The name the activity quantity (already in the methodology's activity unit) takes in a formula.
+QUANTITY_NAME: Final = "Q"
+MAX_FORMULA_LENGTH: Final = 400
+
+_ZERO = Decimal(0)
+_GRAMS_PER_KG = Decimal(1000)
+
+
+# --------------------------------------------------------------------------- data types
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a factor comes from; ``year`` and ``url`` are missing for derivations."""
+
+    title: str
+    issuer: str
+    year: int | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class FactorSpec:
+    """A named factor bound into a formula.
+
+    ``value`` is an exact Decimal in ``unit`` (per unit of activity, as the data file states);
+    ``sources`` are the publications that back it (a scenario's list, or a common factor's own).
+    """
+
+    name: str
+    value: Decimal
+    unit: str
+    basis: str
+    confidence: Confidence
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class RecordParameter:
+    """A value each record must (or may, if it has a default) carry, in ``unit``.
+
+    Values are Decimal and never negative; a flag is exactly 0 or 1.
+    """
+
+    name: str
+    unit: str
+    label_zh: str
+    label_en: str
+    default: Decimal | None = None
+    is_flag: bool = False
+
+
+@dataclass(frozen=True)
+class PeriodCap:
+    """Limits for one person in one calendar period; ``None`` means no limit of that kind.
+
+    ``grams``: CO2e credited; ``quantity``: activity in the methodology's activity unit;
+    ``records``: records credited.
+    """
+
+    grams: int | None = None
+    quantity: Decimal | None = None
+    records: int | None = None
+
+
+@dataclass(frozen=True)
+class Caps:
+    """Per-person caps per Asia/Shanghai day, month and year."""
+
+    day: PeriodCap = PeriodCap()
+    month: PeriodCap = PeriodCap()
+    year: PeriodCap = PeriodCap()
+
+    def for_period(self, period: Period) -> PeriodCap:
+        """Return the limits of ``period``."""
+        caps: dict[Period, PeriodCap] = {"day": self.day, "month": self.month, "year": self.year}
+        return caps[period]
+
+
+class FormulaSpec(Protocol):
+    """What :func:`quantify` needs: a YAML spec or a stored methodology version both fit."""
+
+    @property
+    def activity_unit(self) -> str: ...
+
+    @property
+    def formula(self) -> str: ...
+
+    @property
+    def factors(self) -> Sequence[FactorSpec]: ...
+
+    @property
+    def parameters(self) -> Sequence[RecordParameter]: ...
+
+
+class SourceSnapshot(TypedDict):
+    title: str
+    issuer: str
+    year: int | None
+    url: str | None
+
+
+class FactorSnapshot(TypedDict):
+    """A factor as it stood when a reduction was computed; JSON-ready (value as a string)."""
+
+    value: str
+    unit: str
+    basis: str
+    confidence: str
+    sources: list[SourceSnapshot]
+
+
+@dataclass(frozen=True)
+class Quantification:
+    """The outcome of one record's quantification, before caps.
+
+    ``gross_grams`` = max(0, floor(``exact_grams``)); ``exact_grams`` keeps what rounding
+    dropped (and the sign, when ``is_negative_clamped``). ``parameters`` holds ``Q`` in the
+    activity unit and every record parameter as used (defaults applied).
+    """
+
+    gross_grams: int
+    exact_grams: Decimal
+    is_negative_clamped: bool
+    activity_quantity: Decimal
+    activity_unit: str
+    formula: str
+    parameters: Mapping[str, Decimal]
+    factor_snapshot: Mapping[str, FactorSnapshot]
+
+
+class FormulaError(ValueError):
+    """A formula outside the safe arithmetic subset, or one that cannot be evaluated."""
+
+
+class ParameterError(ValueError):
+    """A record parameter that is missing, unknown, negative, or not a valid flag."""
+
+
+# ------------------------------------------------------------------------------ formulas
+
+_OPERATORS: Final[Mapping[type[ast.AST], Callable[..., Decimal]]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+}
+_FUNCTIONS: Final[Mapping[str, Callable[..., Decimal]]] = {"max": max, "min": min}
+_ALLOWED_NODES: Final = (
+    ast.Expression,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Call,
+    ast.Name,
+    ast.Load,
+    ast.Constant,
+    *_OPERATORS,
+)
+# Evaluation nodes handed to simpleeval; everything else it knows (attributes, subscripts,
+# comparisons, conditionals, strings, comprehensions) is removed from its dispatch table.
+_EVAL_NODES: Final = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Name, ast.Constant)
+
+
+def _literal(node: ast.Constant) -> Decimal:
+    value = node.value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise FormulaError(f"only numeric literals are allowed, not {value!r}")
+    # repr gives the shortest string that round-trips, i.e. the literal as written (0.3, not
+    # 0.299999...), so the Decimal is exact.
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite():
+        raise FormulaError(f"literal {value!r} is not finite")
+    return number
+
+
+@lru_cache(maxsize=256)
+def _parse(formula: str) -> ast.Expression:
+    if len(formula) > MAX_FORMULA_LENGTH:
+        raise FormulaError(f"formula longer than {MAX_FORMULA_LENGTH} characters")
+    try:
+        tree = ast.parse(formula, mode="eval")
+    except SyntaxError as exc:
+        raise FormulaError(f"formula {formula!r} does not parse: {exc.msg}") from None
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise FormulaError(
+                f"formula {formula!r} uses {type(node).__name__}; only numbers, names, "
+                "+ - * / ( ) and max/min are allowed"
+            )
+        if isinstance(node, ast.Call):
+            if not (isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS):
+                raise FormulaError(f"formula {formula!r} calls something other than max/min")
+            if node.keywords or len(node.args) < 2:
+                raise FormulaError(f"max/min in {formula!r} take two or more plain arguments")
+        elif isinstance(node, ast.Constant):
+            _literal(node)
+    return tree
+
+
+def formula_names(formula: str) -> frozenset[str]:
+    """Return the variable names ``formula`` uses (not the max/min it calls).
+
+    Raises :class:`FormulaError` unless the formula is one expression made only of numeric
+    literals, names, ``+ - * /``, unary signs, parentheses and ``max``/``min`` calls, and is at
+    most :data:`MAX_FORMULA_LENGTH` characters long.
+    """
+    tree = _parse(formula)
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    return frozenset(
+        node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and id(node) not in called
+    )
+
+
+def evaluate_formula(formula: str, names: Mapping[str, Decimal]) -> Decimal:
+    """Evaluate ``formula`` over ``names`` with Decimal arithmetic; return the Decimal result.
+
+    The formula is checked as in :func:`formula_names`, then evaluated by simpleeval restricted
+    to the same subset, with literals read as Decimal. Never calls :func:`eval`. Raises
+    :class:`FormulaError` for an unsafe or unknown name, division by zero, overflow or a
+    non-finite result.
+    """
+    tree = _parse(formula)
+    missing = formula_names(formula) - names.keys()
+    if missing:
+        raise FormulaError(f"formula {formula!r} names unknown {sorted(missing)}")
+    evaluator = SimpleEval(
+        operators=dict(_OPERATORS), functions=dict(_FUNCTIONS), names=dict(names), allowed_attrs={}
+    )
+    evaluator.nodes = {kind: evaluator.nodes[kind] for kind in _EVAL_NODES}
+    evaluator.nodes[ast.Constant] = _literal
+    try:
+        with localcontext(DECIMAL_CONTEXT):
+            result = evaluator.eval(formula, previously_parsed=tree.body)
+    except InvalidExpression as exc:
+        raise FormulaError(f"formula {formula!r} failed: {exc}") from None
+    except DecimalException as exc:
+        # str() of a decimal signal is a list of classes; its name is the readable part.
+        raise FormulaError(f"formula {formula!r} failed: {type(exc).__name__}") from None
+    if not isinstance(result, Decimal) or not result.is_finite():
+        raise FormulaError(f"formula {formula!r} gave {result!r}, not a finite number")
+    return result
+
+
+# ------------------------------------------------------------------------ quantification
+
+
+def _record_parameters(
+    declared: Sequence[RecordParameter], given: Mapping[str, Decimal]
+) -> dict[str, Decimal]:
+    unknown = given.keys() - {parameter.name for parameter in declared}
+    if unknown:
+        raise ParameterError(f"unknown record parameters {sorted(unknown)}")
+    values: dict[str, Decimal] = {}
+    for parameter in declared:
+        value = given.get(parameter.name, parameter.default)
+        if value is None:
+            raise ParameterError(f"record parameter {parameter.name!r} is required")
+        if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+            raise ParameterError(
+                f"record parameter {parameter.name!r} must be a finite Decimal >= 0, not {value!r}"
+            )
+        if parameter.is_flag and value not in (0, 1):
+            raise ParameterError(f"flag {parameter.name!r} must be 0 or 1, not {value}")
+        values[parameter.name] = value
+    return values
+
+
+def snapshot_factor(factor: FactorSpec) -> FactorSnapshot:
+    """Return ``factor`` as stored with a reduction: value as an exact string, sources listed."""
+    return {
+        "value": str(factor.value),
+        "unit": factor.unit,
+        "basis": factor.basis,
+        "confidence": factor.confidence,
+        "sources": [
+            {"title": s.title, "issuer": s.issuer, "year": s.year, "url": s.url}
+            for s in factor.sources
+        ],
+    }
+
+
+def quantify(
+    spec: FormulaSpec,
+    quantity: Decimal,
+    unit: str,
+    params: Mapping[str, Decimal] | None = None,
+) -> Quantification:
+    """Quantify one record: ``quantity`` of ``unit`` through ``spec``'s formula, in grams CO2e.
+
+    The quantity is converted into the spec's activity unit (``Q``), the formula is evaluated
+    over ``Q``, the factor values and the record parameters, and its kg CO2e result becomes
+    integer grams rounded down. A negative result is credited as 0 and flagged
+    ``is_negative_clamped``. Caps are not applied here (see :func:`apply_caps`).
+
+    Raises ``TypeError`` for a non-Decimal quantity, ``ValueError`` for a negative one,
+    :class:`~portal.methodology.units.UnitMismatch` for a unit of another dimension,
+    :class:`ParameterError` and :class:`FormulaError`.
+    """
+    if not isinstance(quantity, Decimal):
+        raise TypeError(f"quantity must be a Decimal, not {type(quantity).__name__}")
+    if not quantity.is_finite() or quantity < 0:
+        raise ValueError(f"quantity must be finite and >= 0, not {quantity}")
+    q = convert(quantity, unit, spec.activity_unit)
+    record_values = _record_parameters(spec.parameters, params or {})
+    names: dict[str, Decimal] = {QUANTITY_NAME: q}
+    for name, value in [*((f.name, f.value) for f in spec.factors), *record_values.items()]:
+        if name in names:
+            raise FormulaError(f"name {name!r} is bound twice")
+        names[name] = value
+    with localcontext(DECIMAL_CONTEXT):
+        exact_grams = evaluate_formula(spec.formula, names) * _GRAMS_PER_KG
+    return Quantification(
+        gross_grams=max(0, math.floor(exact_grams)),
+        exact_grams=exact_grams,
+        is_negative_clamped=exact_grams < 0,
+        activity_quantity=q,
+        activity_unit=spec.activity_unit,
+        formula=spec.formula,
+        parameters={QUANTITY_NAME: q, **record_values},
+        factor_snapshot={f.name: snapshot_factor(f) for f in spec.factors},
+    )
+
+
+# ---------------------------------------------------------------------------------- caps
+
+
+@dataclass(frozen=True, order=True)
+class Bucket:
+    """One Asia/Shanghai calendar period; ``start`` is its first day (a month's 1st, Jan 1st)."""
+
+    period: Period
+    start: date
+
+    def end(self) -> date:
+        """Return the first day after this period."""
+        if self.period == "day":
+            return date.fromordinal(self.start.toordinal() + 1)
+        if self.period == "month":
+            year, month = divmod(self.start.month, 12)
+            return date(self.start.year + year, month + 1, 1)
+        return date(self.start.year + 1, 1, 1)
+
+    def bounds_utc(self) -> tuple[datetime, datetime]:
+        """Return the period as a half-open ``[start, end)`` pair of aware UTC datetimes."""
+        return (
+            datetime.combine(self.start, time(), SHANGHAI).astimezone(UTC),
+            datetime.combine(self.end(), time(), SHANGHAI).astimezone(UTC),
+        )
+
+
+def buckets_for(occurred_at: datetime) -> tuple[Bucket, Bucket, Bucket]:
+    """Return the day, month and year buckets (Asia/Shanghai) of an aware datetime."""
+    if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
+        raise ValueError(f"occurred_at must be timezone-aware, not {occurred_at!r}")
+    day = occurred_at.astimezone(SHANGHAI).date()
+    return (
+        Bucket("day", day),
+        Bucket("month", day.replace(day=1)),
+        Bucket("year", date(day.year, 1, 1)),
+    )
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What a person has been credited within one bucket (grams, activity quantity, records)."""
+
+    grams: int = 0
+    quantity: Decimal = _ZERO
+    records: int = 0
+
+
+@dataclass(frozen=True)
+class CapUsage:
+    """Usage per bucket earned before the records now being capped (the DB layer sums it)."""
+
+    used: Mapping[Bucket, Usage] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CapInput:
+    """One record of one person under one methodology, already quantified.
+
+    ``occurred_at`` is aware (UTC in practice); ``quantity`` is in the activity unit.
+    """
+
+    record_id: int
+    occurred_at: datetime
+    gross_grams: int
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class CapResult:
+    """A record after caps: ``net_grams + capped_grams == gross_grams``.
+
+    ``credited_quantity`` and ``is_counted`` (whether the record took a slot under a records
+    cap) are what the record adds to its buckets' :class:`Usage`; the DB layer stores them so
+    the next :class:`CapUsage` can be summed. ``capped_by`` / ``capped_limit`` name the limit
+    that removed grams, or are ``None`` when nothing was removed.
+    """
+
+    record_id: int
+    gross_grams: int
+    net_grams: int
+    capped_grams: int
+    credited_quantity: Decimal
+    is_counted: bool
+    capped_by: Period | None
+    capped_limit: LimitKind | None
+
+
+def _check_cap_input(item: CapInput) -> None:
+    buckets_for(item.occurred_at)  # refuses a naive datetime before sorting compares it
+    if isinstance(item.gross_grams, bool) or not isinstance(item.gross_grams, int):
+        raise TypeError(f"record {item.record_id}: gross_grams must be an int")
+    if item.gross_grams < 0:
+        raise ValueError(f"record {item.record_id}: gross_grams must be >= 0")
+    if not isinstance(item.quantity, Decimal) or not item.quantity.is_finite():
+        raise TypeError(f"record {item.record_id}: quantity must be a finite Decimal")
+    if item.quantity < 0:
+        raise ValueError(f"record {item.record_id}: quantity must be >= 0")
+
+
+def _prorated(gross_grams: int, room: Decimal, quantity: Decimal) -> int:
+    # Fractions keep the share exact, so a record that fits exactly keeps every gram.
+    return math.floor(Fraction(gross_grams) * Fraction(room) / Fraction(quantity))
+
+
+def _cap_one(item: CapInput, caps: Caps, used: Mapping[Bucket, Usage]) -> CapResult:
+    # Each limit that would remove grams proposes (net it allows, rank, period, kind); the
+    # smallest net wins, ties going to the shorter period and then to records < quantity <
+    # grams, so the reported cap is the one a citizen would recognise first.
+    proposals: list[tuple[int, int, Period, LimitKind]] = []
+    credited = item.quantity
+    is_refused = False
+    for period_rank, bucket in enumerate(buckets_for(item.occurred_at)):
+        limit = caps.for_period(bucket.period)
+        usage = used.get(bucket, Usage())
+        rank = period_rank * len(LIMIT_KINDS)
+        if limit.records is not None and usage.records >= limit.records:
+            is_refused = True
+            proposals.append((0, rank, bucket.period, "records"))
+        if limit.quantity is not None:
+            room = max(_ZERO, limit.quantity - usage.quantity)
+            if room < item.quantity:
+                credited = min(credited, room)
+                net = _prorated(item.gross_grams, room, item.quantity)
+                proposals.append((net, rank + 1, bucket.period, "quantity"))
+        if limit.grams is not None:
+            room_grams = max(0, limit.grams - usage.grams)
+            proposals.append((room_grams, rank + 2, bucket.period, "grams"))
+    binding = min(proposals, default=None)
+    if binding is None or binding[0] >= item.gross_grams:
+        net_grams, capped_by, capped_limit = item.gross_grams, None, None
+    else:
+        net_grams, _, capped_by, capped_limit = binding
+    return CapResult(
+        record_id=item.record_id,
+        gross_grams=item.gross_grams,
+        net_grams=net_grams,
+        capped_grams=item.gross_grams - net_grams,
+        credited_quantity=_ZERO if is_refused else credited,
+        is_counted=not is_refused,
+        capped_by=capped_by,
+        capped_limit=capped_limit,
+    )
+
+
+def apply_caps(
+    items: Sequence[CapInput], caps: Caps, prior: CapUsage | None = None
+) -> list[CapResult]:
+    """Apply one person's caps to their records under one methodology.
+
+    Records are taken in order of ``occurred_at`` (ties by ``record_id``), each bucketed into
+    its Asia/Shanghai day, month and year; ``prior`` is what the person was already credited in
+    those buckets. A records cap refuses a record once the bucket holds that many; a quantity cap
+    credits the share of the record that fits (grams pro rata, rounded down); a grams cap credits
+    what room is left. Results come back in processing order.
+
+    Invariants: ``0 <= net_grams <= gross_grams``; within any bucket, prior plus this set's net
+    grams, credited quantity and counted records stay within that bucket's caps (if prior
+    already exceeds a cap, nothing more is credited there). Pure: ``items`` and ``prior`` are
+    not changed.
+    """
+    for item in items:
+        _check_cap_input(item)
+    used: dict[Bucket, Usage] = dict(prior.used) if prior is not None else {}
+    results: list[CapResult] = []
+    for item in sorted(items, key=lambda i: (i.occurred_at, i.record_id)):
+        result = _cap_one(item, caps, used)
+        for bucket in buckets_for(item.occurred_at):
+            before = used.get(bucket, Usage())
+            used[bucket] = Usage(
+                grams=before.grams + result.net_grams,
+                quantity=before.quantity + result.credited_quantity,
+                records=before.records + int(result.is_counted),
+            )
+        results.append(result)
+    return results

@@ -1,0 +1,19 @@
+// Small progressive enhancements; the pages work without them.
+// Kept free of inline handlers so the Content-Security-Policy can forbid inline script.
+(function () {
+  "use strict";
+
+  // Ask before irreversible actions on plain (non-htmx) forms; htmx forms use hx-confirm.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.hasAttribute("hx-post")) return;
+    var question = form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  });
+
+  // Move focus to the first field with an error after an htmx swap, for keyboard and screen readers.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var invalid = event.target.querySelector("[aria-invalid='true']");
+    if (invalid) invalid.focus();
+  });
+})();

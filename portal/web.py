@@ -1,0 +1,252 @@
+"""Request-side glue shared by every blueprint: locale, login, security headers, htmx rendering,
+error pages and template helpers. Domain packages never import this module."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
+
+from portal.accounts.models import Role, User
+from portal.accounts.regions import city_name
+from portal.errors import DomainError
+from portal.extensions import db, htmx
+
+SUPPORTED_LOCALES = ("zh_Hans_CN", "en")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def select_locale() -> str:
+    """The remembered choice, then the account's, then the browser's, then Chinese."""
+    if not has_request_context():  # CLI, jobs and services translate into the default language
+        return "zh_Hans_CN"
+    chosen = session.get("locale")
+    if chosen in SUPPORTED_LOCALES:
+        return str(chosen)
+    if current_user and current_user.is_authenticated and current_user.locale in SUPPORTED_LOCALES:
+        return str(current_user.locale)
+    best = request.accept_languages.best_match(["zh", "en"], default="zh")
+    return "en" if best == "en" else "zh_Hans_CN"
+
+
+def language() -> str:
+    """ "zh" or "en": which of a record's ``*_zh`` / ``*_en`` columns to show."""
+    return "en" if str(get_locale()).startswith("en") else "zh"
+
+
+def localized(obj: Any, attr: str) -> str:
+    """``obj.<attr>_zh`` or ``obj.<attr>_en`` (or dict keys) in the reader's language."""
+    key = f"{attr}_{language()}"
+    value = obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+    return str(value or "")
+
+
+def attach_error(form: object, error: DomainError) -> None:
+    """Show a service's refusal on the field it names, or as a form-level error."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        flash(str(error.message), "error")
+
+
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only same-site relative paths may be redirected to after login or a language switch."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if "\\" in target:
+        return fallback
+    return target
+
+
+def render(
+    template: str, partial: str | None = None, status: int = 200, **context: Any
+) -> Response:
+    """Render ``template``; for an htmx request (not a boosted navigation) render only ``partial``.
+
+    The one place that decides page vs fragment (CONVENTIONS rule 9); sets ``Vary: HX-Request``.
+    """
+    name = partial if partial and htmx and not htmx.boosted else template
+    response = current_app.make_response((render_template(name, **context), status))
+    response.vary.add("HX-Request")
+    return response
+
+
+def init_login(app: Flask, login_manager: LoginManager) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        # get_id() is "<id>:<session_version>"; an old version means the password has changed.
+        raw_id, _sep, version = user_id.partition(":")
+        if not raw_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(raw_id))
+        if user is None or user.session_version != int(version) or not user.is_active:
+            return None
+        return user
+
+    @login_manager.unauthorized_handler
+    def unauthorized() -> BaseResponse:
+        login_url = url_for("auth.login", next=request.full_path.rstrip("?"))
+        if request.blueprint == "api" or request.path.startswith("/api/"):
+            return jsonify(error="unauthorized"), 401  # type: ignore[return-value]
+        if htmx:
+            # A swapped-in login form would land inside a fragment; send the whole page there.
+            response = current_app.make_response(("", 204))
+            response.headers["HX-Redirect"] = login_url
+            return response
+        flash(_("Please log in to see this page."), "info")
+        return redirect(login_url)
+
+
+def require_role(role: Role | None) -> BaseResponse | None:
+    """Guard for a blueprint's ``before_request``: log in first, then hold ``role``."""
+    from portal.extensions import login_manager
+
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()  # type: ignore[no-any-return]
+    if role is not None and not current_user.has_role(role):
+        abort(403)
+    return None
+
+
+# Navigation by role: (endpoint, label, role needed). Later audiences add their entries here.
+NAV: list[tuple[str, Any, Role | None]] = []
+
+
+def nav_items() -> list[tuple[str, str]]:
+    items = []
+    for endpoint, label, role in NAV:
+        if role is None or (current_user.is_authenticated and current_user.has_role(role)):
+            items.append((url_for(endpoint), str(label)))
+    return items
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
+    if current_app.config["PORTAL_ENV"] == "production":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if current_user and current_user.is_authenticated:
+        # Personal pages must not be cached by shared proxies or the back-forward cache.
+        headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
+ERROR_TITLES = {
+    400: _l("The request could not be understood"),
+    403: _l("You do not have access to this page"),
+    404: _l("Page not found"),
+    405: _l("This action is not allowed here"),
+    413: _l("The upload is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong on our side"),
+}
+ERROR_HINTS = {
+    400: _l("Check what you entered and try again. If you opened an old form, reload it first."),
+    403: _l(
+        "Your account does not hold the role this page needs. Ask an administrator if it should."
+    ),
+    404: _l("The address may be mistyped, or the page has moved."),
+    405: _l("Go back and use the page's own buttons."),
+    413: _l("Choose a smaller file and try again."),
+    429: _l("Wait a minute before trying again."),
+    500: _l("The error has been logged. Please try again in a moment."),
+}
+
+
+def _error_response(code: int, detail: str | None = None) -> tuple[str, int] | Response:
+    if request.path.startswith("/api/"):
+        return jsonify(error=str(ERROR_TITLES.get(code, "error")), status=code, detail=detail), code
+    return (
+        render_template(
+            "errors/error.html",
+            code=code,
+            title=ERROR_TITLES.get(code, _l("Error")),
+            hint=ERROR_HINTS.get(code, ""),
+            detail=detail,
+        ),
+        code,
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_security_headers)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Any:
+        return _error_response(
+            400,
+            _("The form expired or its security token is missing. Reload the page and try again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        code = error.code or 500
+        if code not in ERROR_TITLES:
+            return error
+        return _error_response(code)
+
+    @app.errorhandler(Exception)
+    def unhandled(error: Exception) -> Any:
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        return _error_response(500)
+
+    @app.context_processor
+    def template_globals() -> dict[str, Any]:
+        return {
+            "nav_items": nav_items,
+            "language": language,
+            "localized": localized,
+            "city_name": lambda code: city_name(code, language()),
+            "current_locale": lambda: str(get_locale()),
+            "Role": Role,
+        }
+
+    app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
+        format_datetime(value, fmt) if value else ""
+    )
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)

@@ -1,0 +1,163 @@
+"""Shared fixtures: ``app`` (migrated once per session), ``db`` (one rolled-back transaction per
+test), ``client``, ``login_as(role)`` and the callable factories in ``tests/factories.py``.
+
+The suite runs on SQLite by default and on PostgreSQL when ``TEST_DATABASE_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import flask_migrate
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from portal import create_app
+from portal.accounts.models import Role, User
+from portal.extensions import db as _db
+from portal.extensions import limiter
+from tests import factories
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def normalise_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def reset_postgres(url: str) -> None:
+    """Start from an empty schema so migrations run from the first revision."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_app(database_url: str, **overrides: Any) -> Flask:
+    """A migrated app on ``database_url`` with test settings."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SCHEDULER_LOCK_FILE": str(
+            Path(database_url.rpartition("/")[2] or "x").with_suffix(".lock")
+        ),
+        **overrides,
+    }
+    app = create_app(config)
+    limiter.enabled = False  # on for the tests that ask for ``rate_limits``
+    if database_url.startswith("postgresql"):
+        reset_postgres(database_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    if TEST_DATABASE_URL:
+        url = normalise_url(TEST_DATABASE_URL)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    lock = tmp_path_factory.mktemp("lock") / "scheduler.lock"
+    application = make_app(url, SCHEDULER_LOCK_FILE=str(lock))
+    yield application
+    with application.app_context():
+        _db.engine.dispose()
+
+
+class _TestSession(scoped_session):  # type: ignore[type-arg]
+    """The test's one session. Each request pushes its own app context (so ``g`` and the
+    logged-in user do not leak between requests, as in production) and Flask-SQLAlchemy's
+    teardown calls ``remove()``; here that must not close the session the test still uses."""
+
+    def remove(self) -> None:
+        self.registry().expire_all()
+
+    def close_for_good(self) -> None:
+        super().remove()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Any]:
+    """Everything a test writes happens inside one outer transaction that is rolled back.
+
+    Services still call ``commit()``; with ``join_transaction_mode="create_savepoint"`` that only
+    releases a savepoint. A plain SQLAlchemy session is used because Flask-SQLAlchemy's
+    ``get_bind`` would route model queries to the engine rather than the test connection.
+    """
+    with app.app_context():
+        connection = _db.engine.connect()
+    outer = connection.begin()
+    original = _db.session
+    test_session = _TestSession(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+    )
+    _db.session = test_session
+    try:
+        yield _db
+    finally:
+        test_session.close_for_good()
+        _db.session = original
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db: Any) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., User]:
+    return factories.make_user
+
+
+@pytest.fixture
+def make_org(db: Any) -> Callable[..., Any]:
+    return factories.make_org
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Callable[..., User]:
+    """``login_as("official")`` creates a user holding that role and logs the client in as them."""
+
+    def login(role: Role | str = Role.CITIZEN, **user_fields: Any) -> User:
+        user = factories.make_user_with_role(Role(role), **user_fields)
+        factories.log_in(client, user)
+        return user
+
+    return login
+
+
+@pytest.fixture
+def rate_limits(app: Flask) -> Iterator[None]:
+    """Turn rate limiting on for one test, with fresh counters."""
+    limiter.enabled = True
+    limiter.reset()
+    try:
+        yield
+    finally:
+        limiter.reset()
+        limiter.enabled = False
+
+
+@pytest.fixture
+def csrf_on(app: Flask) -> Iterator[None]:
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        yield
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False

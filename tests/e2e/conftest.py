@@ -1,0 +1,93 @@
+"""Browser tests: Debian's chromium driven by pytest-playwright against a live server thread.
+
+The live server uses its own database (a file SQLite, or a separate PostgreSQL database beside
+``TEST_DATABASE_URL``) because the browser's requests must see committed data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from portal.demo import seed_demo
+from tests.conftest import TEST_DATABASE_URL, make_app, normalise_url
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-extensions",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    # A phone-sized screen and a Chinese browser: most of our users.
+    return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 390, "height": 844}}
+
+
+def _postgres_e2e_url(base: str) -> Iterator[str]:
+    url = make_url(normalise_url(base))
+    name = f"{url.database}_e2e"
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if TEST_DATABASE_URL:
+        urls = _postgres_e2e_url(TEST_DATABASE_URL)
+        url = next(urls)
+    else:
+        urls = None
+        url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
+    app = make_app(url, SCHEDULER_LOCK_FILE=str(tmp_path_factory.mktemp("e2e-lock") / "lock"))
+    with app.app_context():
+        seed_demo()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            from portal.extensions import db
+
+            db.engine.dispose()
+        if urls is not None:
+            next(urls, None)

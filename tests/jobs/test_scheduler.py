@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from portal import jobs
+from portal.accounts.models import Organisation, User
+from portal.jobs import Job, JobRun, LeaderLock, build_scheduler, register_job, run_job
+
+
+def test_heartbeat_run_is_recorded(db: Any) -> None:
+    run = run_job("heartbeat")
+    assert run.status == "ok" and run.finished_at is not None and "alive on" in run.detail
+    assert jobs.last_runs()["heartbeat"].id == run.id
+
+
+def test_failing_job_is_recorded_as_an_error(db: Any, monkeypatch: Any) -> None:
+    def broken() -> str:
+        raise ValueError("no data")
+
+    monkeypatch.setitem(
+        jobs.JOBS, "broken", Job("broken", broken, "test", "interval", {"minutes": 5})
+    )
+    with pytest.raises(ValueError):
+        run_job("broken")
+    run = db.session.scalar(select(JobRun).where(JobRun.job_name == "broken"))
+    assert run.status == "error" and "no data" in run.detail
+
+
+def test_scheduler_settings(app: Flask) -> None:
+    scheduler = build_scheduler(app)
+    job = scheduler.get_job("heartbeat")
+    assert str(scheduler.timezone) == "Asia/Shanghai"
+    assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time == 900
+
+
+def test_only_one_leader_at_a_time(app: Flask) -> None:
+    first, second = LeaderLock(app), LeaderLock(app)
+    assert first.try_acquire()
+    try:
+        assert not second.try_acquire()
+    finally:
+        first.release()
+    assert second.try_acquire()
+    second.release()
+
+
+def test_register_job_extends_the_table(monkeypatch: Any) -> None:
+    monkeypatch.setattr(jobs, "JOBS", dict(jobs.JOBS))
+    register_job(Job("nightly", lambda: "done", "test", "cron", {"hour": 3}))
+    assert set(jobs.JOBS) == {"heartbeat", "nightly"}
+
+
+def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["jobs", "run", "heartbeat"])
+    assert result.exit_code == 0 and "heartbeat: ok" in result.output
+    unknown = runner.invoke(args=["jobs", "run", "nope"])
+    assert unknown.exit_code != 0 and "unknown job" in unknown.output
+
+
+def test_seed_demo_is_idempotent(app: Flask, db: Any) -> None:
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    counts = (
+        db.session.scalar(select(func.count(User.id))),
+        db.session.scalar(select(func.count(Organisation.id))),
+    )
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert counts == (8, 6)
+    assert (
+        db.session.scalar(select(func.count(User.id))),
+        db.session.scalar(select(func.count(Organisation.id))),
+    ) == counts
+    for login in ("13900000001", "official@demo.tanhui-jilin.cn", "admin@demo.tanhui-jilin.cn"):
+        assert login in first.output

@@ -1,0 +1,521 @@
+"""The pure engine: every seed methodology by hand, the safe evaluator, and caps."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from portal.methodology.engine import (
+    Bucket,
+    CapInput,
+    Caps,
+    CapUsage,
+    FactorSpec,
+    FormulaError,
+    ParameterError,
+    PeriodCap,
+    RecordParameter,
+    Source,
+    Usage,
+    apply_caps,
+    buckets_for,
+    evaluate_formula,
+    formula_names,
+    quantify,
+)
+from portal.methodology.specs import get_spec, load_specs
+from portal.methodology.units import UnitMismatch
+
+D = Decimal
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+# ------------------------------------------------------------- each seed methodology by hand
+
+# (code, quantity, unit, record parameters, expected gross grams). The comment above each row is
+# the hand computation: quantity x factor (kg CO2e) -> grams -> rounded down.
+CASES: list[tuple[str, str, str, dict[str, str], int]] = [
+    # 3.37 kg x 1.28 kgCO2e/kg = 4.3136 kg = 4313.6 g -> 4313
+    ("JLCH-CL-001", "3.37", "kg", {}, 4313),
+    # 3370 g = 3.37 kg, as above
+    ("JLCH-CL-001", "3370", "g", {}, 4313),
+    # 2 meals x 0.144 = 0.288 kg
+    ("JLCH-FD-001", "2", "meal", {}, 288),
+    # 3 orders x 0.035 = 0.105 kg
+    ("JLCH-FD-002", "3", "order", {}, 105),
+    # 3 room-nights x 0.092 (toiletries only, no linen stacking) = 0.276 kg
+    ("JLCH-TV-001", "3", "room_night", {}, 276),
+    # 12.5 m2 x 66 kg/m2/season = 825 kg
+    ("JLCH-HS-001", "12.5", "m2", {}, 825_000),
+    # baseline 40 GJ - metered 35 GJ = 5 GJ (< 30 % x 40 = 12) x 110 kg/GJ = 550 kg
+    ("JLCH-HS-002", "35", "GJ", {"baseline_gj": "40"}, 550_000),
+    # saving 40 - 20 = 20 GJ, limited to 30 % x 40 = 12 GJ; 12 x 110 = 1320 kg
+    ("JLCH-HS-002", "20", "GJ", {"baseline_gj": "40"}, 1_320_000),
+    # 10,000 kWh of heat = 36 GJ; (40 - 36) x 110 = 440 kg
+    ("JLCH-HS-002", "10000", "kWh", {"baseline_gj": "40"}, 440_000),
+    # metered above baseline: max(0, 40 - 45) = 0
+    ("JLCH-HS-002", "45", "GJ", {"baseline_gj": "40"}, 0),
+    # (10 - 8) kWh x 0.4671 (Jilin grid 2023) = 0.9342 kg = 934.2 g -> 934
+    ("JLCH-HS-003", "8", "kWh", {"baseline_kwh": "10"}, 934),
+    # saving 10 - 5 = 5 kWh, limited to 30 % x 10 = 3 kWh; 3 x 0.4671 = 1.4013 kg -> 1401
+    ("JLCH-HS-003", "5", "kWh", {"baseline_kwh": "10"}, 1401),
+    # 2.345 kg x 1.0 = 2.345 kg
+    ("JLCH-HS-004", "2.345", "kg", {}, 2345),
+    # 3 x 0.005 + 10 sheets x 0.0055 + 12.5 car-km x 0.160 = 0.015 + 0.055 + 2.0 = 2.070 kg
+    ("JLCH-OF-001", "3", "item", {"a4_sheets": "10", "avoided_car_km": "12.5"}, 2070),
+    # 3 e-invoices x 0.005 = 0.015 kg (sheets and trip default to 0)
+    ("JLCH-OF-001", "3", "item", {}, 15),
+    # 12,345 steps / 1000 x 0.0164 = 0.202458 kg = 202.458 g -> 202
+    ("JLCH-TR-001", "12345", "steps", {}, 202),
+    # 7 km / 0.7 m stride = 10,000 steps; 10 x 0.0164 = 0.164 kg
+    ("JLCH-TR-001", "7", "km", {}, 164),
+    # 10 km x 0.0 = 0 (no additionality)
+    ("JLCH-TR-002", "10", "km", {}, 0),
+    # 12.3 km x 0.040 = 0.492 kg
+    ("JLCH-TR-003", "12.3", "km", {}, 492),
+    # 7770 m = 7.77 km x 0.040 = 0.3108 kg = 310.8 g -> 310
+    ("JLCH-TR-003", "7770", "m", {}, 310),
+    # 5 km on a bike x 0.040 = 0.200 kg
+    ("JLCH-TR-004", "5", "km", {"is_ebike": "0"}, 200),
+    # 5 km on an e-bike x 0.033 = 0.165 kg
+    ("JLCH-TR-004", "5", "km", {"is_ebike": "1"}, 165),
+    # unflagged: the lower e-bike factor, 0.165 kg
+    ("JLCH-TR-004", "5", "km", {}, 165),
+    # 15.5 passenger-km x 0.064 = 0.992 kg
+    ("JLCH-TR-005", "15.5", "km", {}, 992),
+    # 120 passenger-km x 0.064 = 7.68 kg
+    ("JLCH-TR-006", "120", "km", {}, 7680),
+    # 8.6 passenger-km x 0.0269 = 0.23134 kg = 231.34 g -> 231
+    ("JLCH-TR-007", "8.6", "km", {}, 231),
+    # 12 passenger-km x 0.0468 = 0.5616 kg = 561.6 g -> 561
+    ("JLCH-TR-008", "12", "km", {}, 561),
+    # 2 passages x 0.067 = 0.134 kg
+    ("JLCH-TR-009", "2", "passage", {}, 134),
+    # 40 km outside the heating season x 0.081 = 3.24 kg
+    ("JLCH-TR-010", "40", "km", {"is_heating_season": "0"}, 3240),
+    # 40 km in the heating season x 0.057 = 2.28 kg
+    ("JLCH-TR-010", "40", "km", {"is_heating_season": "1"}, 2280),
+    # unflagged: the lower heating-season factor, 2.28 kg
+    ("JLCH-TR-010", "40", "km", {}, 2280),
+    # 1 appliance-year x (438 - 219) kWh x 0.4671 = 102.2949 kg = 102294.9 g -> 102294
+    ("JLCH-SH-001", "1", "appliance_year", {"aec_old_kwh": "438", "aec_new_kwh": "219"}, 102294),
+    # a new unit using more than the old one earns nothing: max(0, 300 - 400) = 0
+    ("JLCH-SH-001", "1", "appliance_year", {"aec_old_kwh": "300", "aec_new_kwh": "400"}, 0),
+    # 4 packages in reused cartons x 0.037 = 0.148 kg
+    ("JLCH-SH-002", "4", "package", {"is_reused_carton": "1"}, 148),
+    # 4 packages with another green action x 0.016 = 0.064 kg
+    ("JLCH-SH-002", "4", "package", {}, 64),
+    # 2 items x (5.2 - 3.9) kgCO2e = 2.6 kg
+    ("JLCH-SH-003", "2", "item", {"cfp_benchmark": "5.2", "cfp_product": "3.9"}, 2600),
+    # a product above its benchmark earns nothing: max(0, 3.9 - 5.2) = 0
+    ("JLCH-SH-003", "2", "item", {"cfp_benchmark": "3.9", "cfp_product": "5.2"}, 0),
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "quantity", "unit", "params", "expected"),
+    CASES,
+    ids=[f"{c[0]}-{c[1]}{c[2]}-{i}" for i, c in enumerate(CASES)],
+)
+def test_seed_methodology_by_hand(
+    code: str, quantity: str, unit: str, params: dict[str, str], expected: int
+) -> None:
+    result = quantify(
+        get_spec(code), D(quantity), unit, {name: D(value) for name, value in params.items()}
+    )
+    assert result.gross_grams == expected
+    assert type(result.gross_grams) is int
+    assert not result.is_negative_clamped
+
+
+def test_every_seed_methodology_has_a_hand_computed_case() -> None:
+    assert {spec.code for spec in load_specs()} == {case[0] for case in CASES}
+
+
+def test_result_records_the_inputs_and_a_factor_snapshot() -> None:
+    result = quantify(get_spec("JLCH-TR-001"), D("7"), "km")
+    assert result.activity_unit == "steps"
+    assert result.activity_quantity == D(10000)
+    assert result.parameters == {"Q": D(10000)}
+    assert result.exact_grams == D("164")
+    snapshot = result.factor_snapshot["recommended"]
+    assert snapshot["value"] == "0.0164"
+    assert snapshot["unit"] == "kgCO2e per 1000 steps"
+    assert snapshot["confidence"] == "published"
+    assert snapshot["sources"][0]["title"].startswith("四川泸州")
+    assert snapshot["sources"][0]["year"] == 2024
+
+
+def test_grid_electricity_snapshot_names_the_jilin_factor_and_its_source() -> None:
+    result = quantify(get_spec("JLCH-HS-003"), D(8), "kWh", {"baseline_kwh": D(10)})
+    snapshot = result.factor_snapshot["ef_grid_jilin_2023"]
+    assert snapshot["value"] == "0.4671"
+    assert snapshot["sources"][0]["issuer"] == "生态环境部, 国家统计局"
+    assert result.parameters == {"Q": D(8), "baseline_kwh": D(10)}
+
+
+# ------------------------------------------------------------------ engine on a custom spec
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """Stands in for a methodology version read back from the database."""
+
+    formula: str
+    activity_unit: str = "km"
+    factors: tuple[FactorSpec, ...] = ()
+    parameters: tuple[RecordParameter, ...] = field(default=())
+
+
+def factor(name: str, value: str) -> FactorSpec:
+    return FactorSpec(name, D(value), "kgCO2e/km", "test", "published", (Source("t", "i"),))
+
+
+def test_rounds_down_to_whole_grams() -> None:
+    version = StoredVersion("Q * f", factors=(factor("f", "0.0009999"),))
+    # 1 km x 0.0009999 kg = 0.9999 g -> 0; 2 km -> 1.9998 g -> 1
+    assert quantify(version, D(1), "km").gross_grams == 0
+    result = quantify(version, D(2), "km")
+    assert result.gross_grams == 1
+    assert result.exact_grams == D("1.9998")
+
+
+def test_a_negative_result_is_credited_as_zero_and_reported() -> None:
+    # ER = BE - PE with PE > BE: 10 km x (0.02 - 0.05) = -0.3 kg
+    version = StoredVersion("Q * (be - pe)", factors=(factor("be", "0.02"), factor("pe", "0.05")))
+    result = quantify(version, D(10), "km")
+    assert result.gross_grams == 0
+    assert result.is_negative_clamped
+    assert result.exact_grams == D("-300")
+
+
+def test_arithmetic_is_decimal_not_float() -> None:
+    # In floats 0.1 + 0.2 = 0.30000000000000004.
+    assert evaluate_formula("Q * (0.1 + 0.2)", {"Q": D(1)}) == D("0.3")
+
+
+def test_quantity_must_be_a_non_negative_decimal_in_a_compatible_unit() -> None:
+    version = StoredVersion("Q * f", factors=(factor("f", "0.04"),))
+    with pytest.raises(TypeError):
+        quantify(version, 1.5, "km")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=">= 0"):
+        quantify(version, D(-1), "km")
+    with pytest.raises(UnitMismatch):
+        quantify(version, D(1), "kg")
+
+
+def test_record_parameters_are_checked() -> None:
+    version = StoredVersion(
+        "Q * (a - b) * flag",
+        parameters=(
+            RecordParameter("a", "kg", "甲", "a"),
+            RecordParameter("b", "kg", "乙", "b", default=D(0)),
+            RecordParameter("flag", "flag", "标记", "flag", default=D(1), is_flag=True),
+        ),
+    )
+    assert quantify(version, D(1), "km", {"a": D(2)}).gross_grams == 2000
+    with pytest.raises(ParameterError, match="'a' is required"):
+        quantify(version, D(1), "km")
+    with pytest.raises(ParameterError, match="unknown"):
+        quantify(version, D(1), "km", {"a": D(1), "c": D(1)})
+    with pytest.raises(ParameterError, match=">= 0"):
+        quantify(version, D(1), "km", {"a": D(-1)})
+    with pytest.raises(ParameterError, match="0 or 1"):
+        quantify(version, D(1), "km", {"a": D(1), "flag": D(2)})
+    with pytest.raises(ParameterError, match="Decimal"):
+        quantify(version, D(1), "km", {"a": 1.0})  # type: ignore[dict-item]
+
+
+def test_a_name_bound_twice_is_refused() -> None:
+    version = StoredVersion(
+        "Q * f", factors=(factor("f", "1"),), parameters=(RecordParameter("f", "x", "x", "x"),)
+    )
+    with pytest.raises(FormulaError, match="bound twice"):
+        quantify(version, D(1), "km", {"f": D(1)})
+
+
+def test_low_footprint_products_need_the_partner_benchmark() -> None:
+    with pytest.raises(ParameterError, match="cfp_benchmark"):
+        quantify(get_spec("JLCH-SH-003"), D(1), "item")
+
+
+# ----------------------------------------------------------------------------- evaluator
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "__import__('os')",
+        "__import__('os').system('true')",
+        "Q.real",
+        "Q.__class__",
+        "Q.sqrt()",
+        "9**9**9",
+        "Q ** 2",
+        "(lambda: 1)()",
+        "[Q][0]",
+        "Q if Q else 1",
+        "Q < 1",
+        "'a' * 9",
+        "abs(Q)",
+        "max(Q)",
+        "max(*[Q, Q])",
+        "min(Q, 1, key=Q)",
+        "Q // 2",
+        "Q % 2",
+        "True",
+        "1e999",
+        "Q; Q",
+        "f'{Q}'",
+        "x",
+        "max",
+        "Q" + " + Q" * 200,
+    ],
+)
+def test_the_evaluator_refuses_hostile_or_foreign_expressions(formula: str) -> None:
+    with pytest.raises(FormulaError):
+        evaluate_formula(formula, {"Q": D(2)})
+
+
+def test_division_by_zero_is_a_formula_error() -> None:
+    with pytest.raises(FormulaError, match="DivisionByZero"):
+        evaluate_formula("Q / (Q - Q)", {"Q": D(2)})
+
+
+def test_formula_names_lists_variables_not_functions() -> None:
+    assert formula_names("min(max(0, b - Q), 0.3 * b) * ef") == {"b", "Q", "ef"}
+
+
+# ---------------------------------------------------------------------------------- caps
+
+PER_DAY_20KM = Caps(day=PeriodCap(quantity=D(20)))
+
+
+def test_buckets_follow_the_shanghai_calendar() -> None:
+    # 15:59 UTC is 23:59 in Shanghai on 03-01; 16:00 UTC is already 03-02.
+    assert buckets_for(utc("2026-03-01T15:59:00"))[0] == Bucket("day", date(2026, 3, 1))
+    assert buckets_for(utc("2026-03-01T16:00:00"))[0] == Bucket("day", date(2026, 3, 2))
+    assert buckets_for(utc("2026-12-31T16:00:00")) == (
+        Bucket("day", date(2027, 1, 1)),
+        Bucket("month", date(2027, 1, 1)),
+        Bucket("year", date(2027, 1, 1)),
+    )
+    with pytest.raises(ValueError, match="timezone-aware"):
+        buckets_for(datetime(2026, 3, 1))
+
+
+def test_bucket_bounds_are_shanghai_midnights_in_utc() -> None:
+    assert Bucket("day", date(2026, 3, 2)).bounds_utc() == (
+        utc("2026-03-01T16:00:00"),
+        utc("2026-03-02T16:00:00"),
+    )
+    assert Bucket("month", date(2026, 12, 1)).bounds_utc() == (
+        utc("2026-11-30T16:00:00"),
+        utc("2026-12-31T16:00:00"),
+    )
+    assert Bucket("year", date(2026, 1, 1)).bounds_utc() == (
+        utc("2025-12-31T16:00:00"),
+        utc("2026-12-31T16:00:00"),
+    )
+
+
+def test_day_quantity_cap_across_shanghai_midnight() -> None:
+    # Cycling, 20 km/day; 15 km = 600 g each. Records 1 and 2 share Shanghai day 03-01, so the
+    # second gets 5 of its 15 km: 600 x 5/15 = 200 g. Record 3 falls on 03-02 and is whole.
+    items = [
+        CapInput(1, utc("2026-03-01T10:00:00"), 600, D(15)),
+        CapInput(2, utc("2026-03-01T15:59:00"), 600, D(15)),
+        CapInput(3, utc("2026-03-01T16:00:00"), 600, D(15)),
+    ]
+    results = apply_caps(items, get_spec("JLCH-TR-003").caps)
+    assert [(r.record_id, r.net_grams, r.capped_grams) for r in results] == [
+        (1, 600, 0),
+        (2, 200, 400),
+        (3, 600, 0),
+    ]
+    assert (results[1].capped_by, results[1].capped_limit) == ("day", "quantity")
+    assert results[1].credited_quantity == D(5)
+    assert results[0].capped_by is None
+
+
+def test_records_are_capped_in_order_of_occurrence_not_of_arrival() -> None:
+    late = CapInput(1, utc("2026-03-01T12:00:00"), 600, D(15))
+    early = CapInput(2, utc("2026-03-01T01:00:00"), 600, D(15))
+    results = apply_caps([late, early], PER_DAY_20KM)
+    assert [(r.record_id, r.net_grams) for r in results] == [(2, 600), (1, 200)]
+
+
+def test_ties_in_time_are_broken_by_record_id() -> None:
+    moment = utc("2026-03-01T01:00:00")
+    results = apply_caps(
+        [CapInput(7, moment, 600, D(15)), CapInput(5, moment, 600, D(15))], PER_DAY_20KM
+    )
+    assert [(r.record_id, r.net_grams) for r in results] == [(5, 600), (7, 200)]
+
+
+def test_prior_usage_counts_against_the_cap() -> None:
+    # 18 km already credited on 03-01; a 5 km ride (200 g) has 2 km of room: 200 x 2/5 = 80 g.
+    prior = CapUsage({Bucket("day", date(2026, 3, 1)): Usage(grams=720, quantity=D(18))})
+    (result,) = apply_caps(
+        [CapInput(1, utc("2026-03-01T02:00:00"), 200, D(5))], PER_DAY_20KM, prior
+    )
+    assert (result.net_grams, result.credited_quantity) == (80, D(2))
+    assert prior.used[Bucket("day", date(2026, 3, 1))].quantity == D(18)
+
+
+def test_prior_usage_beyond_the_cap_leaves_nothing() -> None:
+    prior = CapUsage({Bucket("day", date(2026, 3, 1)): Usage(quantity=D(25))})
+    (result,) = apply_caps(
+        [CapInput(1, utc("2026-03-01T02:00:00"), 200, D(5))], PER_DAY_20KM, prior
+    )
+    assert (result.net_grams, result.capped_grams, result.credited_quantity) == (0, 200, D(0))
+
+
+def test_month_cap_across_shanghai_month_end() -> None:
+    # Clothing, 30 kg/month at 1.28 kg/kg: 20 kg = 25,600 g; 15 kg = 19,200 g.
+    # 03-31T15:30Z is still March in Shanghai: 10 kg of room, 19,200 x 10/15 = 12,800 g.
+    # 03-31T16:30Z is April 1st in Shanghai: a new month.
+    items = [
+        CapInput(1, utc("2026-03-10T02:00:00"), 25_600, D(20)),
+        CapInput(2, utc("2026-03-31T15:30:00"), 19_200, D(15)),
+        CapInput(3, utc("2026-03-31T16:30:00"), 19_200, D(15)),
+    ]
+    results = apply_caps(items, get_spec("JLCH-CL-001").caps)
+    assert [r.net_grams for r in results] == [25_600, 12_800, 19_200]
+    assert results[1].capped_by == "month"
+
+
+def test_year_cap_across_shanghai_new_year() -> None:
+    # Windows, 30 m2/year at 66 kg/m2: 20 m2 = 1,320,000 g. 12-31T15:59Z is still 2026 in
+    # Shanghai: 10 m2 of room = 660,000 g. 12-31T16:00Z is 2027.
+    items = [
+        CapInput(1, utc("2026-06-01T02:00:00"), 1_320_000, D(20)),
+        CapInput(2, utc("2026-12-31T15:59:00"), 1_320_000, D(20)),
+        CapInput(3, utc("2026-12-31T16:00:00"), 1_320_000, D(20)),
+    ]
+    results = apply_caps(items, get_spec("JLCH-HS-001").caps)
+    assert [r.net_grams for r in results] == [1_320_000, 660_000, 1_320_000]
+    assert results[1].capped_by == "year"
+
+
+def test_grams_cap_for_walking() -> None:
+    # 300 g/day: 164 + 164 = 328, so the second walk keeps 136 g.
+    items = [
+        CapInput(1, utc("2026-03-01T01:00:00"), 164, D(10000)),
+        CapInput(2, utc("2026-03-01T09:00:00"), 164, D(10000)),
+    ]
+    results = apply_caps(items, get_spec("JLCH-TR-001").caps)
+    assert [(r.net_grams, r.capped_grams) for r in results] == [(164, 0), (136, 28)]
+    assert (results[1].capped_by, results[1].capped_limit) == ("day", "grams")
+
+
+def test_records_cap_for_bus_refuses_the_fifth_ride() -> None:
+    items = [CapInput(i, utc(f"2026-03-01T0{i}:00:00"), 231, D("8.6")) for i in range(1, 6)]
+    results = apply_caps(items, get_spec("JLCH-TR-007").caps)
+    assert [r.net_grams for r in results] == [231, 231, 231, 231, 0]
+    fifth = results[-1]
+    assert (fifth.capped_by, fifth.capped_limit, fifth.is_counted) == ("day", "records", False)
+    assert fifth.credited_quantity == 0
+
+
+def test_metro_caps_rides_and_kilometres_together() -> None:
+    # 4 rides and 60 km per day: three 20 km rides fill the 60 km; the fourth is counted but
+    # has no km left; the fifth is refused outright.
+    items = [CapInput(i, utc(f"2026-03-01T0{i}:00:00"), 936, D(20)) for i in range(1, 6)]
+    results = apply_caps(items, get_spec("JLCH-TR-008").caps)
+    assert [r.net_grams for r in results] == [936, 936, 936, 0, 0]
+    assert [r.capped_limit for r in results] == [None, None, None, "quantity", "records"]
+    assert [r.is_counted for r in results] == [True, True, True, True, False]
+
+
+def test_the_tightest_cap_is_reported_and_ties_go_to_the_shorter_period() -> None:
+    moment = utc("2026-03-01T01:00:00")
+    tighter_month = Caps(day=PeriodCap(grams=100), month=PeriodCap(grams=50))
+    (result,) = apply_caps([CapInput(1, moment, 80, D(1))], tighter_month)
+    assert (result.net_grams, result.capped_by) == (50, "month")
+    tie = Caps(day=PeriodCap(grams=50), month=PeriodCap(grams=50))
+    (result,) = apply_caps([CapInput(1, moment, 80, D(1))], tie)
+    assert (result.net_grams, result.capped_by) == (50, "day")
+
+
+def test_no_caps_keep_every_gram() -> None:
+    items = [CapInput(i, utc("2026-03-01T01:00:00"), 276, D(3)) for i in range(3)]
+    results = apply_caps(items, get_spec("JLCH-TV-001").caps)
+    assert [(r.net_grams, r.capped_by) for r in results] == [(276, None)] * 3
+
+
+def test_caps_refuse_bad_input() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        apply_caps([CapInput(1, datetime(2026, 3, 1), 1, D(1))], PER_DAY_20KM)
+    with pytest.raises(ValueError, match="gross_grams"):
+        apply_caps([CapInput(1, utc("2026-03-01T00:00:00"), -1, D(1))], PER_DAY_20KM)
+    with pytest.raises(TypeError, match="quantity"):
+        apply_caps([CapInput(1, utc("2026-03-01T00:00:00"), 1, 1.0)], PER_DAY_20KM)  # type: ignore[arg-type]
+
+
+START = utc("2026-03-01T12:00:00")
+optional_grams = st.none() | st.integers(1, 2000)
+optional_quantity = st.none() | st.decimals(1, 50, places=1)
+optional_records = st.none() | st.integers(1, 5)
+period_caps = st.builds(
+    PeriodCap, grams=optional_grams, quantity=optional_quantity, records=optional_records
+)
+record_inputs = st.lists(
+    st.tuples(
+        st.integers(0, 3 * 24 * 60),  # minutes after START: spans three Shanghai midnights
+        st.integers(0, 1500),
+        st.decimals(0, 30, places=2),
+    ),
+    max_size=25,
+)
+
+
+@settings(database=None, deadline=None, max_examples=200)
+@given(
+    records=record_inputs,
+    caps=st.builds(Caps, day=period_caps, month=period_caps, year=period_caps),
+    prior_grams=st.integers(0, 1000),
+)
+def test_caps_never_credit_more_than_gross_or_the_cap(
+    records: list[tuple[int, int, Decimal]], caps: Caps, prior_grams: int
+) -> None:
+    items = [
+        CapInput(i, START + timedelta(minutes=minutes), gross, quantity)
+        for i, (minutes, gross, quantity) in enumerate(records)
+    ]
+    first_day = buckets_for(START)[0]
+    prior = CapUsage({first_day: Usage(grams=prior_grams)})
+    results = apply_caps(items, caps, prior)
+
+    assert sorted(r.record_id for r in results) == list(range(len(items)))
+    net: dict[Bucket, int] = defaultdict(int, {first_day: prior_grams})
+    quantity: dict[Bucket, Decimal] = defaultdict(Decimal)
+    counted: dict[Bucket, int] = defaultdict(int)
+    by_id = {item.record_id: item for item in items}
+    for result in results:
+        item = by_id[result.record_id]
+        assert 0 <= result.net_grams <= result.gross_grams == item.gross_grams
+        assert result.net_grams + result.capped_grams == result.gross_grams
+        assert 0 <= result.credited_quantity <= item.quantity
+        for bucket in buckets_for(item.occurred_at):
+            net[bucket] += result.net_grams
+            quantity[bucket] += result.credited_quantity
+            counted[bucket] += result.is_counted
+    for bucket in net.keys() | quantity.keys():
+        limit = caps.for_period(bucket.period)
+        already = prior_grams if bucket == first_day else 0
+        if limit.grams is not None:
+            assert net[bucket] <= max(limit.grams, already)
+        if limit.quantity is not None:
+            assert quantity[bucket] <= limit.quantity
+        if limit.records is not None:
+            assert counted[bucket] <= limit.records

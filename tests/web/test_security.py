@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from portal import create_app
+from tests import factories
+
+
+def test_post_without_csrf_token_is_refused(client: FlaskClient, db: Any, csrf_on: None) -> None:
+    response = client.post(
+        "/auth/login",
+        data={"login": "13900000001", "password": "x"},
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 400
+    assert "security token" in response.text
+
+
+def test_htmx_post_with_csrf_header_is_accepted(
+    client: FlaskClient, db: Any, csrf_on: None
+) -> None:
+    page = client.get("/auth/login")
+    token = page.text.split('"X-CSRFToken": "', 1)[1].split('"', 1)[0]
+    response = client.post(
+        "/language",
+        data={"locale": "en", "next": "/"},
+        headers={"X-CSRFToken": token, "HX-Request": "true"},
+    )
+    assert response.status_code == 302
+
+
+def test_security_headers_and_strict_csp(client: FlaskClient, db: Any) -> None:
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "style-src 'self'" in csp and "unsafe" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "<style" not in response.text and " style=" not in response.text
+    assert "<script>" not in response.text  # only external scripts from 'self'
+    assert (
+        '"allowEval":false' in response.text and '"includeIndicatorStyles":false' in response.text
+    )
+
+
+def test_personal_pages_are_not_cached(client: FlaskClient, login_as: Any) -> None:
+    login_as("citizen")
+    assert "no-store" in client.get("/me/").headers["Cache-Control"]
+
+
+def test_expired_session_on_htmx_request_redirects_the_whole_page(
+    client: FlaskClient, db: Any
+) -> None:
+    response = client.get("/admin/users?q=x", headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"].startswith("/auth/login?next=")
+
+
+@pytest.mark.parametrize(
+    ("path", "code", "english", "chinese"),
+    [
+        ("/no-such-page", 404, "Page not found", "页面不存在"),
+        ("/admin/", 403, "You do not have access", "无权"),
+    ],
+)
+def test_error_pages_in_both_languages(
+    client: FlaskClient, login_as: Any, path: str, code: int, english: str, chinese: str
+) -> None:
+    login_as("citizen")
+    en = client.get(path, headers={"Accept-Language": "en"})
+    zh = client.get(path, headers={"Accept-Language": "zh-CN"})
+    assert en.status_code == zh.status_code == code
+    assert english in en.text and chinese in zh.text
+
+
+def test_unhandled_error_gives_the_500_page(
+    app: Any, client: FlaskClient, db: Any, monkeypatch: Any
+) -> None:
+    from portal.blueprints.public import views
+
+    def boom() -> None:
+        raise RuntimeError("kaput")
+
+    monkeypatch.setattr(views, "get_headline_counters", boom)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    try:
+        response = client.get("/", headers={"Accept-Language": "en"})
+    finally:
+        app.config["PROPAGATE_EXCEPTIONS"] = None
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text and "kaput" not in response.text
+
+
+def test_healthz_ok(client: FlaskClient, db: Any) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json == {"status": "ok", "db": "ok"}
+
+
+def test_healthz_reports_an_unreachable_database(tmp_path: Any) -> None:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db",
+        }
+    )
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.json == {"status": "error", "db": "error"}
+
+
+def test_disabled_account_cannot_log_in(client: FlaskClient, db: Any) -> None:
+    user = factories.make_user(is_disabled=True)
+    response = client.post(
+        "/auth/login", data={"login": user.phone, "password": factories.PASSWORD}
+    )
+    assert response.status_code == 422
