@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from portal import jobs as job_table
 from portal.errors import DomainError
@@ -67,16 +68,25 @@ def make_admin(login: str) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Create the demo data (idempotent) and print the demo logins."""
     from portal.demo import DEMO_PASSWORD, seed_demo
 
-    logins = seed_demo()
+    logins, quantified = seed_demo(
+        points_per_kg=int(current_app.config["POINTS_PER_KG"]),
+        upload_dir=Path(current_app.instance_path) / "uploads",
+    )
+    click.echo(f"Demo records: {quantified}")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for demo in logins:
         click.echo(f"  {demo.audience:20} {demo.login}")
 
 
 def init_app(app: Flask) -> None:
-    for command in (scheduler_cli, jobs_cli, accounts_cli, seed_demo_command):
+    from portal.activities.cli import partner_cli
+    from portal.ledger.cli import ledger_cli
+
+    commands = (scheduler_cli, jobs_cli, accounts_cli, ledger_cli, partner_cli, seed_demo_command)
+    for command in commands:
         app.cli.add_command(command)

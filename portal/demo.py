@@ -6,6 +6,7 @@ One login per audience; later packages extend ``seed_demo`` with their own reali
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -13,6 +14,8 @@ from portal.accounts import services as accounts
 from portal.accounts.identity import parse_identifier
 from portal.accounts.models import MemberRole, Organisation, OrgKind, User
 from portal.db import session
+from portal.demo_activity import seed_activity_demo
+from portal.methodology.services import seed_filed_methodologies
 
 DEMO_PASSWORD = "Jilin2026demo"
 PRIVACY_VERSION = "2026-11"
@@ -113,8 +116,10 @@ def _ensure_user(demo: DemoLogin) -> User:
     return user
 
 
-def seed_demo() -> list[DemoLogin]:
-    """Create what is missing; running it again changes nothing. Returns the demo logins."""
+def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin], str]:
+    """Create what is missing; running it again changes nothing (records already sent come back
+    as duplicates). Returns the demo logins and a summary of the demo records quantified."""
+    seed_filed_methodologies()
     admin_demo = DEMO_LOGINS[-1]
     admin = _ensure_user(admin_demo)
     if not admin.is_admin:
@@ -137,4 +142,12 @@ def seed_demo() -> list[DemoLogin]:
             accounts.grant_membership(
                 actor=admin, organisation_id=org.id, login=demo.login, role=demo.member_role.value
             )
-    return list(DEMO_LOGINS)
+    report = seed_activity_demo(
+        admin=admin,
+        citizen=_ensure_user(DEMO_LOGINS[0]),
+        password=DEMO_PASSWORD,
+        privacy_version=PRIVACY_VERSION,
+        points_per_kg=points_per_kg,
+        upload_dir=upload_dir,
+    )
+    return list(DEMO_LOGINS), str(report)

@@ -23,7 +23,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection, String, Text, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -79,6 +79,24 @@ register_job(
         name="heartbeat",
         func=heartbeat,
         description=_l("Records that the scheduler process is alive."),
+        trigger="interval",
+        trigger_args={"minutes": 1},
+    )
+)
+
+
+def quantify() -> str:
+    """Turn pending behaviour records into reductions and points (every minute)."""
+    from portal.activities.quantify import quantify_pending
+
+    return str(quantify_pending(points_per_kg=int(current_app.config["POINTS_PER_KG"])))
+
+
+register_job(
+    Job(
+        name="quantify",
+        func=quantify,
+        description=_l("Quantifies pending behaviour records into reductions and carbon points."),
         trigger="interval",
         trigger_args={"minutes": 1},
     )

@@ -1,6 +1,15 @@
 """Imports every model module so the metadata is complete (migrations, tests)."""
 
 from portal.accounts import models as accounts_models
+from portal.activities import models as activities_models
 from portal.jobs import JobRun
+from portal.ledger import models as ledger_models
+from portal.methodology import models as methodology_models
 
-__all__ = ["JobRun", "accounts_models"]
+__all__ = [
+    "JobRun",
+    "accounts_models",
+    "activities_models",
+    "ledger_models",
+    "methodology_models",
+]

@@ -17,6 +17,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -26,6 +27,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.accounts.models import Role, User
@@ -74,6 +76,36 @@ def attach_error(form: object, error: DomainError) -> None:
         field.errors = [*field.errors, str(error.message)]
     else:
         flash(str(error.message), "error")
+
+
+def send_evidence(evidence_id: int, *, owner_id: int | None = None) -> BaseResponse:
+    """Serve an evidence photo privately; with ``owner_id`` only to the citizen who uploaded it."""
+    from pathlib import Path
+
+    from portal.activities.evidence import evidence_path
+    from portal.activities.models import Evidence
+
+    item = db.session.get(Evidence, evidence_id)
+    if item is None or (owner_id is not None and item.uploaded_by_id != owner_id):
+        abort(404)
+    path = evidence_path(
+        Path(current_app.instance_path) / "uploads", item.sha256, item.content_type
+    )
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype=item.content_type, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def unit_label(code: str) -> str:
+    """An activity unit's name in the reader's language (the code itself if unknown)."""
+    from portal.methodology.units import UNITS
+
+    unit = UNITS.get(code)
+    if unit is None:
+        return code
+    return unit.label_en if language() == "en" else unit.label_zh
 
 
 def client_ip() -> str | None:
@@ -199,7 +231,9 @@ ERROR_HINTS = {
 
 def _error_response(code: int, detail: str | None = None) -> tuple[str, int] | Response:
     if request.path.startswith("/api/"):
-        return jsonify(error=str(ERROR_TITLES.get(code, "error")), status=code, detail=detail), code
+        # Machines read a stable code; the detail stays in English for partners' logs.
+        name = HTTP_STATUS_CODES.get(code, "error").lower().replace(" ", "_")
+        return jsonify(error=name, status=code, detail=detail), code
     return (
         render_template(
             "errors/error.html",
@@ -243,6 +277,7 @@ def init_app(app: Flask) -> None:
             "localized": localized,
             "city_name": lambda code: city_name(code, language()),
             "current_locale": lambda: str(get_locale()),
+            "unit_label": unit_label,
             "Role": Role,
         }
 

@@ -15,7 +15,7 @@ import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal import create_app
@@ -51,6 +51,9 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Always let Flask-Limiter install its hooks (it skips them for an app built while the
+        # shared limiter is switched off); tests switch it on with the ``rate_limits`` fixture.
+        "RATELIMIT_ENABLED": True,
         "SCHEDULER_LOCK_FILE": str(
             Path(database_url.rpartition("/")[2] or "x").with_suffix(".lock")
         ),
@@ -140,6 +143,16 @@ def login_as(client: FlaskClient) -> Callable[..., User]:
         return user
 
     return login
+
+
+@pytest.fixture
+def methodologies(db: Any) -> dict[str, Any]:
+    """The 22 seed methodologies, filed; keyed by code."""
+    from portal.methodology.models import Methodology
+    from portal.methodology.services import seed_filed_methodologies
+
+    seed_filed_methodologies()
+    return {m.code: m for m in db.session.scalars(select(Methodology))}
 
 
 @pytest.fixture

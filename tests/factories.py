@@ -9,8 +9,8 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from portal.accounts.models import (
-    ROLE_BY_ORG_KIND,
+from portal.accounts.models import (  # noqa: F401  Role re-exported for tests
+    ROLES_BY_ORG_KIND,
     MemberRole,
     Membership,
     Organisation,
@@ -18,7 +18,8 @@ from portal.accounts.models import (
     Role,
     User,
 )
-from portal.db import session, utcnow
+from portal.activities.models import AccountLink, Partner
+from portal.db import session, utcnow  # noqa: F401  session used by tests
 
 PASSWORD = "Green2026pass"
 _seq = itertools.count(1)
@@ -70,7 +71,10 @@ def make_membership(
     return membership
 
 
-ORG_KIND_FOR_ROLE = {role: kind for kind, role in reversed(list(ROLE_BY_ORG_KIND.items()))}
+# The first organisation kind (in declaration order) that opens each role.
+ORG_KIND_FOR_ROLE = {
+    role: kind for kind, roles in reversed(list(ROLES_BY_ORG_KIND.items())) for role in roles
+}
 
 
 def make_user_with_role(role: Role, **fields: Any) -> User:
@@ -85,3 +89,25 @@ def log_in(client: FlaskClient, user: User) -> None:
     with client.session_transaction() as sess:
         sess["_user_id"] = user.get_id()
         sess["_fresh"] = True
+
+
+def make_partner(codes: list[str], **fields: Any) -> Partner:
+    n = next(_seq)
+    values: dict[str, Any] = {
+        "public_id": f"ptn_{n:08d}",
+        "name": f"测试合作平台{n}",
+        "signing_secret": "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "methodology_codes": codes,
+    }
+    values.update(fields)
+    partner = Partner(**values)
+    session().add(partner)
+    session().commit()
+    return partner
+
+
+def link(partner: Partner, user: User, ref: str | None = None) -> AccountLink:
+    account_link = AccountLink(partner_id=partner.id, user_id=user.id, partner_user_ref=ref or f"u{user.id}")
+    session().add(account_link)
+    session().commit()
+    return account_link

@@ -43,21 +43,22 @@ class Role(enum.StrEnum):
     OFFICIAL = "official"
     BANK = "bank"
     PARTNER = "partner"
+    DEVELOPER = "developer"  # drafts and submits methodologies (enterprises, associations)
     ADMIN = "admin"
 
 
-# Which audience a membership in an organisation of each kind opens.
-ROLE_BY_ORG_KIND: dict[OrgKind, Role] = {
-    OrgKind.REGULATOR: Role.OFFICIAL,
-    OrgKind.COURT: Role.COURT,
-    OrgKind.PROCURATORATE: Role.COURT,
-    OrgKind.ENTERPRISE: Role.BUYER,
-    OrgKind.EVENT_ORGANISER: Role.BUYER,
-    OrgKind.SCHOOL: Role.TEAM_CAPTAIN,
-    OrgKind.NGO: Role.TEAM_CAPTAIN,
-    OrgKind.MERCHANT: Role.MERCHANT,
-    OrgKind.BANK: Role.BANK,
-    OrgKind.PARTNER: Role.PARTNER,
+# Which audiences a membership in an organisation of each kind opens.
+ROLES_BY_ORG_KIND: dict[OrgKind, frozenset[Role]] = {
+    OrgKind.REGULATOR: frozenset({Role.OFFICIAL}),
+    OrgKind.COURT: frozenset({Role.COURT}),
+    OrgKind.PROCURATORATE: frozenset({Role.COURT}),
+    OrgKind.ENTERPRISE: frozenset({Role.BUYER, Role.DEVELOPER}),
+    OrgKind.EVENT_ORGANISER: frozenset({Role.BUYER}),
+    OrgKind.SCHOOL: frozenset({Role.TEAM_CAPTAIN}),
+    OrgKind.NGO: frozenset({Role.TEAM_CAPTAIN, Role.DEVELOPER}),
+    OrgKind.MERCHANT: frozenset({Role.MERCHANT}),
+    OrgKind.BANK: frozenset({Role.BANK}),
+    OrgKind.PARTNER: frozenset({Role.PARTNER}),
 }
 
 
@@ -109,7 +110,8 @@ class User(Base):
     def roles(self) -> frozenset[Role]:
         """Every audience this user may act as: citizen always, others through memberships."""
         roles = {Role.CITIZEN}
-        roles.update(ROLE_BY_ORG_KIND[OrgKind(m.organisation.kind)] for m in self.memberships)
+        for membership in self.memberships:
+            roles.update(ROLES_BY_ORG_KIND[OrgKind(membership.organisation.kind)])
         if self.is_admin:
             roles.add(Role.ADMIN)
         return frozenset(roles)

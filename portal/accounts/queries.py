@@ -9,14 +9,7 @@ from sqlalchemy import func, or_, select
 
 from portal.accounts.models import AuditEvent, Membership, Organisation, User
 from portal.db import session
-
-PER_PAGE = 25
-
-
-def _paginate(stmt: object, page: int, per_page: int = PER_PAGE) -> Pagination:
-    from portal.extensions import db
-
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)  # type: ignore[arg-type]
+from portal.pagination import paginate
 
 
 def get_user(user_id: int) -> User | None:
@@ -36,14 +29,14 @@ def list_users(search: str = "", page: int = 1) -> Pagination:
         stmt = stmt.where(
             or_(User.phone.like(like), User.email.like(like), User.display_name.like(like))
         )
-    return _paginate(stmt, page)
+    return paginate(stmt, page)
 
 
 def list_organisations(kind: str = "", page: int = 1) -> Pagination:
     stmt = select(Organisation).order_by(Organisation.name_zh)
     if kind:
         stmt = stmt.where(Organisation.kind == kind)
-    return _paginate(stmt, page)
+    return paginate(stmt, page)
 
 
 def get_organisation(organisation_id: int) -> Organisation | None:
@@ -88,4 +81,4 @@ def list_audit_events(
         stmt = stmt.where(AuditEvent.occurred_at >= since)
     if until:
         stmt = stmt.where(AuditEvent.occurred_at < until)
-    return _paginate(stmt, page)
+    return paginate(stmt, page)

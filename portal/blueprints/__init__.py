@@ -13,22 +13,33 @@ from werkzeug.wrappers import Response as BaseResponse
 from portal.accounts.models import Role
 from portal.web import NAV, require_role
 
-# blueprint name -> (url prefix, role required: None = any logged-in user, "public" = anyone)
+# blueprint name -> (url prefix, who may enter): a Role; None = any logged-in user; "public" =
+# anyone; "signed" = anyone, but the views authenticate each request by its signature.
 AUDIENCES: dict[str, tuple[str, Role | str | None]] = {
     "public": ("", "public"),
     "auth": ("/auth", "public"),
     "citizen": ("/me", Role.CITIZEN),
+    "library": ("/methodologies", "public"),
+    "developer": ("/developer", Role.DEVELOPER),
+    "official": ("/official", Role.OFFICIAL),
+    "partner": ("/partner", Role.PARTNER),
+    "api": ("/api/v1", "signed"),
     "admin": ("/admin", Role.ADMIN),
 }
 
 
 def _blueprints() -> list[Blueprint]:
     from portal.blueprints.admin.views import bp as admin
+    from portal.blueprints.api import bp as api
     from portal.blueprints.auth.views import bp as auth
     from portal.blueprints.citizen.views import bp as citizen
+    from portal.blueprints.developer import bp as developer
+    from portal.blueprints.library import bp as library
+    from portal.blueprints.official import bp as official
+    from portal.blueprints.partner import bp as partner
     from portal.blueprints.public.views import bp as public
 
-    return [public, auth, citizen, admin]
+    return [public, auth, citizen, library, developer, official, partner, api, admin]
 
 
 def _guard() -> BaseResponse | None:
@@ -36,7 +47,7 @@ def _guard() -> BaseResponse | None:
     if request.blueprint is None:
         return None
     role = AUDIENCES[request.blueprint.partition(".")[0]][1]
-    if role == "public":
+    if role in ("public", "signed"):
         return None
     return require_role(role if isinstance(role, Role) else None)
 
@@ -51,7 +62,11 @@ def register_blueprints(app: Flask) -> None:
 
 NAV.extend(
     [
+        ("library.index", _l("Methodologies"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
+        ("developer.index", _l("My methodologies"), Role.DEVELOPER),
+        ("official.index", _l("Review"), Role.OFFICIAL),
+        ("partner.index", _l("Partner uploads"), Role.PARTNER),
         ("admin.dashboard", _l("Administration"), Role.ADMIN),
     ]
 )

@@ -242,6 +242,7 @@ def _parse(formula: str) -> ast.Expression:
     return tree
 
 
+@lru_cache(maxsize=256)
 def formula_names(formula: str) -> frozenset[str]:
     """Return the variable names ``formula`` uses (not the max/min it calls).
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.accounts.queries import count_participants
+from portal.activities.queries import platform_counters
 
 
 @dataclass(frozen=True)
@@ -15,9 +16,6 @@ class HeadlineCounters:
 
 
 def get_headline_counters() -> HeadlineCounters:
-    """Participants, behaviour records and grams CO₂e reduced across the platform.
-
-    Records and grams are sums over the behaviour-record and reduction tables, which the
-    activities package adds; until those tables exist there is nothing to sum.
-    """
-    return HeadlineCounters(participants=count_participants(), records=0, grams_reduced=0)
+    """Participants, behaviour records and grams CO₂e reduced across the platform."""
+    records, grams = platform_counters()
+    return HeadlineCounters(participants=count_participants(), records=records, grams_reduced=grams)

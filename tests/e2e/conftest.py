@@ -14,10 +14,12 @@ from typing import Any
 
 import psycopg
 import pytest
+from flask import Flask
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from portal.demo import seed_demo
+from portal.extensions import db
 from tests.conftest import TEST_DATABASE_URL, make_app, normalise_url
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -67,7 +69,8 @@ def _postgres_e2e_url(base: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """The app behind the live server, on its own database with the demo data."""
     if TEST_DATABASE_URL:
         urls = _postgres_e2e_url(TEST_DATABASE_URL)
         url = next(urls)
@@ -75,9 +78,21 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         urls = None
         url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
     app = make_app(url, SCHEDULER_LOCK_FILE=str(tmp_path_factory.mktemp("e2e-lock") / "lock"))
+    app.instance_path = str(tmp_path_factory.mktemp("instance"))
     with app.app_context():
-        seed_demo()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+        seed_demo(points_per_kg=1000, upload_dir=tmp_path_factory.mktemp("uploads"))
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        if urls is not None:
+            next(urls, None)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -85,9 +100,3 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=5)
-        with app.app_context():
-            from portal.extensions import db
-
-            db.engine.dispose()
-        if urls is not None:
-            next(urls, None)

@@ -51,7 +51,7 @@ def test_only_one_leader_at_a_time(app: Flask) -> None:
 def test_register_job_extends_the_table(monkeypatch: Any) -> None:
     monkeypatch.setattr(jobs, "JOBS", dict(jobs.JOBS))
     register_job(Job("nightly", lambda: "done", "test", "cron", {"hour": 3}))
-    assert set(jobs.JOBS) == {"heartbeat", "nightly"}
+    assert set(jobs.JOBS) == {"heartbeat", "quantify", "nightly"}
 
 
 def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
@@ -72,7 +72,8 @@ def test_seed_demo_is_idempotent(app: Flask, db: Any) -> None:
     )
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
-    assert counts == (8, 6)
+    # Eight demo logins and ten demo citizens; six demo organisations and four partner ones.
+    assert counts == (18, 10)
     assert (
         db.session.scalar(select(func.count(User.id))),
         db.session.scalar(select(func.count(Organisation.id))),

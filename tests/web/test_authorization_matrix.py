@@ -58,6 +58,9 @@ def test_guards(app: Flask, client: FlaskClient, db: Any, who: str) -> None:
         assert response.status_code < 500, where
         if required == "public":
             assert response.status_code not in (401, 403), where
+        elif required == "signed":
+            # No signature, whoever is logged in: writes are refused, the published spec is not.
+            assert response.status_code == (401 if method == "POST" else 200), where
         elif user is None:
             assert response.status_code in (302, 401), where
             if response.status_code == 302:

@@ -1,23 +1,50 @@
-"""The citizen's own pages: account overview and password change."""
+"""The citizen's own pages: account, logging behaviours, records, reductions and how each was
+computed, account links with partner apps, password change."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, url_for
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 
 from portal.accounts import services as accounts
+from portal.activities import queries as activity_queries
+from portal.activities import services as activities
+from portal.activities.evidence import MAX_EVIDENCE_BYTES
+from portal.activities.models import RecordStatus
+from portal.activities.rules import FLAG_LABELS, RecordRefused
 from portal.blueprints.auth.forms import ChangePasswordForm
+from portal.blueprints.citizen.forms import AppealForm, EmptyForm, make_log_form
 from portal.errors import DomainError
-from portal.web import attach_error, client_ip, render
+from portal.extensions import htmx
+from portal.ledger.queries import get_balance
+from portal.methodology.engine import SHANGHAI
+from portal.methodology.models import Methodology
+from portal.methodology.queries import get_version_in_force, list_public_methodologies
+from portal.methodology.specs import CATEGORIES
+from portal.methodology.stored import VersionSpec, spec_from_definition
+from portal.web import attach_error, client_ip, language, render, send_evidence
 
 bp = Blueprint("citizen", __name__)
 
 
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
 @bp.get("/")
 def account() -> Response:
-    return render("citizen/account.html", user=current_user)
+    return render(
+        "citizen/account.html",
+        user=current_user,
+        totals=activity_queries.get_totals(current_user.id),
+        balance=get_balance(current_user.id),
+    )
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -41,3 +68,236 @@ def change_password() -> Response:
             )
             return redirect(url_for("citizen.account"))
     return render("citizen/password.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+# --------------------------------------------------------------------------- logging
+
+
+def _self_reportable() -> list[tuple[Methodology, VersionSpec]]:
+    """Filed methodologies citizens may report themselves, by the version in force now."""
+    now = datetime.now(UTC)
+    choices = []
+    for methodology in list_public_methodologies():
+        if methodology.status != "filed":
+            continue
+        version = get_version_in_force(methodology.id, now)
+        if version is None:
+            continue
+        spec = spec_from_definition(version.definition)
+        if spec.self_report:
+            choices.append((methodology, spec))
+    return choices
+
+
+@bp.get("/log")
+def log_start() -> Response:
+    available = {m.category for m, _spec in _self_reportable()}
+    categories = [c for c in CATEGORIES if c.code in available]
+    return render("citizen/log.html", categories=categories, step="category")
+
+
+@bp.get("/log/<category>")
+def log_category(category: str) -> Response:
+    choices = [(m, s) for m, s in _self_reportable() if m.category == category]
+    if not choices:
+        abort(404)
+    found = next(c for c in CATEGORIES if c.code == category)
+    return render(
+        "citizen/log.html",
+        "citizen/partials/_log_scenarios.html",
+        categories=[
+            c for c in CATEGORIES if c.code in {m.category for m, _s in _self_reportable()}
+        ],
+        category=found,
+        choices=choices,
+        step="scenario",
+    )
+
+
+def _to_utc(local: datetime | None) -> datetime | None:
+    return None if local is None else local.replace(tzinfo=SHANGHAI).astimezone(UTC)
+
+
+def _field_for(problem_field: str) -> str:
+    if problem_field.startswith("parameters."):
+        return "param_" + problem_field.partition(".")[2]
+    return problem_field
+
+
+@bp.route("/log/<category>/<code>", methods=["GET", "POST"])
+def log_behavior(category: str, code: str) -> Response:
+    choice = next(
+        ((m, s) for m, s in _self_reportable() if m.code == code and m.category == category), None
+    )
+    if choice is None:
+        abort(404)
+    methodology, spec = choice
+    needs_photo = activities.requires_photo(spec)
+    form = make_log_form(spec, methodology.category, language(), needs_photo=needs_photo)
+    if request.method == "GET":
+        form.occurred_at.data = datetime.now(SHANGHAI).replace(second=0, microsecond=0, tzinfo=None)
+    if form.validate_on_submit():
+        parameters: dict[str, Any] = {}
+        for parameter in spec.parameters:
+            value = getattr(form, f"param_{parameter.name}").data
+            if parameter.is_flag:
+                parameters[parameter.name] = "1" if value else "0"
+            elif value is not None:
+                parameters[parameter.name] = str(value)
+        photo = request.files.get("photo")
+        photo_bytes = (
+            photo.stream.read(MAX_EVIDENCE_BYTES + 1) if photo and photo.filename else None
+        )
+        item = activities.RecordInput(
+            methodology_code=methodology.code,
+            quantity=form.quantity.data,
+            unit=form.unit.data or spec.activity_unit,
+            occurred_at=_to_utc(form.occurred_at.data) or datetime.now(UTC),
+            ended_at=_to_utc(form.ended_at.data) if hasattr(form, "ended_at") else None,
+            parameters=parameters,
+            note=form.note.data or "",
+        )
+        try:
+            record = activities.log_behavior(
+                user_id=current_user.id,
+                item=item,
+                photo=photo_bytes,
+                upload_dir=Path(current_app.instance_path) / "uploads",
+            )
+        except RecordRefused as refused:
+            for problem in refused.problems:
+                field = getattr(form, _field_for(problem.field), None)
+                if field is not None:
+                    field.errors = [*field.errors, str(problem.message)]
+                else:
+                    flash(str(problem.message), "error")
+        else:
+            if record.status == RecordStatus.FLAGGED:
+                message = _("Recorded. It needs a quick check by the ecology authority first.")
+                flash(
+                    message,
+                    "info",
+                )
+            else:
+                flash(_("Recorded. Your reduction and points appear within a minute."), "success")
+            return redirect(url_for("citizen.records"))
+    return render(
+        "citizen/log_form.html",
+        methodology=methodology,
+        spec=spec,
+        form=form,
+        needs_photo=needs_photo,
+        status=422 if form.is_submitted() else 200,
+    )
+
+
+# --------------------------------------------------------------------------- records
+
+
+@bp.get("/records")
+def records() -> Response:
+    return render(
+        "citizen/records.html",
+        "citizen/partials/_records.html",
+        pagination=activity_queries.list_records(current_user.id, _page()),
+        flag_labels=FLAG_LABELS,
+        appeal_form=AppealForm(formdata=None),
+    )
+
+
+@bp.post("/records/<int:record_id>/appeal")
+def appeal(record_id: int) -> Response:
+    form = AppealForm()
+    if form.validate_on_submit():
+        try:
+            activities.appeal_record(
+                user_id=current_user.id, record_id=record_id, comment=form.comment.data or ""
+            )
+        except DomainError as error:
+            flash(str(error.message), "error")
+        else:
+            flash(_("Your appeal has been sent to the ecology authority."), "success")
+    else:
+        flash(_("Explain your appeal in 5 to 1,000 characters."), "error")
+    return redirect(url_for("citizen.records"))
+
+
+@bp.get("/evidence/<int:evidence_id>")
+def evidence(evidence_id: int) -> Response:
+    return send_evidence(evidence_id, owner_id=current_user.id)  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------------ reductions
+
+
+@bp.get("/reductions")
+def reductions() -> Response:
+    today = datetime.now(SHANGHAI).date()
+    by_category = activity_queries.grams_by_category(current_user.id)
+    return render(
+        "citizen/reductions.html",
+        "citizen/partials/_reductions.html",
+        totals=activity_queries.get_totals(current_user.id),
+        by_category=[(c, by_category.get(c.code, 0)) for c in CATEGORIES if c.code in by_category],
+        by_day=activity_queries.grams_by_day(current_user.id, 30, today),
+        pagination=activity_queries.list_reductions(current_user.id, _page()),
+    )
+
+
+@bp.get("/reductions/<int:reduction_id>")
+def reduction(reduction_id: int) -> Response:
+    found = activity_queries.get_reduction_for_user(current_user.id, reduction_id)
+    if found is None:
+        abort(404)
+    row, methodology = found
+    return render(
+        "citizen/reduction.html",
+        reduction=row,
+        methodology=methodology,
+        record=row.record,
+    )
+
+
+# ----------------------------------------------------------------------------- links
+
+
+@bp.get("/links")
+def links() -> Response:
+    return render(
+        "citizen/links.html",
+        links=activity_queries.list_links(current_user.id),
+        form=EmptyForm(),
+        code=None,
+    )
+
+
+@bp.post("/links/code")
+def link_code() -> Response:
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    code = activities.create_link_code(current_user.id)
+    return render(
+        "citizen/links.html",
+        "citizen/partials/_link_code.html",
+        links=activity_queries.list_links(current_user.id),
+        form=EmptyForm(formdata=None),
+        code=code,
+    )
+
+
+@bp.post("/links/<int:link_id>/unlink")
+def unlink(link_id: int) -> Response:
+    try:
+        activities.unlink_account(user_id=current_user.id, link_id=link_id)
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(
+            _("The link has been removed; that app can no longer send records for you."), "success"
+        )
+    if htmx:
+        response = current_app.make_response(("", 204))
+        response.headers["HX-Redirect"] = url_for("citizen.links")
+        return response
+    return redirect(url_for("citizen.links"))

@@ -11,6 +11,16 @@
     if (question && !window.confirm(question)) event.preventDefault();
   });
 
+  // Browsers without ::details-content cannot show a closed <details> inline on wide screens;
+  // open the menu there so navigation is never hidden behind a button nobody sees.
+  var menu = document.querySelector("details.menu");
+  var wide = window.matchMedia("(min-width: 900px)");
+  if (menu && !CSS.supports("selector(::details-content)")) {
+    var sync = function () { menu.open = wide.matches; };
+    sync();
+    wide.addEventListener("change", sync);
+  }
+
   // Move focus to the first field with an error after an htmx swap, for keyboard and screen readers.
   document.addEventListener("htmx:afterSwap", function (event) {
     var invalid = event.target.querySelector("[aria-invalid='true']");

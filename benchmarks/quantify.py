@@ -1,0 +1,199 @@
+"""Benchmark the quantify job: pending behaviour records → reductions, caps, ledger credits.
+
+For each size (10⁴, 10⁵, 10⁶ by default) and backend (SQLite file, PostgreSQL), a fresh
+database is migrated and seeded with the 22 filed methodologies, users and pending records
+spread over several methodologies and 20 days. The job is timed end to end; then the very
+reduction rows it wrote are bulk-inserted into an empty copy of the table with the same driver
+— the baseline — so the ratio says how close the job gets to the cost of merely writing its
+output. Prints a table and writes benchmarks/results/quantify.json.
+
+    .venv/bin/python benchmarks/quantify.py [--sizes 10000 100000 1000000] [--backends sqlite postgresql]
+        [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import flask_migrate  # noqa: E402
+import psycopg  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
+
+from portal import create_app  # noqa: E402
+from portal.activities.models import BehaviorRecord, Reduction  # noqa: E402
+from portal.activities.quantify import quantify_pending  # noqa: E402
+from portal.db import session  # noqa: E402
+from portal.extensions import db  # noqa: E402
+from portal.methodology.models import Methodology  # noqa: E402
+from portal.methodology.services import seed_filed_methodologies  # noqa: E402
+
+RECORDS_PER_USER = 20
+CHUNK = 10_000
+# (code, unit, quantity range in thousandths, parameters)
+MIX = [
+    ("JLCH-TR-008", "km", (3_000, 25_000), {}),
+    ("JLCH-TR-007", "km", (2_000, 15_000), {}),
+    ("JLCH-TR-003", "km", (1_000, 12_000), {}),
+    ("JLCH-TR-001", "steps", (2_000_000, 15_000_000), {}),
+    ("JLCH-TR-004", "km", (1_000, 6_000), {"is_ebike": "1"}),
+    ("JLCH-HS-003", "kWh", (40_000, 80_000), {"baseline_kwh": "90"}),
+    ("JLCH-HS-004", "kg", (500, 4_000), {}),
+]
+
+
+def _app(url: str) -> Any:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
+    with app.app_context():
+        flask_migrate.upgrade()
+        seed_filed_methodologies()
+    return app
+
+
+def _fill(size: int) -> None:
+    """Users and ``size`` pending records, inserted in bulk (not through intake: this measures
+    the job, not the API)."""
+    users = max(1, size // RECORDS_PER_USER)
+    now = datetime.now(UTC).replace(microsecond=0)
+    db.session.execute(
+        text(
+            "INSERT INTO users (phone, password_hash, display_name, city_code, privacy_notice_version,"
+            " consented_at, session_version, is_admin, is_disabled, created_at) VALUES"
+            " (:phone, 'x', :name, '220100', '2026-11', :now, 1, false, false, :now)"
+        ),
+        [{"phone": f"1{n:010d}", "name": f"u{n}", "now": now} for n in range(users)],
+    )
+    first_user = db.session.scalar(select(func.min(text("id"))).select_from(text("users")))
+    ids = {m.code: m.id for m in db.session.scalars(select(Methodology))}
+    rng = random.Random(7)
+    rows = []
+    for n in range(size):
+        code, unit, (low, high), params = MIX[n % len(MIX)]
+        occurred = now - timedelta(days=rng.randint(1, 20), minutes=rng.randint(0, 900))
+        rows.append(
+            {
+                "user_id": first_user + rng.randrange(users),
+                "methodology_id": ids[code],
+                "channel": "partner_api",
+                "quantity_milli": rng.randint(low, high),
+                "unit": unit,
+                "parameters": params,
+                "occurred_at": occurred,
+                "status": "pending",
+                "flags": [],
+                "note": "",
+                "review_reason": "",
+                "created_at": now,
+            }
+        )
+        if len(rows) == CHUNK:
+            db.session.execute(insert(BehaviorRecord), rows)
+            rows = []
+    if rows:
+        db.session.execute(insert(BehaviorRecord), rows)
+    db.session.commit()
+
+
+def _baseline(backend: str) -> tuple[float, int]:
+    """Bulk-insert the job's reduction rows into an empty copy of the table, same driver."""
+    columns = [c.name for c in Reduction.__table__.columns if c.name != "id"]
+    rows = [dict(r._mapping) for r in db.session.execute(select(*[Reduction.__table__.c[c] for c in columns]))]
+    if backend == "postgresql":
+        db.session.execute(text("CREATE TABLE reductions_copy (LIKE reductions INCLUDING ALL)"))
+    else:
+        db.session.execute(text("CREATE TABLE reductions_copy AS SELECT * FROM reductions WHERE 0"))
+    db.session.commit()
+    copy = Reduction.__table__.to_metadata(db.MetaData(), name="reductions_copy")
+    started = time.perf_counter()
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(copy), rows[start : start + CHUNK])
+        db.session.commit()
+    return time.perf_counter() - started, len(rows)
+
+
+def run(backend: str, size: int, pg_url: str) -> dict[str, Any]:
+    if backend == "sqlite":
+        folder = tempfile.mkdtemp(prefix="bench-quantify-")
+        url = f"sqlite:///{folder}/bench.db"
+    else:
+        name = f"bench_quantify_{os.getpid()}"
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = pg_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    app = _app(url)
+    with app.app_context():
+        _fill(size)
+        started = time.perf_counter()
+        report = quantify_pending(points_per_kg=1000, batch_size=5000)
+        job_seconds = time.perf_counter() - started
+        assert report.quantified + report.rejected == size, report
+        raw_seconds, raw_rows = _baseline(backend)
+        db.session.remove()
+        db.engine.dispose()
+    if backend == "postgresql":
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    job_rate = size / job_seconds
+    raw_rate = raw_rows / raw_seconds
+    return {
+        "backend": backend,
+        "records": size,
+        "quantified": report.quantified,
+        "job_seconds": round(job_seconds, 2),
+        "job_records_per_s": round(job_rate),
+        "raw_insert_seconds": round(raw_seconds, 2),
+        "raw_insert_rows_per_s": round(raw_rate),
+        "ratio_to_raw_insert": round(job_rate / raw_rate, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks/results/quantify.json"))
+    args = parser.parse_args()
+    results = []
+    print(f"{'backend':<11}{'records':>10}{'job s':>9}{'job rec/s':>11}{'raw rows/s':>12}{'ratio':>8}")
+    for backend in args.backends:
+        for size in args.sizes:
+            row = run(backend, size, args.pg_url)
+            results.append(row)
+            print(
+                f"{row['backend']:<11}{row['records']:>10}{row['job_seconds']:>9}"
+                f"{row['job_records_per_s']:>11}{row['raw_insert_rows_per_s']:>12}{row['ratio_to_raw_insert']:>8}",
+                flush=True,
+            )
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    Path(args.out).write_text(
+        json.dumps(
+            {
+                "benchmark": "quantify",
+                "commit": commit,
+                "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

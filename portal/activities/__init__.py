@@ -1,0 +1,1 @@
+"""Behaviour records, evidence, partner intake, anti-fraud rules and the quantify job."""

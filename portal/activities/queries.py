@@ -1,0 +1,144 @@
+"""Reads for citizens' records and reductions, and the officials' review queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, select
+
+from portal.activities.models import AccountLink, BehaviorRecord, RecordStatus, Reduction
+from portal.db import session
+from portal.methodology.engine import SHANGHAI
+from portal.methodology.models import Methodology
+from portal.pagination import paginate_rows
+
+
+def list_records(user_id: int, page: int = 1) -> Pagination:
+    """A citizen's records, newest behaviour first, with methodology and reduction loaded."""
+    stmt = (
+        select(BehaviorRecord, Methodology, Reduction)
+        .join(Methodology, BehaviorRecord.methodology_id == Methodology.id)
+        .outerjoin(Reduction, Reduction.record_id == BehaviorRecord.id)
+        .where(BehaviorRecord.user_id == user_id)
+        .order_by(BehaviorRecord.occurred_at.desc(), BehaviorRecord.id.desc())
+    )
+    return paginate_rows(stmt, page)
+
+
+def get_record(record_id: int) -> BehaviorRecord | None:
+    return session().get(BehaviorRecord, record_id)
+
+
+def get_reduction_for_user(user_id: int, reduction_id: int) -> tuple[Reduction, Methodology] | None:
+    """A reduction with its methodology, only if it belongs to ``user_id``."""
+    row = (
+        session()
+        .execute(
+            select(Reduction, Methodology)
+            .join(Methodology, Reduction.methodology_id == Methodology.id)
+            .where(Reduction.id == reduction_id, Reduction.user_id == user_id)
+        )
+        .first()
+    )
+    return (row[0], row[1]) if row else None
+
+
+def list_reductions(user_id: int, page: int = 1) -> Pagination:
+    stmt = (
+        select(Reduction, Methodology)
+        .join(Methodology, Reduction.methodology_id == Methodology.id)
+        .where(Reduction.user_id == user_id)
+        .order_by(Reduction.occurred_at.desc(), Reduction.id.desc())
+    )
+    return paginate_rows(stmt, page)
+
+
+@dataclass(frozen=True)
+class Totals:
+    grams: int
+    points: int
+    reductions: int
+
+
+def get_totals(user_id: int) -> Totals:
+    grams, points, count = (
+        session()
+        .execute(
+            select(
+                func.coalesce(func.sum(Reduction.net_grams), 0),
+                func.coalesce(func.sum(Reduction.points), 0),
+                func.count(Reduction.id),
+            ).where(Reduction.user_id == user_id)
+        )
+        .one()
+    )
+    return Totals(int(grams), int(points), int(count))
+
+
+def grams_by_category(user_id: int) -> dict[str, int]:
+    """Net grams per methodology category (only categories with reductions)."""
+    rows = session().execute(
+        select(Methodology.category, func.sum(Reduction.net_grams))
+        .join(Methodology, Reduction.methodology_id == Methodology.id)
+        .where(Reduction.user_id == user_id)
+        .group_by(Methodology.category)
+    )
+    return {category: int(grams or 0) for category, grams in rows}
+
+
+def grams_by_day(user_id: int, days: int, today: date) -> list[tuple[date, int]]:
+    """Net grams per Asia/Shanghai day for the ``days`` days ending ``today`` (zeros included)."""
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, datetime.min.time(), SHANGHAI)
+    rows = session().execute(
+        select(Reduction.occurred_at, Reduction.net_grams).where(
+            Reduction.user_id == user_id, Reduction.occurred_at >= start
+        )
+    )
+    totals = {first + timedelta(days=i): 0 for i in range(days)}
+    for occurred_at, grams in rows:
+        day = occurred_at.astimezone(SHANGHAI).date()
+        if day in totals:
+            totals[day] += int(grams)
+    return sorted(totals.items())
+
+
+def list_flagged(page: int = 1) -> Pagination:
+    """Records waiting for an official, oldest first (appeals included)."""
+    stmt = (
+        select(BehaviorRecord, Methodology)
+        .join(Methodology, BehaviorRecord.methodology_id == Methodology.id)
+        .where(BehaviorRecord.status == RecordStatus.FLAGGED.value)
+        .order_by(BehaviorRecord.created_at, BehaviorRecord.id)
+    )
+    return paginate_rows(stmt, page)
+
+
+def count_flagged() -> int:
+    return (
+        session().scalar(
+            select(func.count(BehaviorRecord.id)).where(
+                BehaviorRecord.status == RecordStatus.FLAGGED.value
+            )
+        )
+        or 0
+    )
+
+
+def list_links(user_id: int) -> list[AccountLink]:
+    return list(
+        session().scalars(
+            select(AccountLink)
+            .where(AccountLink.user_id == user_id, AccountLink.unlinked_at.is_(None))
+            .order_by(AccountLink.linked_at.desc())
+        )
+    )
+
+
+def platform_counters() -> tuple[int, int]:
+    """All behaviour records ever accepted, and net grams reduced across the platform."""
+    records = session().scalar(select(func.count(BehaviorRecord.id))) or 0
+    grams = session().scalar(select(func.coalesce(func.sum(Reduction.net_grams), 0))) or 0
+    return int(records), int(grams)

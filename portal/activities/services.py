@@ -1,0 +1,603 @@
+"""Behaviour intake and review: citizens' own reports, partner batches (API and CSV), account
+links, officials' decisions on flagged records and citizens' appeals.
+
+Every public function runs in one transaction. A refused record writes nothing; an accepted one
+is ``pending`` (the quantify job picks it up within a minute) or ``flagged`` (it waits for an
+ecology official). The same act reported through two channels counts once: a partner record
+supersedes the citizen's own report of it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.audit import record_audit
+from portal.accounts.models import Role, User
+from portal.activities.evidence import store_evidence
+from portal.activities.models import (
+    AccountLink,
+    BehaviorRecord,
+    Channel,
+    LinkCode,
+    Partner,
+    RecordStatus,
+)
+from portal.activities.rules import (
+    FLAG_COUNTED,
+    FLAG_EVIDENCE,
+    FLAG_OVERLAP,
+    Checked,
+    Problem,
+    RecordRefused,
+    check_record,
+)
+from portal.db import session, transaction, utcnow
+from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from portal.methodology.engine import SHANGHAI
+from portal.methodology.models import Methodology, MethodologyStatus, MethodologyVersion
+from portal.methodology.queries import get_methodologies_by_code, list_filed_versions
+from portal.methodology.stored import VersionSpec, spec_from_definition
+
+MAX_BATCH = 1000
+LINK_CODE_TTL = timedelta(minutes=30)
+LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+OPEN_STATUSES = (RecordStatus.PENDING.value, RecordStatus.FLAGGED.value)
+LIVE_STATUSES = (*OPEN_STATUSES, RecordStatus.QUANTIFIED.value)
+
+
+@dataclass(frozen=True)
+class RecordInput:
+    """One behaviour as a channel delivers it; ``quantity`` is None when it was not a number."""
+
+    methodology_code: str
+    quantity: Decimal | None
+    unit: str
+    occurred_at: datetime
+    ended_at: datetime | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    external_id: str | None = None
+    user_ref: str | None = None
+    note: str = ""
+
+
+@dataclass
+class Outcome:
+    """What became of one record of a batch: ``accepted`` (maybe ``flags``), ``duplicate`` (of
+    ``record_id``) or ``rejected`` with ``problems``."""
+
+    index: int
+    status: Literal["accepted", "duplicate", "rejected"]
+    external_id: str | None = None
+    record_id: int | None = None
+    flags: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _Versions:
+    """Filed versions per methodology, parsed once per call."""
+
+    def __init__(self, methodology_ids: Sequence[int]) -> None:
+        self._by_methodology: dict[int, list[tuple[MethodologyVersion, VersionSpec]]] = defaultdict(
+            list
+        )
+        for version in list_filed_versions(methodology_ids):
+            spec = spec_from_definition(version.definition)
+            self._by_methodology[version.methodology_id].append((version, spec))
+
+    def in_force(
+        self, methodology_id: int, at: datetime
+    ) -> tuple[MethodologyVersion, VersionSpec] | None:
+        for version, spec in self._by_methodology.get(methodology_id, []):
+            if version.effective_from <= at and (
+                version.effective_to is None or at < version.effective_to
+            ):
+                return version, spec
+        return None
+
+
+def _shanghai_day_bounds(at: datetime) -> tuple[datetime, datetime]:
+    day = at.astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day, day + timedelta(days=1)
+
+
+def _same_act(a_start: datetime, a_end: datetime | None, a_milli: int, b: BehaviorRecord) -> bool:
+    """Two records of one person and methodology describe the same act: their trips overlap,
+    or (without trip times) they fall on the same Shanghai day with quantities within 20 %."""
+    if a_end is not None and b.ended_at is not None:
+        return a_start < b.ended_at and b.occurred_at < a_end
+    if _shanghai_day_bounds(a_start) != _shanghai_day_bounds(b.occurred_at):
+        return False
+    return abs(a_milli - b.quantity_milli) * 5 <= max(a_milli, b.quantity_milli)
+
+
+def _candidates(
+    user_id: int,
+    methodology_id: int,
+    start: datetime,
+    end: datetime | None,
+    channels: tuple[str, ...],
+) -> list[BehaviorRecord]:
+    low, _ = _shanghai_day_bounds(start)
+    _, high = _shanghai_day_bounds(end or start)
+    return list(
+        session().scalars(
+            select(BehaviorRecord).where(
+                BehaviorRecord.user_id == user_id,
+                BehaviorRecord.methodology_id == methodology_id,
+                BehaviorRecord.channel.in_(channels),
+                BehaviorRecord.status.in_(LIVE_STATUSES),
+                BehaviorRecord.occurred_at >= low - timedelta(days=1),
+                BehaviorRecord.occurred_at < high,
+            )
+        )
+    )
+
+
+def _overlapping_trip(
+    user_id: int, start: datetime, end: datetime | None, transport_ids: set[int]
+) -> bool:
+    if end is None or not transport_ids:
+        return False
+    clash = session().scalar(
+        select(BehaviorRecord.id)
+        .where(
+            BehaviorRecord.user_id == user_id,
+            BehaviorRecord.methodology_id.in_(transport_ids),
+            BehaviorRecord.status.in_(LIVE_STATUSES),
+            BehaviorRecord.ended_at.is_not(None),
+            BehaviorRecord.occurred_at < end,
+            BehaviorRecord.ended_at > start,
+        )
+        .limit(1)
+    )
+    return clash is not None
+
+
+def _transport_ids() -> set[int]:
+    return set(session().scalars(select(Methodology.id).where(Methodology.category == "transport")))
+
+
+def _check(
+    methodology: Methodology | None,
+    versions: _Versions,
+    item: RecordInput,
+    *,
+    now: datetime,
+    is_self_report: bool,
+) -> tuple[MethodologyVersion, Checked]:
+    """Shape and plausibility checks shared by every channel; RecordRefused on failure."""
+    if methodology is None:
+        raise RecordRefused([Problem("methodology", _l("Unknown behaviour scenario."))])
+    if methodology.status == MethodologyStatus.SUSPENDED:
+        raise RecordRefused(
+            [
+                Problem(
+                    "methodology",
+                    _l("This methodology is suspended; records are not accepted now."),
+                )
+            ]
+        )
+    if item.quantity is None:
+        raise RecordRefused([Problem("quantity", _l("The quantity must be a number."))])
+    if item.occurred_at.tzinfo is None:
+        raise RecordRefused([Problem("occurred_at", _l("The time must include a time zone."))])
+    found = versions.in_force(methodology.id, item.occurred_at)
+    if found is None:
+        raise RecordRefused(
+            [Problem("methodology", _l("No filed methodology version was in force at that time."))]
+        )
+    version, spec = found
+    if is_self_report and not spec.self_report:
+        raise RecordRefused(
+            [
+                Problem(
+                    "methodology", _l("This behaviour can only be reported by a partner platform.")
+                )
+            ]
+        )
+    checked = check_record(
+        spec=spec,
+        quantity=item.quantity,
+        unit=item.unit,
+        occurred_at=item.occurred_at,
+        ended_at=item.ended_at,
+        parameters=item.parameters,
+        now=now,
+        is_self_report=is_self_report,
+        category=methodology.category,
+    )
+    return version, checked
+
+
+def requires_photo(spec: VersionSpec) -> bool:
+    """A self-report needs an uploaded image — a photo, or a picture of the document (GPS
+    track, invoice, certificate) — whenever the methodology does not accept a bare claim."""
+    tiers = set(spec.evidence_tiers)
+    return "self_report" not in tiers and bool(tiers & {"photo", "document"})
+
+
+def log_behavior(
+    *,
+    user_id: int,
+    item: RecordInput,
+    photo: bytes | None,
+    upload_dir: Path,
+    now: datetime | None = None,
+) -> BehaviorRecord:
+    """A citizen records a behaviour themselves. Raises RecordRefused (per field) and writes
+    nothing when refused; a photo is required where the methodology asks for one."""
+    now = now or utcnow()
+    with transaction() as db:
+        methodology = get_methodologies_by_code([item.methodology_code]).get(
+            item.methodology_code.upper()
+        )
+        versions = _Versions([methodology.id] if methodology else [])
+        version, checked = _check(methodology, versions, item, now=now, is_self_report=True)
+        assert methodology is not None
+        spec = spec_from_definition(version.definition)
+        if photo is None and requires_photo(spec):
+            raise RecordRefused([Problem("photo", _l("This behaviour needs a photo as evidence."))])
+        partner_records = _candidates(
+            user_id,
+            methodology.id,
+            item.occurred_at,
+            item.ended_at,
+            (Channel.PARTNER_API.value, Channel.PARTNER_CSV.value),
+        )
+        if any(
+            _same_act(item.occurred_at, item.ended_at, checked.quantity_milli, r)
+            for r in partner_records
+        ):
+            raise RecordRefused(
+                [
+                    Problem(
+                        "occurred_at",
+                        _l("A partner platform has already reported this behaviour for you."),
+                    )
+                ]
+            )
+        flags = list(checked.flags)
+        if methodology.category == "transport" and _overlapping_trip(
+            user_id, item.occurred_at, item.ended_at, _transport_ids()
+        ):
+            flags.append(FLAG_OVERLAP)
+        evidence_id = None
+        if photo is not None:
+            try:
+                evidence, seen_before = store_evidence(
+                    photo, user_id=user_id, upload_dir=upload_dir
+                )
+            except InvalidInput as error:
+                raise RecordRefused([Problem("photo", error.message)]) from error
+            evidence_id = evidence.id
+            if seen_before:
+                flags.append(FLAG_EVIDENCE)
+        record = BehaviorRecord(
+            user_id=user_id,
+            methodology_id=methodology.id,
+            channel=Channel.SELF_REPORT.value,
+            quantity_milli=checked.quantity_milli,
+            unit=item.unit,
+            parameters=checked.parameters,
+            occurred_at=item.occurred_at,
+            ended_at=item.ended_at,
+            evidence_id=evidence_id,
+            note=item.note.strip()[:200],
+            status=RecordStatus.FLAGGED.value if flags else RecordStatus.PENDING.value,
+            flags=flags,
+        )
+        db.add(record)
+        db.flush()
+    return record
+
+
+def submit_partner_records(
+    *, partner_id: int, items: Sequence[RecordInput], channel: Channel, now: datetime | None = None
+) -> list[Outcome]:
+    """Take up to 1,000 records from a partner; answer each as accepted, duplicate or rejected.
+
+    Idempotent per (partner, external_id): a record sent again is a ``duplicate`` of the first.
+    Citizens are found through their account links (``user_ref``). Rejected records write
+    nothing; the accepted ones are written together in one transaction.
+    """
+    if len(items) > MAX_BATCH:
+        raise InvalidInput(_l("At most 1,000 records per call."), field="records")
+    for attempt in (1, 2):
+        try:
+            return _submit_once(partner_id, items, channel, now or utcnow())
+        except IntegrityError:
+            # A concurrent call inserted one of these external ids first; the retry sees it
+            # and answers "duplicate" for it.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _submit_once(
+    partner_id: int, items: Sequence[RecordInput], channel: Channel, now: datetime
+) -> list[Outcome]:
+    with transaction() as db:
+        partner = db.get(Partner, partner_id)
+        if partner is None or not partner.is_active:
+            raise NotAllowed(_l("This partner is not active."))
+        allowed = set(partner.methodology_codes)
+        methodologies = get_methodologies_by_code({i.methodology_code for i in items})
+        versions = _Versions([m.id for m in methodologies.values()])
+        refs = {i.user_ref for i in items if i.user_ref}
+        links = (
+            {
+                link.partner_user_ref: link.user_id
+                for link in db.scalars(
+                    select(AccountLink).where(
+                        AccountLink.partner_id == partner_id,
+                        AccountLink.partner_user_ref.in_(refs),
+                        AccountLink.unlinked_at.is_(None),
+                    )
+                )
+            }
+            if refs
+            else {}
+        )
+        external_ids = {i.external_id for i in items if i.external_id}
+        existing = (
+            {
+                ext: rid
+                for ext, rid in db.execute(
+                    select(BehaviorRecord.external_id, BehaviorRecord.id).where(
+                        BehaviorRecord.partner_id == partner_id,
+                        BehaviorRecord.external_id.in_(external_ids),
+                    )
+                )
+            }
+            if external_ids
+            else {}
+        )
+        transport_ids = _transport_ids()
+        outcomes: list[Outcome] = []
+        seen_in_batch: dict[str, BehaviorRecord] = {}
+        new_records: list[BehaviorRecord] = []
+        for index, item in enumerate(items):
+            outcome = Outcome(index=index, status="rejected", external_id=item.external_id)
+            outcomes.append(outcome)
+            if not item.external_id:
+                outcome.problems.append(
+                    Problem("external_id", _l("Every record needs its own external id."))
+                )
+                continue
+            if item.external_id in existing:
+                outcome.status, outcome.record_id = "duplicate", existing[item.external_id]
+                continue
+            if item.external_id in seen_in_batch:
+                outcome.status = "duplicate"
+                continue
+            code = item.methodology_code.upper()
+            if code not in allowed:
+                outcome.problems.append(
+                    Problem("methodology", _l("This partner is not authorised for that scenario."))
+                )
+                continue
+            user_id = links.get(item.user_ref or "")
+            if user_id is None:
+                outcome.problems.append(
+                    Problem("user_ref", _l("No citizen is linked under this user reference."))
+                )
+                continue
+            try:
+                _version, checked = _check(
+                    methodologies.get(code), versions, item, now=now, is_self_report=False
+                )
+            except RecordRefused as refused:
+                outcome.problems.extend(refused.problems)
+                continue
+            methodology = methodologies[code]
+            flags = list(checked.flags)
+            if methodology.id in transport_ids and (
+                _overlapping_trip(user_id, item.occurred_at, item.ended_at, transport_ids)
+                or any(
+                    r.user_id == user_id
+                    and r.ended_at
+                    and item.ended_at
+                    and r.occurred_at < item.ended_at
+                    and item.occurred_at < r.ended_at
+                    for r in new_records
+                )
+            ):
+                flags.append(FLAG_OVERLAP)
+            own_reports = [
+                r
+                for r in _candidates(
+                    user_id,
+                    methodology.id,
+                    item.occurred_at,
+                    item.ended_at,
+                    (Channel.SELF_REPORT.value,),
+                )
+                if _same_act(item.occurred_at, item.ended_at, checked.quantity_milli, r)
+            ]
+            record = BehaviorRecord(
+                user_id=user_id,
+                methodology_id=methodology.id,
+                channel=channel.value,
+                partner_id=partner_id,
+                external_id=item.external_id,
+                quantity_milli=checked.quantity_milli,
+                unit=item.unit,
+                parameters=checked.parameters,
+                occurred_at=item.occurred_at,
+                ended_at=item.ended_at,
+                note=item.note.strip()[:200],
+                flags=flags,
+            )
+            if any(r.status == RecordStatus.QUANTIFIED for r in own_reports):
+                flags.append(FLAG_COUNTED)
+            record.status = RecordStatus.FLAGGED.value if flags else RecordStatus.PENDING.value
+            db.add(record)
+            db.flush()
+            for report in own_reports:
+                if report.status in OPEN_STATUSES:
+                    report.status = RecordStatus.SUPERSEDED.value
+                    report.superseded_by_id = record.id
+            seen_in_batch[item.external_id] = record
+            new_records.append(record)
+            outcome.status, outcome.record_id, outcome.flags = "accepted", record.id, flags
+        for outcome in outcomes:
+            if outcome.status == "duplicate" and outcome.record_id is None and outcome.external_id:
+                outcome.record_id = seen_in_batch[outcome.external_id].id
+    return outcomes
+
+
+def create_link_code(user_id: int, *, now: datetime | None = None) -> LinkCode:
+    """A fresh 8-character code, valid for 30 minutes, that the citizen gives a partner app."""
+    now = now or utcnow()
+    with transaction() as db:
+        code = LinkCode(
+            code="".join(secrets.choice(LINK_CODE_ALPHABET) for _ in range(8)),
+            user_id=user_id,
+            expires_at=now + LINK_CODE_TTL,
+        )
+        db.add(code)
+        db.flush()
+        record_audit("link.code_created", actor_id=user_id, subject_type="user", subject_id=user_id)
+    return code
+
+
+def link_account(
+    *, partner_id: int, code: str, partner_user_ref: str, now: datetime | None = None
+) -> AccountLink:
+    """A partner redeems a citizen's link code: from now on it refers to them as
+    ``partner_user_ref``. A code works once and only before it expires."""
+    now = now or utcnow()
+    ref = partner_user_ref.strip()
+    if not 1 <= len(ref) <= 64:
+        raise InvalidInput(_l("The user reference must be 1 to 64 characters."), field="user_ref")
+    with transaction() as db:
+        link_code = db.scalar(
+            select(LinkCode).where(LinkCode.code == code.strip().upper()).with_for_update()
+        )
+        if link_code is None or link_code.used_at is not None or link_code.expires_at <= now:
+            raise InvalidInput(_l("The link code is unknown, used or expired."), field="code")
+        clash = db.scalar(
+            select(AccountLink).where(
+                AccountLink.partner_id == partner_id,
+                AccountLink.unlinked_at.is_(None),
+                or_(AccountLink.partner_user_ref == ref, AccountLink.user_id == link_code.user_id),
+            )
+        )
+        if clash is not None:
+            raise Conflict(
+                _l("This citizen or this user reference is already linked."), field="user_ref"
+            )
+        link_code.used_at = now
+        link = AccountLink(partner_id=partner_id, user_id=link_code.user_id, partner_user_ref=ref)
+        db.add(link)
+        db.flush()
+        record_audit(
+            "link.created",
+            actor_id=link_code.user_id,
+            subject_type="partner",
+            subject_id=partner_id,
+            details={"partner_user_ref": ref},
+        )
+    return link
+
+
+def unlink_account(*, user_id: int, link_id: int) -> None:
+    """The citizen ends a link; the partner can no longer send records for them."""
+    with transaction() as db:
+        link = db.get(AccountLink, link_id)
+        if link is None or link.user_id != user_id:
+            raise NotFound(_l("No such link."))
+        if link.unlinked_at is None:
+            link.unlinked_at = utcnow()
+            # Free the pair so the citizen can link again later.
+            link.partner_user_ref = f"{link.partner_user_ref[:40]}#unlinked-{link.id}"
+            record_audit(
+                "link.removed", actor_id=user_id, subject_type="partner", subject_id=link.partner_id
+            )
+
+
+def review_record(
+    *, actor: User, record_id: int, approve: bool, reason: str = ""
+) -> BehaviorRecord:
+    """An ecology official decides a flagged record: approve (it is quantified next) or reject
+    with a reason the citizen sees. Officials only; a decided record cannot be decided again."""
+    if not actor.has_role(Role.OFFICIAL):
+        raise NotAllowed(_l("Only ecology officials review flagged records."))
+    if not approve and not reason.strip():
+        raise InvalidInput(_l("Give the citizen a reason for the rejection."), field="reason")
+    with transaction() as db:
+        record = db.scalar(
+            select(BehaviorRecord).where(BehaviorRecord.id == record_id).with_for_update()
+        )
+        if record is None:
+            raise NotFound(_l("No such record."))
+        if record.status != RecordStatus.FLAGGED:
+            raise Conflict(_l("This record is not waiting for review."))
+        record.status = (RecordStatus.PENDING if approve else RecordStatus.REJECTED).value
+        record.reviewed_by_id, record.reviewed_at = actor.id, utcnow()
+        record.review_reason = reason.strip()[:2000]
+        record_audit(
+            "record.approved" if approve else "record.rejected",
+            actor_id=actor.id,
+            subject_type="behavior_record",
+            subject_id=record.id,
+            details={"reason": record.review_reason, "flags": record.flags},
+        )
+    return record
+
+
+def appeal_record(*, user_id: int, record_id: int, comment: str) -> BehaviorRecord:
+    """The citizen appeals a rejection once, with a comment; the record returns to the queue."""
+    text = comment.strip()
+    if not 5 <= len(text) <= 1000:
+        raise InvalidInput(_l("Explain your appeal in 5 to 1,000 characters."), field="comment")
+    with transaction() as db:
+        record = db.scalar(
+            select(BehaviorRecord).where(BehaviorRecord.id == record_id).with_for_update()
+        )
+        if record is None or record.user_id != user_id:
+            raise NotFound(_l("No such record."))
+        if record.status != RecordStatus.REJECTED or record.reviewed_by_id is None:
+            raise Conflict(_l("Only a record rejected by an official can be appealed."))
+        if record.appealed_at is not None:
+            raise Conflict(_l("A record can be appealed only once."))
+        record.appeal_comment, record.appealed_at = text, utcnow()
+        record.status = RecordStatus.FLAGGED.value
+        record_audit(
+            "record.appealed",
+            actor_id=user_id,
+            subject_type="behavior_record",
+            subject_id=record.id,
+        )
+    return record
+
+
+def open_for_review(*, actor: User, record_id: int, ip: str | None = None) -> BehaviorRecord:
+    """An official opens a record (with the citizen's personal data) for review; the read is
+    written to the audit log, which the citizen can see. Officials only."""
+    if not actor.has_role(Role.OFFICIAL):
+        raise NotAllowed(_l("Only ecology officials review flagged records."))
+    with transaction() as db:
+        record = db.get(BehaviorRecord, record_id)
+        if record is None:
+            raise NotFound(_l("No such record."))
+        record_audit(
+            "personal_data.read",
+            actor_id=actor.id,
+            subject_type="behavior_record",
+            subject_id=record.id,
+            ip=ip,
+            details={"citizen_id": record.user_id, "purpose": "flag review"},
+        )
+    return record

@@ -1,0 +1,122 @@
+"""Citizen forms: logging a behaviour (fields depend on the methodology), appeals, link codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from portal.methodology.stored import VersionSpec
+from portal.methodology.units import UNITS, get_unit
+
+TRIP_CATEGORY = "transport"
+
+
+class _LogForm(FlaskForm):
+    quantity = DecimalField(
+        _l("How much"),
+        places=None,
+        validators=[InputRequired()],
+        render_kw={"inputmode": "decimal", "step": "any"},
+    )
+
+    def validate_quantity(self, field: DecimalField) -> None:
+        # The intake rules check this too (and the upper bounds); here it is reported together
+        # with the form's other errors.
+        if field.data is not None and field.data <= 0:
+            raise ValidationError(_l("The quantity must be greater than zero."))
+
+    unit = SelectField(_l("Unit"))
+    occurred_at = DateTimeLocalField(
+        _l("When (start)"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()]
+    )
+    note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
+
+
+def make_log_form(
+    spec: VersionSpec, category: str, language: str, *, needs_photo: bool, **kwargs: Any
+) -> _LogForm:
+    """A form for one methodology: its unit family, trip end for transport, its record
+    parameters, and a photo field (required when the methodology needs one)."""
+    dimension = get_unit(spec.activity_unit).dimension
+    attrs: dict[str, Any] = {}
+    if category == TRIP_CATEGORY:
+        attrs["ended_at"] = DateTimeLocalField(
+            _l("When did it end"),
+            format="%Y-%m-%dT%H:%M",
+            validators=[Optional()],
+            description=_l("Optional; helps us check the trip."),
+        )
+    for parameter in spec.parameters:
+        label = parameter.label_zh if language == "zh" else parameter.label_en
+        unit = UNITS.get(parameter.unit)
+        if unit is not None and not parameter.is_flag:
+            label = f"{label} ({unit.label_zh if language == 'zh' else unit.label_en})"
+        if parameter.is_flag:
+            attrs[f"param_{parameter.name}"] = BooleanField(label)
+        else:
+            attrs[f"param_{parameter.name}"] = DecimalField(
+                label,
+                places=None,
+                validators=[
+                    InputRequired() if parameter.default is None else Optional(),
+                    NumberRange(min=0),
+                ],
+                render_kw={"inputmode": "decimal", "step": "any"},
+            )
+    attrs["photo"] = FileField(
+        _l("Photo evidence"),
+        validators=[
+            (
+                DataRequired(message=_l("This behaviour needs a photo as evidence."))
+                if needs_photo
+                else Optional()
+            ),
+            FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Choose a JPEG, PNG or WebP photo.")),
+        ],
+        description=_l("JPEG, PNG or WebP, at most 5 MB.")
+        if needs_photo
+        else _l("Optional. JPEG, PNG or WebP, at most 5 MB."),
+        render_kw={"accept": "image/jpeg,image/png,image/webp"},
+    )
+    form_class = type("LogForm", (_LogForm,), attrs)
+    form: _LogForm = form_class(**kwargs)
+    form.unit.choices = [
+        SelectChoice(u.code, u.label_zh if language == "zh" else u.label_en)
+        for u in UNITS.values()
+        if u.dimension == dimension
+    ]
+    if not form.unit.data:
+        form.unit.data = spec.activity_unit
+    return form
+
+
+class AppealForm(FlaskForm):
+    comment = TextAreaField(
+        _l("Why should the decision change?"),
+        validators=[DataRequired(), Length(min=5, max=1000)],
+        render_kw={"rows": 3},
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for buttons that change something."""

@@ -1,0 +1,306 @@
+"""Ecology officials: the review dashboard, the methodology queue, review actions and versions.
+
+The services decide what is allowed (status moves, separation of duties, reasons); the pages
+only offer the actions that make sense for the status and explain a refusal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from portal.blueprints.developer.forms import (
+    CommentForm,
+    VersionForm,
+    definition_from_form,
+    form_data_from_definition,
+    shanghai_midnight,
+    shanghai_today,
+)
+from portal.blueprints.library.views import (
+    STATUS_LABELS,
+    history_rows,
+    presentation,
+    shown_version,
+    version_spec,
+)
+from portal.blueprints.official import bp
+from portal.blueprints.official.forms import ReviewForm, StatusFilterForm
+from portal.db import session, utcnow
+from portal.errors import DomainError
+from portal.extensions import htmx
+from portal.methodology import queries, services
+from portal.methodology.models import Methodology, MethodologyStatus
+from portal.web import attach_error, language, render
+
+S = MethodologyStatus
+QUEUE = (S.SUBMITTED.value, S.UNDER_REVIEW.value)
+# A draft is its developer's until submitted; the authority sees everything from then on.
+VISIBLE = tuple(s.value for s in S if s is not S.DRAFT)
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: Any
+    needs_comment: bool
+    confirm: Any | None  # question asked before an irreversible action
+    primary: bool = False
+
+
+# Which buttons each status offers; mirrors the service's table, which stays the authority.
+ACTIONS: dict[str, tuple[Action, ...]] = {
+    S.SUBMITTED: (Action("start_review", _l("Start the review"), False, None, primary=True),),
+    S.UNDER_REVIEW: (
+        Action(
+            "file",
+            _l("File (备案)"),
+            False,
+            _l("File %(code)s? The version becomes public and cannot be changed afterwards."),
+            primary=True,
+        ),
+        Action("request_changes", _l("Send back for changes"), True, None),
+    ),
+    S.FILED: (
+        Action(
+            "suspend",
+            _l("Suspend"),
+            True,
+            _l("Suspend %(code)s? Records stop being quantified under it until it is reinstated."),
+        ),
+        Action(
+            "retire",
+            _l("Retire"),
+            True,
+            _l("Retire %(code)s for good? Its versions end now; this cannot be undone."),
+        ),
+    ),
+    S.SUSPENDED: (
+        Action("reinstate", _l("Reinstate"), False, None, primary=True),
+        Action(
+            "retire",
+            _l("Retire"),
+            True,
+            _l("Retire %(code)s for good? Its versions end now; this cannot be undone."),
+        ),
+    ),
+}
+COMMENT_LABELS = {
+    "request_changes": _l("What must change (the developer reads this)"),
+    "suspend": _l("Reason for suspending (public)"),
+    "retire": _l("Reason for retiring (public)"),
+}
+
+bp.context_processor(presentation)
+
+
+@bp.context_processor
+def official_labels() -> dict[str, object]:
+    return {"comment_labels": COMMENT_LABELS}
+
+
+def _get(methodology_id: int) -> Methodology:
+    methodology = queries.get_methodology(methodology_id)
+    if methodology is None or methodology.status not in VISIBLE:
+        abort(404)
+    return methodology
+
+
+def _counts_by_status() -> dict[str, int]:
+    rows = session().execute(select(Methodology.status, func.count()).group_by(Methodology.status))
+    return {status: count for status, count in rows}
+
+
+def _may_file(methodology: Methodology) -> bool:
+    """Separation of duties, as the service applies it: shown before the official tries."""
+    in_developer_org = any(
+        m.organisation_id == methodology.developer_org_id for m in current_user.memberships
+    )
+    return current_user.id != methodology.submitted_by_id and not (
+        methodology.developer_org_id is not None and in_developer_org
+    )
+
+
+@bp.get("/")
+def index() -> Response:
+    return render(
+        "official/index.html",
+        queue=queries.list_by_status(QUEUE),
+        counts=_counts_by_status(),
+    )
+
+
+@bp.get("/methodologies")
+def methodologies() -> Response:
+    choices = [SelectChoice("", _("All statuses"))] + [
+        SelectChoice(status, str(STATUS_LABELS[S(status)])) for status in VISIBLE
+    ]
+    form = StatusFilterForm(request.args, choices=choices)
+    status = form.status.data if form.validate() and form.status.data else ""
+    if status:
+        rows = queries.list_by_status([status])
+    else:
+        order = {status: i for i, status in enumerate(VISIBLE)}
+        rows = sorted(queries.list_by_status(VISIBLE), key=lambda m: (order[m.status], m.code))
+    return render(
+        "official/methodologies.html",
+        "official/partials/_methodologies.html",
+        form=form,
+        methodologies=rows,
+        selected_status=status,
+    )
+
+
+def _review_page(
+    methodology: Methodology,
+    *,
+    review_form: ReviewForm | None = None,
+    failed_action: str | None = None,
+    comment_form: CommentForm | None = None,
+    message: str | None = None,
+    status: int = 200,
+    partial: str | None = None,
+) -> Response:
+    version = shown_version(methodology, include_unfiled=True)
+    return render(
+        "official/methodology.html",
+        partial,
+        methodology=methodology,
+        version=version,
+        spec=version_spec(version) if version else None,
+        versions=methodology.versions,
+        history=history_rows(methodology),
+        actions=ACTIONS.get(methodology.status, ()),
+        review_form=review_form or ReviewForm(formdata=None),
+        blank_review_form=ReviewForm(formdata=None),
+        failed_action=failed_action,
+        comment_form=comment_form or CommentForm(formdata=None),
+        may_file=_may_file(methodology),
+        message=message,
+        status=status,
+    )
+
+
+@bp.get("/methodologies/<int:methodology_id>")
+def methodology(methodology_id: int) -> Response:
+    return _review_page(_get(methodology_id))
+
+
+@bp.post("/methodologies/<int:methodology_id>/review")
+def review(methodology_id: int) -> Response:
+    methodology = _get(methodology_id)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        action = form.action.data or ""
+        effective_from = None
+        if action == "file" and form.effective_from.data:
+            effective_from = shanghai_midnight(form.effective_from.data)
+        try:
+            services.review(
+                actor=current_user,
+                methodology_id=methodology.id,
+                action=action,
+                comment=form.comment.data or "",
+                effective_from=effective_from,
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_DONE[action](methodology.code), "success")
+            return redirect(url_for("official.methodology", methodology_id=methodology.id))
+    elif form.action.errors:
+        flash(_("Unknown review action."), "error")
+    return _review_page(methodology, review_form=form, failed_action=form.action.data, status=422)
+
+
+_DONE = {
+    "start_review": lambda code: _("Review of %(code)s started.", code=code),
+    "request_changes": lambda code: _("%(code)s sent back to its developer.", code=code),
+    "file": lambda code: _("%(code)s filed; it is now public in the library.", code=code),
+    "suspend": lambda code: _("%(code)s suspended.", code=code),
+    "reinstate": lambda code: _("%(code)s reinstated.", code=code),
+    "retire": lambda code: _("%(code)s retired.", code=code),
+}
+
+
+@bp.post("/methodologies/<int:methodology_id>/comments")
+def comment(methodology_id: int) -> Response:
+    methodology = _get(methodology_id)
+    form = CommentForm()
+    partial = "official/partials/_methodology_history.html"
+    if form.validate_on_submit():
+        try:
+            services.add_comment(
+                actor=current_user, methodology_id=methodology.id, comment=form.comment.data or ""
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            if htmx:
+                return _review_page(methodology, message=_("Comment added."), partial=partial)
+            flash(_("Comment added."), "success")
+            return redirect(url_for("official.methodology", methodology_id=methodology.id))
+    # htmx swaps only 2xx answers, so an invalid comment comes back as 200 with its error.
+    return _review_page(
+        methodology, comment_form=form, status=200 if htmx else 422, partial=partial
+    )
+
+
+@bp.route("/methodologies/<int:methodology_id>/versions/new", methods=["GET", "POST"])
+def new_version(methodology_id: int) -> Response:
+    methodology = _get(methodology_id)
+    current = shown_version(methodology)
+    if methodology.status != S.FILED or current is None:
+        flash(_("Only a filed methodology gets new versions."), "error")
+        return redirect(url_for("official.methodology", methodology_id=methodology.id))
+    if request.method == "GET":
+        data = form_data_from_definition(current.definition, current.is_saleable)
+        form = VersionForm(
+            formdata=None,
+            language=language(),
+            effective_from=shanghai_today() + timedelta(days=1),
+            **data,
+        )
+    else:
+        form = VersionForm(language=language())
+    if request.method == "POST" and form.validate():
+        day = form.effective_from.data
+        # Today means at once; a later day means from its midnight, Beijing time.
+        effective_from = utcnow() if day == shanghai_today() else shanghai_midnight(day)
+        try:
+            version = services.publish_version(
+                actor=current_user,
+                methodology_id=methodology.id,
+                definition=definition_from_form(form),
+                effective_from=effective_from,
+                change_note=form.change_note.data or "",
+                is_saleable=bool(form.is_saleable.data),
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(
+                _(
+                    "Version %(no)s of %(code)s published.",
+                    no=version.version_no,
+                    code=methodology.code,
+                ),
+                "success",
+            )
+            return redirect(url_for("official.methodology", methodology_id=methodology.id))
+    return render(
+        "official/methodology_version.html",
+        form=form,
+        methodology=methodology,
+        current=current,
+        status=422 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,265 @@
+"""Demo behaviour data: partner platforms, linked citizens and three weeks of realistic records,
+quantified — so the demo shows reductions, caps, flags and explanations right after ``make run``.
+
+Idempotent: partners are found by name, records carry stable external ids (a rerun on the same
+day answers "duplicate"), and self-reports are added only for days that have none.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+
+from portal.accounts import services as accounts
+from portal.accounts.models import Organisation, OrgKind, User
+from portal.activities import services as activities
+from portal.activities.models import AccountLink, BehaviorRecord, Channel, Partner
+from portal.activities.partners import create_partner
+from portal.activities.quantify import QuantifyReport, quantify_pending
+from portal.db import session, utcnow
+from portal.methodology.engine import SHANGHAI
+
+DAYS = 21
+# (organisation zh, organisation en, partner name, methodology codes)
+PARTNERS = (
+    (
+        "长春轨道交通集团（演示）",
+        "Changchun Rail Transit (demo)",
+        "长春地铁·公交（演示）",
+        ["JLCH-TR-007", "JLCH-TR-008"],
+    ),
+    (
+        "江城共享出行（演示）",
+        "Jiangcheng Shared Mobility (demo)",
+        "江城共享单车（演示）",
+        ["JLCH-TR-004"],
+    ),
+    (
+        "国网吉林供电（演示）",
+        "State Grid Jilin Supply (demo)",
+        "吉林电网节电（演示）",
+        ["JLCH-HS-003"],
+    ),
+    (
+        "吉林绿色回收（演示）",
+        "Jilin Green Recycling (demo)",
+        "绿色回收站（演示）",
+        ["JLCH-CL-001", "JLCH-HS-004"],
+    ),
+)
+EXTRA_CITIZENS = (
+    ("13900001001", "长春骑行者", "220100"),
+    ("13900001002", "净月跑友", "220100"),
+    ("13900001003", "松花江畔", "220200"),
+    ("13900001004", "四平小陈", "220300"),
+    ("13900001005", "辽源环保妈妈", "220400"),
+    ("13900001006", "通化山城", "220500"),
+    ("13900001007", "长白山下", "220600"),
+    ("13900001008", "查干湖渔夫", "220700"),
+    ("13900001009", "白城风电人", "220800"),
+    ("13900001010", "延吉早高峰", "222400"),
+)
+
+
+def _partners(admin: User) -> list[Partner]:
+    partners = []
+    for org_zh, org_en, name, codes in PARTNERS:
+        partner = session().scalar(select(Partner).where(Partner.name == name))
+        if partner is None:
+            org = session().scalar(select(Organisation).where(Organisation.name_zh == org_zh))
+            if org is None:
+                org = accounts.create_organisation(
+                    actor=admin,
+                    name_zh=org_zh,
+                    name_en=org_en,
+                    kind=OrgKind.PARTNER.value,
+                    city_code="220100",
+                )
+            partner, _secret = create_partner(
+                name=name, methodology_codes=codes, organisation_id=org.id
+            )
+        partners.append(partner)
+    return partners
+
+
+def _citizens(password: str, privacy_version: str) -> list[User]:
+    users = []
+    for login, name, city in EXTRA_CITIZENS:
+        user = session().scalar(select(User).where(User.phone == login))
+        if user is None:
+            user = accounts.register_user(
+                login=login,
+                password=password,
+                display_name=name,
+                city_code=city,
+                district=None,
+                privacy_notice_version=privacy_version,
+            )
+        users.append(user)
+    return users
+
+
+def _link(partner: Partner, user: User) -> None:
+    exists = session().scalar(
+        select(AccountLink.id).where(
+            AccountLink.partner_id == partner.id, AccountLink.user_id == user.id
+        )
+    )
+    if exists is None:
+        code = activities.create_link_code(user.id)
+        activities.link_account(
+            partner_id=partner.id, code=code.code, partner_user_ref=f"demo-{user.id}"
+        )
+
+
+def _at(day: datetime, hour: int, minute: int) -> datetime:
+    return day.replace(hour=hour, minute=minute, second=0, microsecond=0).astimezone(SHANGHAI)
+
+
+def _partner_records(
+    partner: Partner, users: list[User], today: datetime
+) -> list[activities.RecordInput]:
+    items: list[activities.RecordInput] = []
+    for user in users:
+        rng = random.Random(f"{partner.name}:{user.id}")  # the same records on every rerun
+        ref = f"demo-{user.id}"
+        for back in range(DAYS, 0, -1):
+            day = today - timedelta(days=back)
+            stamp = day.strftime("%Y%m%d")
+            # A commuter takes either the metro or the bus on a given day, never both at once.
+            commute = rng.choice(["JLCH-TR-007", "JLCH-TR-008"])
+            for code in partner.methodology_codes:
+                if code == commute and day.weekday() < 5:
+                    for trip, hour in enumerate((7, 18)):
+                        km = Decimal(rng.randint(40, 180)) / 10
+                        start = _at(day, hour, rng.randint(0, 50))
+                        items.append(
+                            activities.RecordInput(
+                                code,
+                                km,
+                                "km",
+                                start,
+                                start + timedelta(minutes=int(km * 3) + 5),
+                                external_id=f"{code}-{ref}-{stamp}-{trip}",
+                                user_ref=ref,
+                            )
+                        )
+                elif code == "JLCH-TR-004" and rng.random() < 0.5:
+                    km = Decimal(rng.randint(12, 60)) / 10
+                    start = _at(day, 12, rng.randint(0, 40))
+                    items.append(
+                        activities.RecordInput(
+                            code,
+                            km,
+                            "km",
+                            start,
+                            start + timedelta(minutes=int(km * 5) + 3),
+                            parameters={"is_ebike": str(rng.randint(0, 1))},
+                            external_id=f"{code}-{ref}-{stamp}",
+                            user_ref=ref,
+                        )
+                    )
+                elif code == "JLCH-HS-003" and day.weekday() == 6:
+                    baseline = Decimal(rng.randint(60, 90))
+                    used = baseline - Decimal(rng.randint(3, 15))
+                    items.append(
+                        activities.RecordInput(
+                            code,
+                            used,
+                            "kWh",
+                            _at(day, 21, 0),
+                            parameters={"baseline_kwh": str(baseline)},
+                            external_id=f"{code}-{ref}-{stamp}",
+                            user_ref=ref,
+                        )
+                    )
+                elif code == "JLCH-CL-001" and day.weekday() == 5 and rng.random() < 0.4:
+                    items.append(
+                        activities.RecordInput(
+                            code,
+                            Decimal(rng.randint(15, 60)) / 10,
+                            "kg",
+                            _at(day, 10, 30),
+                            external_id=f"{code}-{ref}-{stamp}",
+                            user_ref=ref,
+                        )
+                    )
+                elif code == "JLCH-HS-004" and day.weekday() in (1, 4):
+                    items.append(
+                        activities.RecordInput(
+                            code,
+                            Decimal(rng.randint(5, 30)) / 10,
+                            "kg",
+                            _at(day, 19, 15),
+                            external_id=f"{code}-{ref}-{stamp}",
+                            user_ref=ref,
+                        )
+                    )
+    return items
+
+
+def _walks(user: User, today: datetime, upload_dir: Path) -> None:
+    """Daily step counts the citizen logged themselves (walking accepts a bare claim)."""
+    rng = random.Random(f"walks:{user.id}")
+    logged = {
+        r.astimezone(SHANGHAI).date()
+        for r in session().scalars(
+            select(BehaviorRecord.occurred_at).where(
+                BehaviorRecord.user_id == user.id,
+                BehaviorRecord.channel == Channel.SELF_REPORT.value,
+            )
+        )
+    }
+    for back in range(DAYS, 0, -1):
+        day = today - timedelta(days=back)
+        # Draw both numbers every day so a rerun walks the same random sequence.
+        steps = Decimal(rng.randint(3000, 14000))
+        rests = rng.random() < 0.2
+        if day.date() in logged or rests:
+            continue
+        start = _at(day, 19, 30)
+        activities.log_behavior(
+            user_id=user.id,
+            item=activities.RecordInput(
+                "JLCH-TR-001",
+                steps,
+                "steps",
+                start,
+                start + timedelta(minutes=int(steps / 100) + 10),
+            ),
+            photo=None,
+            upload_dir=upload_dir,
+        )
+
+
+def seed_activity_demo(
+    *,
+    admin: User,
+    citizen: User,
+    password: str,
+    privacy_version: str,
+    points_per_kg: int,
+    upload_dir: Path,
+) -> QuantifyReport:
+    """Partners, links, records for the last three weeks, then one quantify run."""
+    today = utcnow().astimezone(SHANGHAI)
+    partners = _partners(admin)
+    citizens = [citizen, *_citizens(password, privacy_version)]
+    for partner in partners:
+        linked = citizens if partner.methodology_codes[0].startswith("JLCH-TR-00") else citizens[:6]
+        for user in linked:
+            _link(partner, user)
+        items = _partner_records(partner, linked, today)
+        for start in range(0, len(items), activities.MAX_BATCH):
+            activities.submit_partner_records(
+                partner_id=partner.id,
+                items=items[start : start + activities.MAX_BATCH],
+                channel=Channel.PARTNER_API,
+            )
+    for user in citizens[:4]:
+        _walks(user, today, upload_dir)
+    return quantify_pending(points_per_kg=points_per_kg)

@@ -1,0 +1,170 @@
+"""The quantify job: grams by the version in force, caps in order of time, points credited
+once, and nothing half-written when it dies mid-batch."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.activities.models import BehaviorRecord, Channel, RecordStatus, Reduction
+from portal.activities.quantify import quantify_pending
+from portal.db import utcnow
+from portal.ledger import services as ledger
+from portal.ledger.models import LedgerTransaction
+from portal.ledger.queries import get_balance, verify
+from portal.methodology import services as methodology_services
+from portal.methodology.stored import definition_from_spec, spec_from_definition
+from tests import factories
+
+CYCLING = "JLCH-TR-003"  # 0.04 kg CO2/km; at most 20 km a day
+# 2026-11-20 in Shanghai, mid-morning.
+DAY = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+
+
+def add_ride(user: Any, methodology: Any, km: str, at: datetime, status: str = RecordStatus.PENDING) -> BehaviorRecord:
+    record = BehaviorRecord(
+        user_id=user.id,
+        methodology_id=methodology.id,
+        channel=Channel.SELF_REPORT.value,
+        quantity_milli=int(Decimal(km) * 1000),
+        unit="km",
+        parameters={},
+        occurred_at=at,
+        status=status,
+        flags=[],
+    )
+    factories.session().add(record)
+    factories.session().commit()
+    return record
+
+
+def reductions(db: Any) -> list[Reduction]:
+    return list(db.session.scalars(select(Reduction).order_by(Reduction.occurred_at)))
+
+
+def test_quantifies_with_caps_in_time_order(db: Any, methodologies: Any) -> None:
+    user = factories.make_user()
+    cycling = methodologies[CYCLING]
+    # Entered out of order: caps must follow occurred_at, not insertion.
+    late = add_ride(user, cycling, "8", DAY + timedelta(hours=5))
+    early = add_ride(user, cycling, "8", DAY)
+    middle = add_ride(user, cycling, "8.5", DAY + timedelta(hours=2))
+    report = quantify_pending(points_per_kg=1000)
+    assert report.quantified == 3 and report.rejected == 0
+    rows = {r.record_id: r for r in reductions(db)}
+    # 8 km x 0.04 kg/km = 0.32 kg = 320 g; 8.5 km -> 340 g; the last ride has only 3.5 km of
+    # the 20 km daily cap left: 320 g x 3.5 / 8 = 140 g credited, 180 g capped.
+    assert (rows[early.id].gross_grams, rows[early.id].net_grams) == (320, 320)
+    assert (rows[middle.id].gross_grams, rows[middle.id].net_grams) == (340, 340)
+    assert (rows[late.id].gross_grams, rows[late.id].net_grams, rows[late.id].capped_grams) == (320, 140, 180)
+    assert rows[late.id].capped_by == "day:quantity"
+    assert rows[early.id].factor_snapshot["recommended"]["value"] == "0.04"
+    assert rows[early.id].parameters == {"Q": "8"}
+    assert get_balance(user.id) == 800  # 1 point per gram
+    assert verify().ok
+
+
+def test_next_day_has_a_fresh_cap(db: Any, methodologies: Any) -> None:
+    user = factories.make_user()
+    cycling = methodologies[CYCLING]
+    add_ride(user, cycling, "20", DAY)
+    add_ride(user, cycling, "5", DAY + timedelta(hours=1))
+    # 16:00 UTC is midnight in Shanghai: a new cap day.
+    add_ride(user, cycling, "5", datetime(2026, 11, 20, 16, 0, tzinfo=UTC))
+    quantify_pending(points_per_kg=1000)
+    assert [r.net_grams for r in reductions(db)] == [800, 0, 200]
+    # A later run continues from the stored usage rather than forgetting it.
+    add_ride(user, cycling, "1", DAY + timedelta(hours=3))
+    quantify_pending(points_per_kg=1000)
+    assert reductions(db)[-2].net_grams == 0  # the same full day
+
+
+def test_rerun_credits_nothing_twice(db: Any, methodologies: Any) -> None:
+    user = factories.make_user()
+    add_ride(user, methodologies[CYCLING], "10", DAY)
+    quantify_pending(points_per_kg=1000)
+    again = quantify_pending(points_per_kg=1000)
+    assert again.quantified == 0
+    assert db.session.scalar(select(func.count(LedgerTransaction.id))) == 1
+    assert get_balance(user.id) == 400
+
+
+def test_points_follow_the_setting(db: Any, methodologies: Any) -> None:
+    user = factories.make_user()
+    add_ride(user, methodologies[CYCLING], "10", DAY)
+    quantify_pending(points_per_kg=100)  # one point per 10 g
+    assert get_balance(user.id) == 40
+
+
+def test_death_mid_batch_writes_nothing(db: Any, methodologies: Any, monkeypatch: Any) -> None:
+    user = factories.make_user()
+    record = add_ride(user, methodologies[CYCLING], "10", DAY)
+
+    def die(postings: Any) -> None:
+        raise SystemExit("killed while crediting")
+
+    monkeypatch.setattr("portal.activities.quantify.append", die)
+    with pytest.raises(SystemExit):
+        quantify_pending(points_per_kg=1000)
+    db.session.refresh(record)
+    assert record.status == RecordStatus.PENDING
+    assert reductions(db) == [] and get_balance(user.id) == 0
+    monkeypatch.setattr("portal.activities.quantify.append", ledger.append)
+    assert quantify_pending(points_per_kg=1000).quantified == 1
+    assert get_balance(user.id) == 400 and verify().ok
+
+
+def test_the_version_in_force_at_the_behaviour_is_used(db: Any, methodologies: Any) -> None:
+    user = factories.make_user()
+    official = factories.make_user_with_role(factories.Role.OFFICIAL)
+    cycling = methodologies[CYCLING]
+    definition = definition_from_spec(spec_from_definition(cycling.versions[0].definition))
+    definition["factors"][0]["value"] = "0.05"
+    switch = utcnow() + timedelta(minutes=5)
+    methodology_services.publish_version(
+        actor=official, methodology_id=cycling.id, definition=definition,
+        effective_from=switch, change_note="New survey", is_saleable=True,
+    )
+    before = add_ride(user, cycling, "10", DAY)
+    after = add_ride(user, cycling, "10", switch + timedelta(hours=1))
+    quantify_pending(points_per_kg=1000)
+    rows = {r.record_id: r for r in reductions(db)}
+    assert rows[before.id].gross_grams == 400 and rows[after.id].gross_grams == 500
+    assert rows[after.id].version_id != rows[before.id].version_id
+
+
+def test_record_without_a_version_in_force_is_rejected(db: Any, methodologies: Any) -> None:
+    user = factories.make_user()
+    record = add_ride(user, methodologies[CYCLING], "10", datetime(2025, 6, 1, tzinfo=UTC))
+    report = quantify_pending(points_per_kg=1000)
+    db.session.refresh(record)
+    assert report.rejected == 1 and record.status == RecordStatus.REJECTED
+    assert "No filed methodology version" in record.review_reason
+
+
+def test_flagged_and_suspended_wait(db: Any, methodologies: Any) -> None:
+    user = factories.make_user()
+    official = factories.make_user_with_role(factories.Role.OFFICIAL)
+    flagged = add_ride(user, methodologies[CYCLING], "10", DAY, status=RecordStatus.FLAGGED)
+    walk = methodologies["JLCH-TR-001"]
+    methodology_services.review(actor=official, methodology_id=walk.id, action="suspend", comment="Audit")
+    waiting = BehaviorRecord(
+        user_id=user.id, methodology_id=walk.id, channel="self_report", quantity_milli=5_000_000,
+        unit="steps", parameters={}, occurred_at=DAY, status="pending", flags=[],
+    )
+    factories.session().add(waiting)
+    factories.session().commit()
+    assert quantify_pending(points_per_kg=1000).quantified == 0
+    db.session.refresh(flagged)
+    db.session.refresh(waiting)
+    assert flagged.status == RecordStatus.FLAGGED and waiting.status == RecordStatus.PENDING
+
+
+def test_job_table_runs_quantify(app: Any, db: Any, methodologies: Any) -> None:
+    add_ride(factories.make_user(), methodologies[CYCLING], "3", DAY)
+    result = app.test_cli_runner().invoke(args=["jobs", "run", "quantify"])
+    assert result.exit_code == 0 and "1 quantified" in result.output

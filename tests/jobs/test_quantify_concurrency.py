@@ -1,0 +1,132 @@
+"""Several quantify workers at once on PostgreSQL: every record is credited exactly once and
+the caps hold, whatever the interleaving (FOR UPDATE SKIP LOCKED on records, locked cap-usage
+rows, idempotent ledger keys).
+
+The workers commit, so the test runs in a database of its own, created and dropped here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+import pytest
+from flask import Flask
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import make_url
+
+from portal.accounts.models import User
+from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
+from portal.activities.quantify import quantify_pending
+from portal.db import utcnow
+from portal.extensions import db
+from portal.ledger.models import LedgerTransaction
+from portal.ledger.queries import get_balance, verify
+from portal.methodology.models import Methodology
+from portal.methodology.services import seed_filed_methodologies
+from tests.conftest import TEST_DATABASE_URL, make_app, normalise_url
+
+WORKERS = 4
+USERS = 30
+RIDES_PER_USER = 12  # 12 rides of 3 km on one day: the 20 km daily cycling cap bites
+DAY = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+
+pytestmark = pytest.mark.skipif(
+    not TEST_DATABASE_URL.startswith("postgres"),
+    reason="needs PostgreSQL (set TEST_DATABASE_URL): SQLite lets one writer in at a time",
+)
+
+
+@pytest.fixture(scope="module")
+def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    url = make_url(normalise_url(TEST_DATABASE_URL))
+    name = f"{url.database}_quantify_concurrency"
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    app = make_app(
+        url.set(database=name).render_as_string(hide_password=False),
+        SCHEDULER_LOCK_FILE=str(tmp_path_factory.mktemp("lock") / "lock"),
+    )
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _fill(app: Flask) -> list[int]:
+    with app.app_context():
+        seed_filed_methodologies()
+        cycling = db.session.scalar(select(Methodology.id).where(Methodology.code == "JLCH-TR-003"))
+        users = []
+        for n in range(USERS):
+            user = User(
+                phone=f"1370000{n:04d}", password_hash="x", display_name=f"并发{n}",
+                city_code="220100", privacy_notice_version="2026-11", consented_at=utcnow(),
+            )
+            db.session.add(user)
+            db.session.flush()
+            users.append(user.id)
+        db.session.execute(
+            insert(BehaviorRecord),
+            [
+                {
+                    "user_id": user_id, "methodology_id": cycling, "channel": "partner_api",
+                    "quantity_milli": 3000, "unit": "km", "parameters": {}, "flags": [],
+                    "occurred_at": DAY + timedelta(minutes=10 * ride), "status": "pending",
+                }
+                for user_id in users
+                for ride in range(RIDES_PER_USER)
+            ],
+        )
+        db.session.commit()
+        return users
+
+
+def test_parallel_workers_credit_each_record_once(pg_app: Flask) -> None:
+    users = _fill(pg_app)
+    start = threading.Barrier(WORKERS)
+    errors: list[BaseException] = []
+    reports: list[Any] = []
+
+    def work() -> None:
+        try:
+            with pg_app.app_context():
+                start.wait()
+                reports.append(quantify_pending(points_per_kg=1000, batch_size=25))
+        except BaseException as error:  # surfaced below with its traceback
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    total = USERS * RIDES_PER_USER
+    assert sum(r.quantified for r in reports) == total
+    assert sum(1 for r in reports if r.quantified) > 1, "the workers should have shared the work"
+
+    with pg_app.app_context():
+        assert db.session.scalar(select(func.count(Reduction.id))) == total
+        # Rides the cap reduced to 0 g earn no points, so they post nothing to the ledger.
+        credited = db.session.scalar(select(func.count(Reduction.id)).where(Reduction.points > 0))
+        assert credited == USERS * 7  # six whole rides and one part ride a day
+        assert db.session.scalar(select(func.count(LedgerTransaction.id))) == credited
+        pending = db.session.scalar(
+            select(func.count(BehaviorRecord.id)).where(BehaviorRecord.status != RecordStatus.QUANTIFIED)
+        )
+        assert pending == 0
+        for user_id in users:
+            # 3 km x 0.04 kg/km = 120 g a ride; the 20 km cap allows 6 2/3 rides = 800 g a day.
+            net = db.session.scalar(select(func.sum(Reduction.net_grams)).where(Reduction.user_id == user_id))
+            assert net == 800, user_id
+            assert get_balance(user_id) == 800
+        assert verify().ok

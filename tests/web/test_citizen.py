@@ -1,0 +1,159 @@
+"""A citizen logs behaviours in the browser's forms, sees them counted and explained."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import select
+
+from portal.accounts.models import AuditEvent
+from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
+from portal.activities.quantify import quantify_pending
+from portal.methodology.engine import SHANGHAI
+from tests import factories
+
+EN = {"Accept-Language": "en"}
+
+
+def yesterday_at(hour: int) -> str:
+    """A daytime moment yesterday in Shanghai, as a datetime-local form value."""
+    day = datetime.now(SHANGHAI) - timedelta(days=1)
+    return day.replace(hour=hour, minute=0).strftime("%Y-%m-%dT%H:%M")
+
+
+def png(shade: int = 255) -> io.BytesIO:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), (shade, shade, shade)).save(buffer, "PNG")
+    buffer.seek(0)
+    return buffer
+
+
+def test_log_a_ride_and_see_it_explained(client: FlaskClient, login_as: Any, methodologies: Any, db: Any) -> None:
+    user = login_as("citizen")
+    assert "Transport" in client.get("/me/log", headers=EN).text
+    step = client.get("/me/log/transport", headers={**EN, "HX-Request": "true"})
+    assert "<html" not in step.text and "Cycling" in step.text
+    form = client.get("/me/log/transport/JLCH-TR-003", headers=EN)
+    assert form.status_code == 200 and "When did it end" in form.text
+    response = client.post(
+        "/me/log/transport/JLCH-TR-003",
+        data={
+            "quantity": "6.5", "unit": "km", "occurred_at": yesterday_at(9), "ended_at": yesterday_at(10),
+            "note": "to work", "photo": (png(1), "track.png"),
+        },
+        content_type="multipart/form-data",
+        headers=EN,
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("/me/records")
+    record = db.session.scalar(select(BehaviorRecord).where(BehaviorRecord.user_id == user.id))
+    assert record.status == RecordStatus.PENDING and record.quantity_milli == 6500
+    assert "Being quantified" in client.get("/me/records", headers=EN).text
+
+    quantify_pending(points_per_kg=1000)
+    reduction = db.session.scalar(select(Reduction).where(Reduction.user_id == user.id))
+    assert reduction.net_grams == 260  # 6.5 km x 0.04 kg/km
+    page = client.get("/me/reductions", headers=EN)
+    assert "<svg" in page.text and "260" in page.text and "Show as a table" in page.text
+    explained = client.get(f"/me/reductions/{reduction.id}", headers=EN)
+    assert "Q * recommended" in explained.text and "0.04" in explained.text
+    assert "2017年中国主要城市骑行报告" in explained.text or "http" in explained.text
+    assert "260" in client.get("/me/", headers=EN).text  # points on the account page
+
+
+def test_bad_quantity_is_named_on_the_form(client: FlaskClient, login_as: Any, methodologies: Any, db: Any) -> None:
+    login_as("citizen")
+    for quantity, message in [("0", "greater than zero"), ("-2", "greater than zero"), ("abc", "Not a valid decimal"), ("1e7", "far beyond")]:
+        response = client.post(
+            "/me/log/transport/JLCH-TR-003",
+            data={"quantity": quantity, "unit": "km", "occurred_at": yesterday_at(9), "photo": (png(3), "t.png")},
+            content_type="multipart/form-data",
+            headers=EN,
+        )
+        assert response.status_code == 422, quantity
+        assert message in response.text, quantity
+    future = (datetime.now(SHANGHAI) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        "/me/log/transport/JLCH-TR-003",
+        data={"quantity": "3", "unit": "km", "occurred_at": future, "photo": (png(4), "t.png")},
+        content_type="multipart/form-data",
+        headers=EN,
+    )
+    assert response.status_code == 422 and "cannot be in the future" in response.text
+    assert db.session.scalar(select(BehaviorRecord)) is None
+
+
+def test_photo_behaviour_in_chinese(client: FlaskClient, login_as: Any, methodologies: Any, db: Any) -> None:
+    login_as("citizen")
+    url = "/me/log/food/JLCH-FD-001"
+    missing = client.post(url, data={"quantity": "1", "unit": "meal", "occurred_at": yesterday_at(12)}, headers={"Accept-Language": "zh-CN"})
+    assert missing.status_code == 422 and "照片" in missing.text
+    renamed = client.post(
+        url,
+        data={"quantity": "1", "unit": "meal", "occurred_at": yesterday_at(12), "photo": (io.BytesIO(b"not an image"), "plate.jpg")},
+        content_type="multipart/form-data",
+        headers=EN,
+    )
+    assert renamed.status_code == 422 and "not a JPEG, PNG or WebP image" in renamed.text
+    ok = client.post(
+        url,
+        data={"quantity": "1", "unit": "meal", "occurred_at": yesterday_at(12), "photo": (png(), "plate.png")},
+        content_type="multipart/form-data",
+    )
+    assert ok.status_code == 302
+    record = db.session.scalar(select(BehaviorRecord))
+    assert client.get(f"/me/evidence/{record.evidence_id}").headers["Content-Type"] == "image/png"
+    other = factories.make_user()
+    factories.log_in(client, other)
+    assert client.get(f"/me/evidence/{record.evidence_id}").status_code == 404
+
+
+def test_partner_only_behaviour_has_no_form(client: FlaskClient, login_as: Any, methodologies: Any) -> None:
+    login_as("citizen")
+    assert client.get("/me/log/clothing/JLCH-CL-001").status_code == 404
+
+
+def test_link_code(client: FlaskClient, login_as: Any, methodologies: Any) -> None:
+    login_as("citizen")
+    page = client.post("/me/links/code", headers={**EN, "HX-Request": "true"})
+    assert page.status_code == 200 and "works once" in page.text and "<html" not in page.text
+
+
+def test_official_review_and_citizen_appeal(client: FlaskClient, app: Any, methodologies: Any, db: Any) -> None:
+    citizen = factories.make_user()
+    factories.log_in(client, citizen)
+    client.post(
+        "/me/log/transport/JLCH-TR-003",
+        data={
+            "quantity": "60", "unit": "km", "occurred_at": yesterday_at(9), "ended_at": yesterday_at(10),
+            "photo": (png(2), "track.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    record = db.session.scalar(select(BehaviorRecord))
+    assert record.status == RecordStatus.FLAGGED
+
+    official = factories.make_user_with_role(factories.Role.OFFICIAL)
+    office = app.test_client()
+    factories.log_in(office, official)
+    queue = office.get("/official/reviews", headers=EN)
+    assert "The average speed is implausible" in queue.text
+    assert citizen.display_name in office.get(f"/official/reviews/{record.id}", headers=EN).text
+    read = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "personal_data.read"))
+    assert read.actor_id == official.id and read.details["citizen_id"] == citizen.id
+    no_reason = office.post(f"/official/reviews/{record.id}", data={"decision": "reject", "reason": ""}, headers=EN)
+    assert "Give the citizen a reason" in no_reason.text
+    office.post(f"/official/reviews/{record.id}", data={"decision": "reject", "reason": "60 km in an hour by bike"})
+    db.session.refresh(record)
+    assert record.status == RecordStatus.REJECTED
+
+    assert "60 km in an hour by bike" in client.get("/me/records", headers=EN).text
+    client.post(f"/me/records/{record.id}/appeal", data={"comment": "It was a race, see my club's results"})
+    db.session.refresh(record)
+    assert record.status == RecordStatus.FLAGGED and record.appeal_comment
+    office.post(f"/official/reviews/{record.id}", data={"decision": "approve", "reason": ""})
+    db.session.refresh(record)
+    assert record.status == RecordStatus.PENDING
