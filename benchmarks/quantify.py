@@ -7,8 +7,8 @@ reduction rows it wrote are bulk-inserted into an empty copy of the table with t
 — the baseline — so the ratio says how close the job gets to the cost of merely writing its
 output. Prints a table and writes benchmarks/results/quantify.json.
 
-    .venv/bin/python benchmarks/quantify.py [--sizes 10000 100000 1000000] [--backends sqlite postgresql]
-        [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
+    .venv/bin/python benchmarks/quantify.py [--sizes 10000 100000 1000000]
+        [--backends sqlite postgresql] [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ import psycopg  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from portal import create_app  # noqa: E402
+from portal.accounts.models import User  # noqa: E402
 from portal.activities.models import BehaviorRecord, Reduction  # noqa: E402
 from portal.activities.quantify import quantify_pending  # noqa: E402
-from portal.db import session  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.methodology.models import Methodology  # noqa: E402
 from portal.methodology.services import seed_filed_methodologies  # noqa: E402
@@ -69,14 +69,20 @@ def _fill(size: int) -> None:
     users = max(1, size // RECORDS_PER_USER)
     now = datetime.now(UTC).replace(microsecond=0)
     db.session.execute(
-        text(
-            "INSERT INTO users (phone, password_hash, display_name, city_code, privacy_notice_version,"
-            " consented_at, session_version, is_admin, is_disabled, created_at) VALUES"
-            " (:phone, 'x', :name, '220100', '2026-11', :now, 1, false, false, :now)"
-        ),
-        [{"phone": f"1{n:010d}", "name": f"u{n}", "now": now} for n in range(users)],
+        insert(User),
+        [
+            {
+                "phone": f"1{n:010d}",
+                "password_hash": "x",
+                "display_name": f"u{n}",
+                "city_code": "220100",
+                "privacy_notice_version": "2026-11",
+                "consented_at": now,
+            }
+            for n in range(users)
+        ],
     )
-    first_user = db.session.scalar(select(func.min(text("id"))).select_from(text("users")))
+    first_user = db.session.scalar(select(func.min(User.id)))
     ids = {m.code: m.id for m in db.session.scalars(select(Methodology))}
     rng = random.Random(7)
     rows = []
@@ -110,7 +116,10 @@ def _fill(size: int) -> None:
 def _baseline(backend: str) -> tuple[float, int]:
     """Bulk-insert the job's reduction rows into an empty copy of the table, same driver."""
     columns = [c.name for c in Reduction.__table__.columns if c.name != "id"]
-    rows = [dict(r._mapping) for r in db.session.execute(select(*[Reduction.__table__.c[c] for c in columns]))]
+    rows = [
+        dict(r._mapping)
+        for r in db.session.execute(select(*[Reduction.__table__.c[c] for c in columns]))
+    ]
     if backend == "postgresql":
         db.session.execute(text("CREATE TABLE reductions_copy (LIKE reductions INCLUDING ALL)"))
     else:
@@ -133,7 +142,9 @@ def run(backend: str, size: int, pg_url: str) -> dict[str, Any]:
         with psycopg.connect(pg_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
-        url = pg_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+        url = (
+            pg_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+        )
     app = _app(url)
     with app.app_context():
         _fill(size)
@@ -169,7 +180,9 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "benchmarks/results/quantify.json"))
     args = parser.parse_args()
     results = []
-    print(f"{'backend':<11}{'records':>10}{'job s':>9}{'job rec/s':>11}{'raw rows/s':>12}{'ratio':>8}")
+    print(
+        f"{'backend':<11}{'records':>10}{'job s':>9}{'job rec/s':>11}{'raw rows/s':>12}{'ratio':>8}"
+    )
     for backend in args.backends:
         for size in args.sizes:
             row = run(backend, size, args.pg_url)
@@ -179,7 +192,9 @@ def main() -> None:
                 f"{row['job_records_per_s']:>11}{row['raw_insert_rows_per_s']:>12}{row['ratio_to_raw_insert']:>8}",
                 flush=True,
             )
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
     Path(args.out).write_text(
         json.dumps(
             {

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import flask_migrate
+import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal import create_app
@@ -41,6 +44,29 @@ def reset_postgres(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+@contextmanager
+def dedicated_database(suffix: str, folder: Path) -> Iterator[str]:
+    """A database of its own, for tests whose clients commit (browser, parallel workers, a job
+    killed mid-run): a fresh PostgreSQL database beside ``TEST_DATABASE_URL`` (dropped
+    afterwards), or a SQLite file in ``folder``."""
+    if not TEST_DATABASE_URL.startswith("postgres"):
+        yield f"sqlite:///{folder / f'{suffix}.db'}"
+        return
+    url = make_url(normalise_url(TEST_DATABASE_URL))
+    name = f"{url.database}_{suffix}"
+    admin = url.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def make_app(database_url: str, **overrides: Any) -> Flask:
@@ -76,6 +102,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     lock = tmp_path_factory.mktemp("lock") / "scheduler.lock"
     application = make_app(url, SCHEDULER_LOCK_FILE=str(lock))
+    # Uploads and other instance files go to a temporary folder, never the developer's own.
+    application.instance_path = str(tmp_path_factory.mktemp("instance"))
     yield application
     with application.app_context():
         _db.engine.dispose()

@@ -9,7 +9,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from portal.accounts.models import (  # noqa: F401  Role re-exported for tests
+from portal.accounts.models import (
     ROLES_BY_ORG_KIND,
     MemberRole,
     Membership,
@@ -19,7 +19,7 @@ from portal.accounts.models import (  # noqa: F401  Role re-exported for tests
     User,
 )
 from portal.activities.models import AccountLink, Partner
-from portal.db import session, utcnow  # noqa: F401  session used by tests
+from portal.db import session, utcnow
 
 PASSWORD = "Green2026pass"
 _seq = itertools.count(1)
@@ -107,7 +107,9 @@ def make_partner(codes: list[str], **fields: Any) -> Partner:
 
 
 def link(partner: Partner, user: User, ref: str | None = None) -> AccountLink:
-    account_link = AccountLink(partner_id=partner.id, user_id=user.id, partner_user_ref=ref or f"u{user.id}")
+    account_link = AccountLink(
+        partner_id=partner.id, user_id=user.id, partner_user_ref=ref or f"u{user.id}"
+    )
     session().add(account_link)
     session().commit()
     return account_link

@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.activities.models import BehaviorRecord, CapUsage, RecordStatus, Reduction
@@ -37,7 +37,8 @@ from portal.methodology.engine import (
     CapUsage as EngineCapUsage,
 )
 from portal.methodology.models import Methodology, MethodologyStatus, MethodologyVersion
-from portal.methodology.stored import VersionSpec, spec_from_definition
+from portal.methodology.queries import FiledVersions
+from portal.methodology.stored import VersionSpec
 from portal.methodology.units import UnitMismatch
 
 BATCH_SIZE = 2000
@@ -58,40 +59,6 @@ class QuantifyReport:
         )
 
 
-class _Versions:
-    """Filed versions, parsed once per job run (filed versions never change)."""
-
-    def __init__(self) -> None:
-        self._by_methodology: dict[int, list[tuple[MethodologyVersion, VersionSpec]]] = {}
-
-    def load(self, methodology_ids: set[int]) -> None:
-        missing = [m for m in methodology_ids if m not in self._by_methodology]
-        if not missing:
-            return
-        for methodology_id in missing:
-            self._by_methodology[methodology_id] = []
-        rows = session().scalars(
-            select(MethodologyVersion).where(
-                MethodologyVersion.methodology_id.in_(missing),
-                MethodologyVersion.is_filed.is_(True),
-            )
-        )
-        for version in rows:
-            self._by_methodology[version.methodology_id].append(
-                (version, spec_from_definition(version.definition))
-            )
-
-    def in_force(
-        self, methodology_id: int, at: Any
-    ) -> tuple[MethodologyVersion, VersionSpec] | None:
-        for version, spec in self._by_methodology.get(methodology_id, []):
-            if version.effective_from <= at and (
-                version.effective_to is None or at < version.effective_to
-            ):
-                return version, spec
-        return None
-
-
 def _claim(limit: int) -> list[BehaviorRecord]:
     """Pending records of methodologies not suspended, oldest first, locked for this batch."""
     suspended = select(Methodology.id).where(
@@ -110,50 +77,46 @@ def _claim(limit: int) -> list[BehaviorRecord]:
     return list(session().scalars(stmt))
 
 
-def _upsert_ignore(rows: list[dict[str, Any]]) -> None:
-    dialect = session().get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    session().execute(module.insert(CapUsage).on_conflict_do_nothing(), rows)
-
-
 UsageKey = tuple[int, int, str, date]  # user, methodology, period, bucket start
+
+
+def _insert_dialect() -> Any:
+    return postgresql if session().get_bind().dialect.name == "postgresql" else sqlite
 
 
 def _lock_usage(keys: set[UsageKey]) -> dict[tuple[int, int], dict[Bucket, list[int]]]:
     """Make sure a usage row exists for every bucket, lock them all in key order (so two runners
     never wait on each other in opposite orders) and return their values — [grams,
-    quantity_milli, records] per bucket, grouped by (user, methodology) — for updating in place."""
+    quantity_milli, records] per bucket, grouped by (user, methodology) — for updating in place.
+
+    The rows are selected by users, methodologies and a date range (a few parameters instead
+    of one per key) and filtered to the wanted keys here.
+    """
     if not keys:
         return {}
-    ordered = sorted(keys)
-    _upsert_ignore(
-        [
-            {
-                "user_id": u,
-                "methodology_id": m,
-                "period": p,
-                "bucket_start": b,
-                "grams": 0,
-                "quantity_milli": 0,
-                "records": 0,
-            }
-            for u, m, p, b in ordered
-        ]
-    )
     table = cast(Table, CapUsage.__table__)
-    key_column = tuple_(
-        table.c.user_id, table.c.methodology_id, table.c.period, table.c.bucket_start
+    session().execute(
+        _insert_dialect().insert(table).on_conflict_do_nothing(),
+        [
+            {"user_id": u, "methodology_id": m, "period": p, "bucket_start": b}
+            | {"grams": 0, "quantity_milli": 0, "records": 0}
+            for u, m, p, b in sorted(keys)
+        ],
+    )
+    users = sorted({k[0] for k in keys})
+    stmt = (
+        select(table)
+        .where(
+            table.c.user_id.in_(users),
+            table.c.methodology_id.in_({k[1] for k in keys}),
+            table.c.bucket_start.between(min(k[3] for k in keys), max(k[3] for k in keys)),
+        )
+        .order_by(table.c.user_id, table.c.methodology_id, table.c.period, table.c.bucket_start)
+        .with_for_update()
     )
     usage: dict[tuple[int, int], dict[Bucket, list[int]]] = defaultdict(dict)
-    for chunk_start in range(0, len(ordered), 500):
-        chunk = ordered[chunk_start : chunk_start + 500]
-        stmt = (
-            select(table)
-            .where(key_column.in_(chunk))
-            .order_by(table.c.user_id, table.c.methodology_id, table.c.period, table.c.bucket_start)
-            .with_for_update()
-        )
-        for row in session().execute(stmt):
+    for row in session().execute(stmt):
+        if (row.user_id, row.methodology_id, row.period, row.bucket_start) in keys:
             usage[(row.user_id, row.methodology_id)][Bucket(row.period, row.bucket_start)] = [
                 row.grams,
                 row.quantity_milli,
@@ -163,24 +126,28 @@ def _lock_usage(keys: set[UsageKey]) -> dict[tuple[int, int], dict[Bucket, list[
 
 
 def _write_usage(usage: dict[tuple[int, int], dict[Bucket, list[int]]]) -> None:
-    table = cast(Table, CapUsage.__table__)
-    stmt = (
-        update(table)
-        .where(
-            table.c.user_id == bindparam("u"),
-            table.c.methodology_id == bindparam("m"),
-            table.c.period == bindparam("p"),
-            table.c.bucket_start == bindparam("b"),
-        )
-        .values(grams=bindparam("g"), quantity_milli=bindparam("q"), records=bindparam("r"))
-    )
+    """Store the new totals; one multi-row upsert instead of an UPDATE per row (the rows are
+    already locked by this transaction, so writing absolute values is safe)."""
     rows = [
-        {"u": u, "m": m, "p": bucket.period, "b": bucket.start, "g": g, "q": q, "r": r}
+        {"user_id": u, "methodology_id": m, "period": bucket.period, "bucket_start": bucket.start}
+        | {"grams": g, "quantity_milli": q, "records": r}
         for (u, m), buckets in usage.items()
         for bucket, (g, q, r) in buckets.items()
     ]
-    if rows:
-        session().execute(stmt, rows)
+    if not rows:
+        return
+    insert_stmt = _insert_dialect().insert(cast(Table, CapUsage.__table__))
+    session().execute(
+        insert_stmt.on_conflict_do_update(
+            index_elements=["user_id", "methodology_id", "period", "bucket_start"],
+            set_={
+                "grams": insert_stmt.excluded.grams,
+                "quantity_milli": insert_stmt.excluded.quantity_milli,
+                "records": insert_stmt.excluded.records,
+            },
+        ),
+        rows,
+    )
 
 
 def _reject(record: BehaviorRecord, reason: str) -> None:
@@ -188,7 +155,9 @@ def _reject(record: BehaviorRecord, reason: str) -> None:
     record.review_reason = reason[:2000]
 
 
-def _run_batch(versions: _Versions, points_per_kg: int, limit: int, report: QuantifyReport) -> int:
+def _run_batch(
+    versions: FiledVersions, points_per_kg: int, limit: int, report: QuantifyReport
+) -> int:
     with transaction():
         records = _claim(limit)
         if not records:
@@ -305,7 +274,8 @@ def _run_batch(versions: _Versions, points_per_kg: int, limit: int, report: Quan
                 report.net_grams += capped.net_grams
                 report.points += points
         if reductions:
-            session().execute(insert(Reduction), reductions)
+            table = cast(Table, Reduction.__table__)
+            session().execute(insert(table), reductions)
             session().execute(
                 update(BehaviorRecord)
                 .where(BehaviorRecord.id.in_(done_ids))
@@ -329,7 +299,7 @@ def quantify_pending(
     """
     if points_per_kg <= 0:
         raise ValueError("points_per_kg must be a positive integer")
-    versions = _Versions()
+    versions = FiledVersions()
     report = QuantifyReport()
     while max_batches is None or report.batches < max_batches:
         if _run_batch(versions, points_per_kg, batch_size, report) == 0:

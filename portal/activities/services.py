@@ -10,7 +10,6 @@ supersedes the citizen's own report of it.
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -45,9 +44,9 @@ from portal.activities.rules import (
 from portal.db import session, transaction, utcnow
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.methodology.engine import SHANGHAI
-from portal.methodology.models import Methodology, MethodologyStatus, MethodologyVersion
-from portal.methodology.queries import get_methodologies_by_code, list_filed_versions
-from portal.methodology.stored import VersionSpec, spec_from_definition
+from portal.methodology.models import Methodology, MethodologyStatus
+from portal.methodology.queries import FiledVersions, get_methodologies_by_code
+from portal.methodology.stored import VersionSpec
 
 MAX_BATCH = 1000
 LINK_CODE_TTL = timedelta(minutes=30)
@@ -82,28 +81,6 @@ class Outcome:
     record_id: int | None = None
     flags: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-
-class _Versions:
-    """Filed versions per methodology, parsed once per call."""
-
-    def __init__(self, methodology_ids: Sequence[int]) -> None:
-        self._by_methodology: dict[int, list[tuple[MethodologyVersion, VersionSpec]]] = defaultdict(
-            list
-        )
-        for version in list_filed_versions(methodology_ids):
-            spec = spec_from_definition(version.definition)
-            self._by_methodology[version.methodology_id].append((version, spec))
-
-    def in_force(
-        self, methodology_id: int, at: datetime
-    ) -> tuple[MethodologyVersion, VersionSpec] | None:
-        for version, spec in self._by_methodology.get(methodology_id, []):
-            if version.effective_from <= at and (
-                version.effective_to is None or at < version.effective_to
-            ):
-                return version, spec
-        return None
 
 
 def _shanghai_day_bounds(at: datetime) -> tuple[datetime, datetime]:
@@ -170,13 +147,14 @@ def _transport_ids() -> set[int]:
 
 def _check(
     methodology: Methodology | None,
-    versions: _Versions,
+    versions: FiledVersions,
     item: RecordInput,
     *,
     now: datetime,
     is_self_report: bool,
-) -> tuple[MethodologyVersion, Checked]:
-    """Shape and plausibility checks shared by every channel; RecordRefused on failure."""
+) -> tuple[VersionSpec, Checked]:
+    """Shape and plausibility checks shared by every channel; RecordRefused on failure.
+    Returns the spec of the version in force at the record's time and the checked values."""
     if methodology is None:
         raise RecordRefused([Problem("methodology", _l("Unknown behaviour scenario."))])
     if methodology.status == MethodologyStatus.SUSPENDED:
@@ -197,7 +175,7 @@ def _check(
         raise RecordRefused(
             [Problem("methodology", _l("No filed methodology version was in force at that time."))]
         )
-    version, spec = found
+    _version, spec = found
     if is_self_report and not spec.self_report:
         raise RecordRefused(
             [
@@ -217,7 +195,7 @@ def _check(
         is_self_report=is_self_report,
         category=methodology.category,
     )
-    return version, checked
+    return spec, checked
 
 
 def requires_photo(spec: VersionSpec) -> bool:
@@ -242,10 +220,10 @@ def log_behavior(
         methodology = get_methodologies_by_code([item.methodology_code]).get(
             item.methodology_code.upper()
         )
-        versions = _Versions([methodology.id] if methodology else [])
-        version, checked = _check(methodology, versions, item, now=now, is_self_report=True)
+        versions = FiledVersions()
+        versions.load([methodology.id] if methodology else [])
+        spec, checked = _check(methodology, versions, item, now=now, is_self_report=True)
         assert methodology is not None
-        spec = spec_from_definition(version.definition)
         if photo is None and requires_photo(spec):
             raise RecordRefused([Problem("photo", _l("This behaviour needs a photo as evidence."))])
         partner_records = _candidates(
@@ -333,7 +311,8 @@ def _submit_once(
             raise NotAllowed(_l("This partner is not active."))
         allowed = set(partner.methodology_codes)
         methodologies = get_methodologies_by_code({i.methodology_code for i in items})
-        versions = _Versions([m.id for m in methodologies.values()])
+        versions = FiledVersions()
+        versions.load(m.id for m in methodologies.values())
         refs = {i.user_ref for i in items if i.user_ref}
         links = (
             {
@@ -394,7 +373,7 @@ def _submit_once(
                 )
                 continue
             try:
-                _version, checked = _check(
+                _spec, checked = _check(
                     methodologies.get(code), versions, item, now=now, is_self_report=False
                 )
             except RecordRefused as refused:

@@ -15,6 +15,7 @@ from portal.methodology.models import (
     MethodologyVersion,
 )
 from portal.methodology.specs import CATEGORIES
+from portal.methodology.stored import VersionSpec, spec_from_definition
 
 # What the public library shows: methodologies the authority has filed (or once filed).
 PUBLIC_STATUSES = (
@@ -105,3 +106,31 @@ def get_methodologies_by_code(codes: Iterable[str]) -> dict[str, Methodology]:
         return {}
     rows = session().scalars(select(Methodology).where(Methodology.code.in_(wanted)))
     return {m.code: m for m in rows}
+
+
+class FiledVersions:
+    """Filed versions per methodology, each definition parsed once, for choosing the version in
+    force at a record's time (intake and the quantify job). Filed versions never change, so a
+    cache lives as long as the caller needs it."""
+
+    def __init__(self) -> None:
+        self._by_methodology: dict[int, list[tuple[MethodologyVersion, VersionSpec]]] = {}
+
+    def load(self, methodology_ids: Iterable[int]) -> None:
+        missing = [m for m in set(methodology_ids) if m not in self._by_methodology]
+        for methodology_id in missing:
+            self._by_methodology[methodology_id] = []
+        for version in list_filed_versions(missing):
+            self._by_methodology[version.methodology_id].append(
+                (version, spec_from_definition(version.definition))
+            )
+
+    def in_force(
+        self, methodology_id: int, at: datetime
+    ) -> tuple[MethodologyVersion, VersionSpec] | None:
+        for version, spec in self._by_methodology.get(methodology_id, []):
+            if version.effective_from <= at and (
+                version.effective_to is None or at < version.effective_to
+            ):
+                return version, spec
+        return None

@@ -12,15 +12,13 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
 from flask import Flask
-from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from portal.demo import seed_demo
 from portal.extensions import db
-from tests.conftest import TEST_DATABASE_URL, make_app, normalise_url
+from tests.conftest import dedicated_database, make_app
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -54,40 +52,19 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
     return {**browser_context_args, "locale": "zh-CN", "viewport": {"width": 390, "height": 844}}
 
 
-def _postgres_e2e_url(base: str) -> Iterator[str]:
-    url = make_url(normalise_url(base))
-    name = f"{url.database}_e2e"
-    admin = url.set(drivername="postgresql", database="postgres").render_as_string(
-        hide_password=False
-    )
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The app behind the live server, on its own database with the demo data."""
-    if TEST_DATABASE_URL:
-        urls = _postgres_e2e_url(TEST_DATABASE_URL)
-        url = next(urls)
-    else:
-        urls = None
-        url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.db'}"
-    app = make_app(url, SCHEDULER_LOCK_FILE=str(tmp_path_factory.mktemp("e2e-lock") / "lock"))
-    app.instance_path = str(tmp_path_factory.mktemp("instance"))
-    with app.app_context():
-        seed_demo(points_per_kg=1000, upload_dir=tmp_path_factory.mktemp("uploads"))
-    try:
-        yield app
-    finally:
+    with dedicated_database("e2e", tmp_path_factory.mktemp("e2e")) as url:
+        app = make_app(url, SCHEDULER_LOCK_FILE=str(tmp_path_factory.mktemp("e2e-lock") / "lock"))
+        app.instance_path = str(tmp_path_factory.mktemp("instance"))
         with app.app_context():
-            db.engine.dispose()
-        if urls is not None:
-            next(urls, None)
+            seed_demo(points_per_kg=1000, upload_dir=tmp_path_factory.mktemp("uploads"))
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,9 @@ def log_in(page: Page, base: str, login: str) -> None:
     page.locator("main button[type=submit]").click()
 
 
-def test_log_a_walk_and_see_how_it_was_computed(page: Page, live_server: str, live_app: Flask) -> None:
+def test_log_a_walk_and_see_how_it_was_computed(
+    page: Page, live_server: str, live_app: Flask
+) -> None:
     log_in(page, live_server, "13900000002")  # the team captain, who has no records yet
     page.goto(live_server + "/me/log")
     page.locator("a.choice.category-transport").click()  # htmx swaps in step 2

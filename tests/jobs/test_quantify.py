@@ -25,7 +25,9 @@ CYCLING = "JLCH-TR-003"  # 0.04 kg CO2/km; at most 20 km a day
 DAY = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
 
-def add_ride(user: Any, methodology: Any, km: str, at: datetime, status: str = RecordStatus.PENDING) -> BehaviorRecord:
+def add_ride(
+    user: Any, methodology: Any, km: str, at: datetime, status: str = RecordStatus.PENDING
+) -> BehaviorRecord:
     record = BehaviorRecord(
         user_id=user.id,
         methodology_id=methodology.id,
@@ -60,7 +62,11 @@ def test_quantifies_with_caps_in_time_order(db: Any, methodologies: Any) -> None
     # the 20 km daily cap left: 320 g x 3.5 / 8 = 140 g credited, 180 g capped.
     assert (rows[early.id].gross_grams, rows[early.id].net_grams) == (320, 320)
     assert (rows[middle.id].gross_grams, rows[middle.id].net_grams) == (340, 340)
-    assert (rows[late.id].gross_grams, rows[late.id].net_grams, rows[late.id].capped_grams) == (320, 140, 180)
+    assert (rows[late.id].gross_grams, rows[late.id].net_grams, rows[late.id].capped_grams) == (
+        320,
+        140,
+        180,
+    )
     assert rows[late.id].capped_by == "day:quantity"
     assert rows[early.id].factor_snapshot["recommended"]["value"] == "0.04"
     assert rows[early.id].parameters == {"Q": "8"}
@@ -126,8 +132,12 @@ def test_the_version_in_force_at_the_behaviour_is_used(db: Any, methodologies: A
     definition["factors"][0]["value"] = "0.05"
     switch = utcnow() + timedelta(minutes=5)
     methodology_services.publish_version(
-        actor=official, methodology_id=cycling.id, definition=definition,
-        effective_from=switch, change_note="New survey", is_saleable=True,
+        actor=official,
+        methodology_id=cycling.id,
+        definition=definition,
+        effective_from=switch,
+        change_note="New survey",
+        is_saleable=True,
     )
     before = add_ride(user, cycling, "10", DAY)
     after = add_ride(user, cycling, "10", switch + timedelta(hours=1))
@@ -151,10 +161,19 @@ def test_flagged_and_suspended_wait(db: Any, methodologies: Any) -> None:
     official = factories.make_user_with_role(factories.Role.OFFICIAL)
     flagged = add_ride(user, methodologies[CYCLING], "10", DAY, status=RecordStatus.FLAGGED)
     walk = methodologies["JLCH-TR-001"]
-    methodology_services.review(actor=official, methodology_id=walk.id, action="suspend", comment="Audit")
+    methodology_services.review(
+        actor=official, methodology_id=walk.id, action="suspend", comment="Audit"
+    )
     waiting = BehaviorRecord(
-        user_id=user.id, methodology_id=walk.id, channel="self_report", quantity_milli=5_000_000,
-        unit="steps", parameters={}, occurred_at=DAY, status="pending", flags=[],
+        user_id=user.id,
+        methodology_id=walk.id,
+        channel="self_report",
+        quantity_milli=5_000_000,
+        unit="steps",
+        parameters={},
+        occurred_at=DAY,
+        status="pending",
+        flags=[],
     )
     factories.session().add(waiting)
     factories.session().commit()

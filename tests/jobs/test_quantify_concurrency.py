@@ -12,11 +12,9 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import make_url
 
 from portal.accounts.models import User
 from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
@@ -27,7 +25,7 @@ from portal.ledger.models import LedgerTransaction
 from portal.ledger.queries import get_balance, verify
 from portal.methodology.models import Methodology
 from portal.methodology.services import seed_filed_methodologies
-from tests.conftest import TEST_DATABASE_URL, make_app, normalise_url
+from tests.conftest import TEST_DATABASE_URL, dedicated_database, make_app
 
 WORKERS = 4
 USERS = 30
@@ -42,23 +40,14 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    url = make_url(normalise_url(TEST_DATABASE_URL))
-    name = f"{url.database}_quantify_concurrency"
-    admin = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    app = make_app(
-        url.set(database=name).render_as_string(hide_password=False),
-        SCHEDULER_LOCK_FILE=str(tmp_path_factory.mktemp("lock") / "lock"),
-    )
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.engine.dispose()
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    folder = tmp_path_factory.mktemp("concurrency")
+    with dedicated_database("quantify_concurrency", folder) as url:
+        app = make_app(url, SCHEDULER_LOCK_FILE=str(folder / "lock"))
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
 
 
 def _fill(app: Flask) -> list[int]:
@@ -68,8 +57,12 @@ def _fill(app: Flask) -> list[int]:
         users = []
         for n in range(USERS):
             user = User(
-                phone=f"1370000{n:04d}", password_hash="x", display_name=f"并发{n}",
-                city_code="220100", privacy_notice_version="2026-11", consented_at=utcnow(),
+                phone=f"1370000{n:04d}",
+                password_hash="x",
+                display_name=f"并发{n}",
+                city_code="220100",
+                privacy_notice_version="2026-11",
+                consented_at=utcnow(),
             )
             db.session.add(user)
             db.session.flush()
@@ -78,9 +71,15 @@ def _fill(app: Flask) -> list[int]:
             insert(BehaviorRecord),
             [
                 {
-                    "user_id": user_id, "methodology_id": cycling, "channel": "partner_api",
-                    "quantity_milli": 3000, "unit": "km", "parameters": {}, "flags": [],
-                    "occurred_at": DAY + timedelta(minutes=10 * ride), "status": "pending",
+                    "user_id": user_id,
+                    "methodology_id": cycling,
+                    "channel": "partner_api",
+                    "quantity_milli": 3000,
+                    "unit": "km",
+                    "parameters": {},
+                    "flags": [],
+                    "occurred_at": DAY + timedelta(minutes=10 * ride),
+                    "status": "pending",
                 }
                 for user_id in users
                 for ride in range(RIDES_PER_USER)
@@ -121,12 +120,16 @@ def test_parallel_workers_credit_each_record_once(pg_app: Flask) -> None:
         assert credited == USERS * 7  # six whole rides and one part ride a day
         assert db.session.scalar(select(func.count(LedgerTransaction.id))) == credited
         pending = db.session.scalar(
-            select(func.count(BehaviorRecord.id)).where(BehaviorRecord.status != RecordStatus.QUANTIFIED)
+            select(func.count(BehaviorRecord.id)).where(
+                BehaviorRecord.status != RecordStatus.QUANTIFIED
+            )
         )
         assert pending == 0
         for user_id in users:
             # 3 km x 0.04 kg/km = 120 g a ride; the 20 km cap allows 6 2/3 rides = 800 g a day.
-            net = db.session.scalar(select(func.sum(Reduction.net_grams)).where(Reduction.user_id == user_id))
+            net = db.session.scalar(
+                select(func.sum(Reduction.net_grams)).where(Reduction.user_id == user_id)
+            )
             assert net == 800, user_id
             assert get_balance(user_id) == 800
         assert verify().ok

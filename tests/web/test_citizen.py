@@ -32,7 +32,9 @@ def png(shade: int = 255) -> io.BytesIO:
     return buffer
 
 
-def test_log_a_ride_and_see_it_explained(client: FlaskClient, login_as: Any, methodologies: Any, db: Any) -> None:
+def test_log_a_ride_and_see_it_explained(
+    client: FlaskClient, login_as: Any, methodologies: Any, db: Any
+) -> None:
     user = login_as("citizen")
     assert "Transport" in client.get("/me/log", headers=EN).text
     step = client.get("/me/log/transport", headers={**EN, "HX-Request": "true"})
@@ -42,8 +44,12 @@ def test_log_a_ride_and_see_it_explained(client: FlaskClient, login_as: Any, met
     response = client.post(
         "/me/log/transport/JLCH-TR-003",
         data={
-            "quantity": "6.5", "unit": "km", "occurred_at": yesterday_at(9), "ended_at": yesterday_at(10),
-            "note": "to work", "photo": (png(1), "track.png"),
+            "quantity": "6.5",
+            "unit": "km",
+            "occurred_at": yesterday_at(9),
+            "ended_at": yesterday_at(10),
+            "note": "to work",
+            "photo": (png(1), "track.png"),
         },
         content_type="multipart/form-data",
         headers=EN,
@@ -64,12 +70,24 @@ def test_log_a_ride_and_see_it_explained(client: FlaskClient, login_as: Any, met
     assert "260" in client.get("/me/", headers=EN).text  # points on the account page
 
 
-def test_bad_quantity_is_named_on_the_form(client: FlaskClient, login_as: Any, methodologies: Any, db: Any) -> None:
+def test_bad_quantity_is_named_on_the_form(
+    client: FlaskClient, login_as: Any, methodologies: Any, db: Any
+) -> None:
     login_as("citizen")
-    for quantity, message in [("0", "greater than zero"), ("-2", "greater than zero"), ("abc", "Not a valid decimal"), ("1e7", "far beyond")]:
+    for quantity, message in [
+        ("0", "greater than zero"),
+        ("-2", "greater than zero"),
+        ("abc", "Not a valid decimal"),
+        ("1e7", "far beyond"),
+    ]:
         response = client.post(
             "/me/log/transport/JLCH-TR-003",
-            data={"quantity": quantity, "unit": "km", "occurred_at": yesterday_at(9), "photo": (png(3), "t.png")},
+            data={
+                "quantity": quantity,
+                "unit": "km",
+                "occurred_at": yesterday_at(9),
+                "photo": (png(3), "t.png"),
+            },
             content_type="multipart/form-data",
             headers=EN,
         )
@@ -86,32 +104,51 @@ def test_bad_quantity_is_named_on_the_form(client: FlaskClient, login_as: Any, m
     assert db.session.scalar(select(BehaviorRecord)) is None
 
 
-def test_photo_behaviour_in_chinese(client: FlaskClient, login_as: Any, methodologies: Any, db: Any) -> None:
+def test_photo_behaviour_in_chinese(
+    client: FlaskClient, login_as: Any, methodologies: Any, db: Any
+) -> None:
     login_as("citizen")
     url = "/me/log/food/JLCH-FD-001"
-    missing = client.post(url, data={"quantity": "1", "unit": "meal", "occurred_at": yesterday_at(12)}, headers={"Accept-Language": "zh-CN"})
+    missing = client.post(
+        url,
+        data={"quantity": "1", "unit": "meal", "occurred_at": yesterday_at(12)},
+        headers={"Accept-Language": "zh-CN"},
+    )
     assert missing.status_code == 422 and "照片" in missing.text
     renamed = client.post(
         url,
-        data={"quantity": "1", "unit": "meal", "occurred_at": yesterday_at(12), "photo": (io.BytesIO(b"not an image"), "plate.jpg")},
+        data={
+            "quantity": "1",
+            "unit": "meal",
+            "occurred_at": yesterday_at(12),
+            "photo": (io.BytesIO(b"not an image"), "plate.jpg"),
+        },
         content_type="multipart/form-data",
         headers=EN,
     )
     assert renamed.status_code == 422 and "not a JPEG, PNG or WebP image" in renamed.text
     ok = client.post(
         url,
-        data={"quantity": "1", "unit": "meal", "occurred_at": yesterday_at(12), "photo": (png(), "plate.png")},
+        data={
+            "quantity": "1",
+            "unit": "meal",
+            "occurred_at": yesterday_at(12),
+            "photo": (png(), "plate.png"),
+        },
         content_type="multipart/form-data",
     )
     assert ok.status_code == 302
     record = db.session.scalar(select(BehaviorRecord))
-    assert client.get(f"/me/evidence/{record.evidence_id}").headers["Content-Type"] == "image/png"
+    with client.get(f"/me/evidence/{record.evidence_id}") as photo:
+        assert photo.headers["Content-Type"] == "image/png"
     other = factories.make_user()
     factories.log_in(client, other)
     assert client.get(f"/me/evidence/{record.evidence_id}").status_code == 404
 
 
-def test_partner_only_behaviour_has_no_form(client: FlaskClient, login_as: Any, methodologies: Any) -> None:
+def test_partner_only_behaviour_has_no_form(
+    client: FlaskClient, login_as: Any, methodologies: Any
+) -> None:
     login_as("citizen")
     assert client.get("/me/log/clothing/JLCH-CL-001").status_code == 404
 
@@ -122,13 +159,18 @@ def test_link_code(client: FlaskClient, login_as: Any, methodologies: Any) -> No
     assert page.status_code == 200 and "works once" in page.text and "<html" not in page.text
 
 
-def test_official_review_and_citizen_appeal(client: FlaskClient, app: Any, methodologies: Any, db: Any) -> None:
+def test_official_review_and_citizen_appeal(
+    client: FlaskClient, app: Any, methodologies: Any, db: Any
+) -> None:
     citizen = factories.make_user()
     factories.log_in(client, citizen)
     client.post(
         "/me/log/transport/JLCH-TR-003",
         data={
-            "quantity": "60", "unit": "km", "occurred_at": yesterday_at(9), "ended_at": yesterday_at(10),
+            "quantity": "60",
+            "unit": "km",
+            "occurred_at": yesterday_at(9),
+            "ended_at": yesterday_at(10),
             "photo": (png(2), "track.png"),
         },
         content_type="multipart/form-data",
@@ -144,14 +186,21 @@ def test_official_review_and_citizen_appeal(client: FlaskClient, app: Any, metho
     assert citizen.display_name in office.get(f"/official/reviews/{record.id}", headers=EN).text
     read = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "personal_data.read"))
     assert read.actor_id == official.id and read.details["citizen_id"] == citizen.id
-    no_reason = office.post(f"/official/reviews/{record.id}", data={"decision": "reject", "reason": ""}, headers=EN)
+    no_reason = office.post(
+        f"/official/reviews/{record.id}", data={"decision": "reject", "reason": ""}, headers=EN
+    )
     assert "Give the citizen a reason" in no_reason.text
-    office.post(f"/official/reviews/{record.id}", data={"decision": "reject", "reason": "60 km in an hour by bike"})
+    office.post(
+        f"/official/reviews/{record.id}",
+        data={"decision": "reject", "reason": "60 km in an hour by bike"},
+    )
     db.session.refresh(record)
     assert record.status == RecordStatus.REJECTED
 
     assert "60 km in an hour by bike" in client.get("/me/records", headers=EN).text
-    client.post(f"/me/records/{record.id}/appeal", data={"comment": "It was a race, see my club's results"})
+    client.post(
+        f"/me/records/{record.id}/appeal", data={"comment": "It was a race, see my club's results"}
+    )
     db.session.refresh(record)
     assert record.status == RecordStatus.FLAGGED and record.appeal_comment
     office.post(f"/official/reviews/{record.id}", data={"decision": "approve", "reason": ""})

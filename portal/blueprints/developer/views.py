@@ -6,6 +6,8 @@ the existence of another organisation's draft is not revealed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -196,9 +198,11 @@ def detail(methodology_id: int) -> Response:
     return _detail_page(_own(methodology_id))
 
 
-@bp.post("/<int:methodology_id>/comments")
-def comment(methodology_id: int) -> Response:
-    methodology = _own(methodology_id)
+def handle_comment(
+    methodology: Methodology, page: Callable[..., Response], done_url: str
+) -> Response:
+    """Post a comment on a methodology (developer or official) and answer with ``page`` — the
+    refreshed fragment for htmx — or a redirect to ``done_url``."""
     form = CommentForm()
     if form.validate_on_submit():
         try:
@@ -209,11 +213,21 @@ def comment(methodology_id: int) -> Response:
             attach_error(form, error)
         else:
             if htmx:
-                return _detail_page(methodology, message=_("Comment added."))
+                return page(message=_("Comment added."))
             flash(_("Comment added."), "success")
-            return redirect(url_for("developer.detail", methodology_id=methodology.id))
+            return redirect(done_url)
     # htmx swaps only 2xx answers, so an invalid comment comes back as 200 with its error.
-    return _detail_page(methodology, form, status=200 if htmx else 422)
+    return page(comment_form=form, status=200 if htmx else 422)
+
+
+@bp.post("/<int:methodology_id>/comments")
+def comment(methodology_id: int) -> Response:
+    methodology = _own(methodology_id)
+    return handle_comment(
+        methodology,
+        lambda **kw: _detail_page(methodology, **kw),
+        url_for("developer.detail", methodology_id=methodology.id),
+    )
 
 
 @bp.post("/<int:methodology_id>/submit")

@@ -26,6 +26,7 @@ from portal.blueprints.developer.forms import (
     shanghai_midnight,
     shanghai_today,
 )
+from portal.blueprints.developer.views import handle_comment
 from portal.blueprints.library.views import (
     STATUS_LABELS,
     history_rows,
@@ -37,7 +38,6 @@ from portal.blueprints.official import bp
 from portal.blueprints.official.forms import ReviewForm, StatusFilterForm
 from portal.db import session, utcnow
 from portal.errors import DomainError
-from portal.extensions import htmx
 from portal.methodology import queries, services
 from portal.methodology.models import Methodology, MethodologyStatus
 from portal.web import attach_error, language, render
@@ -235,23 +235,12 @@ _DONE = {
 @bp.post("/methodologies/<int:methodology_id>/comments")
 def comment(methodology_id: int) -> Response:
     methodology = _get(methodology_id)
-    form = CommentForm()
-    partial = "official/partials/_methodology_history.html"
-    if form.validate_on_submit():
-        try:
-            services.add_comment(
-                actor=current_user, methodology_id=methodology.id, comment=form.comment.data or ""
-            )
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            if htmx:
-                return _review_page(methodology, message=_("Comment added."), partial=partial)
-            flash(_("Comment added."), "success")
-            return redirect(url_for("official.methodology", methodology_id=methodology.id))
-    # htmx swaps only 2xx answers, so an invalid comment comes back as 200 with its error.
-    return _review_page(
-        methodology, comment_form=form, status=200 if htmx else 422, partial=partial
+    return handle_comment(
+        methodology,
+        lambda **kw: _review_page(
+            methodology, partial="official/partials/_methodology_history.html", **kw
+        ),
+        url_for("official.methodology", methodology_id=methodology.id),
     )
 
 

@@ -1,0 +1,155 @@
+"""Kill the quantify job for real (SIGKILL, mid-run) and check nothing was credited twice or
+lost: what committed is whole batches, and a rerun finishes the rest exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, insert, select
+
+from portal.accounts.models import User
+from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
+from portal.activities.quantify import quantify_pending
+from portal.db import utcnow
+from portal.extensions import db
+from portal.ledger.models import LedgerEntry, LedgerTransaction
+from portal.ledger.queries import verify
+from portal.methodology.models import Methodology
+from portal.methodology.services import seed_filed_methodologies
+from tests.conftest import dedicated_database, make_app
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORDS = 12_000  # six batches of 2,000: enough to be killed in the middle of the run
+
+
+@pytest.fixture
+def kill_app(tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+    with dedicated_database("quantify_kill", tmp_path) as url:
+        app = make_app(url, SCHEDULER_LOCK_FILE=str(tmp_path / "lock"))
+        try:
+            yield app, url
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+
+
+def _fill(app: Flask) -> None:
+    with app.app_context():
+        seed_filed_methodologies()
+        metro = db.session.scalar(select(Methodology.id).where(Methodology.code == "JLCH-TR-008"))
+        users = []
+        for n in range(200):
+            user = User(
+                phone=f"1360000{n:04d}",
+                password_hash="x",
+                display_name=f"k{n}",
+                city_code="220100",
+                privacy_notice_version="2026-11",
+                consented_at=utcnow(),
+            )
+            db.session.add(user)
+            db.session.flush()
+            users.append(user.id)
+        start = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
+        db.session.execute(
+            insert(BehaviorRecord),
+            [
+                {
+                    "user_id": users[n % len(users)],
+                    "methodology_id": metro,
+                    "channel": "partner_api",
+                    "quantity_milli": 9000 + n % 7 * 1000,
+                    "unit": "km",
+                    "parameters": {},
+                    "flags": [],
+                    "occurred_at": start + timedelta(minutes=n),
+                    "status": "pending",
+                }
+                for n in range(RECORDS)
+            ],
+        )
+        db.session.commit()
+
+
+def _consistent(app: Flask) -> tuple[int, int]:
+    """Quantified records and reductions match one to one, and the ledger verifies."""
+    with app.app_context():
+        quantified = db.session.scalar(
+            select(func.count(BehaviorRecord.id)).where(
+                BehaviorRecord.status == RecordStatus.QUANTIFIED
+            )
+        )
+        reductions = db.session.scalar(select(func.count(Reduction.id)))
+        orphans = db.session.scalar(
+            select(func.count(Reduction.id))
+            .join(BehaviorRecord, Reduction.record_id == BehaviorRecord.id)
+            .where(BehaviorRecord.status != RecordStatus.QUANTIFIED)
+        )
+        points = db.session.scalar(select(func.coalesce(func.sum(Reduction.points), 0)))
+        credited = db.session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(LedgerEntry.points > 0)
+        )
+        report = verify()
+        db.session.remove()
+    assert quantified == reductions and orphans == 0
+    assert points == credited, "every point in reductions is in the ledger, once"
+    assert report.ok, report.problems
+    return quantified, reductions
+
+
+def test_sigkill_mid_run_then_rerun(kill_app: tuple[Flask, str]) -> None:
+    app, database_url = kill_app
+    _fill(app)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "kill-test",
+        "PYTHONPATH": str(ROOT),
+    }
+    job = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run", "quantify"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # Kill as soon as at least one batch has committed, while later batches are in flight.
+        deadline = time.monotonic() + 60
+        done = 0
+        while time.monotonic() < deadline and job.poll() is None:
+            with app.app_context():
+                done = db.session.scalar(select(func.count(Reduction.id))) or 0
+                db.session.remove()
+            if done:
+                break
+            time.sleep(0.05)
+        assert job.poll() is None, "the job finished before it could be killed; add records"
+        job.send_signal(signal.SIGKILL)
+        job.wait(timeout=10)
+    finally:
+        if job.poll() is None:
+            job.kill()
+    quantified, _ = _consistent(app)
+    assert 0 < quantified < RECORDS
+
+    with app.app_context():
+        report = quantify_pending(points_per_kg=1000)
+        db.session.remove()
+    assert report.quantified == RECORDS - quantified
+    total, _ = _consistent(app)
+    assert total == RECORDS
+    with app.app_context():
+        # One ledger posting per credited record (the metro caps leave some rides at 0 points).
+        credited = db.session.scalar(select(func.count(Reduction.id)).where(Reduction.points > 0))
+        assert 0 < credited < RECORDS
+        assert db.session.scalar(select(func.count(LedgerTransaction.id))) == credited
