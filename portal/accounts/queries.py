@@ -82,3 +82,17 @@ def list_audit_events(
     if until:
         stmt = stmt.where(AuditEvent.occurred_at < until)
     return paginate(stmt, page)
+
+
+def list_personal_data_reads(user_id: int, page: int = 1) -> Pagination:
+    """Officials' and banks' reads of this citizen's personal data, newest first (DESIGN §8)."""
+    stmt = (
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "personal_data.read",
+            AuditEvent.subject_type == "user",
+            AuditEvent.subject_id == str(user_id),
+        )
+        .order_by(AuditEvent.id.desc())
+    )
+    return paginate(stmt, page)

@@ -571,12 +571,13 @@ def open_for_review(*, actor: User, record_id: int, ip: str | None = None) -> Be
         record = db.get(BehaviorRecord, record_id)
         if record is None:
             raise NotFound(_l("No such record."))
+        # The citizen is the subject, so their "who viewed my data" page finds every read.
         record_audit(
             "personal_data.read",
             actor_id=actor.id,
-            subject_type="behavior_record",
-            subject_id=record.id,
+            subject_type="user",
+            subject_id=record.user_id,
             ip=ip,
-            details={"citizen_id": record.user_id, "purpose": "flag review"},
+            details={"record_id": record.id, "purpose": "flag review"},
         )
     return record

@@ -47,6 +47,24 @@ def test_log_a_walk_and_see_how_it_was_computed(
     page.screenshot(path="test-results/explanation.png", full_page=True)
 
 
+def test_pages_fit_a_phone_screen(page: Page, live_server: str) -> None:
+    """Nothing widens the page past a 390 px phone; wide tables scroll inside their wrapper."""
+    log_in(page, live_server, "13900000001")
+    for path in [
+        "/",
+        "/methodologies/",
+        "/methodologies/JLCH-HS-003",
+        "/me/",
+        "/me/records",
+        "/me/reductions",
+        "/me/links",
+        "/me/log/transport/JLCH-TR-001",
+    ]:
+        page.goto(live_server + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide"
+
+
 def test_official_sees_the_flag_queue_and_the_library(page: Page, live_server: str) -> None:
     log_in(page, live_server, "official@demo.tanhui-jilin.cn")
     page.goto(live_server + "/official/reviews")

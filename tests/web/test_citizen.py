@@ -185,7 +185,9 @@ def test_official_review_and_citizen_appeal(
     assert "The average speed is implausible" in queue.text
     assert citizen.display_name in office.get(f"/official/reviews/{record.id}", headers=EN).text
     read = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "personal_data.read"))
-    assert read.actor_id == official.id and read.details["citizen_id"] == citizen.id
+    assert read.actor_id == official.id and read.subject_id == str(citizen.id)
+    seen = client.get("/me/data-access", headers=EN)
+    assert "Ecology official" in seen.text and "flag review" not in seen.text
     no_reason = office.post(
         f"/official/reviews/{record.id}", data={"decision": "reject", "reason": ""}, headers=EN
     )

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 
+from portal.accounts import queries as account_queries
 from portal.accounts import services as accounts
 from portal.activities import queries as activity_queries
 from portal.activities import services as activities
@@ -255,6 +256,17 @@ def reduction(reduction_id: int) -> Response:
         reduction=row,
         methodology=methodology,
         record=row.record,
+    )
+
+
+# ------------------------------------------------------------------------ data reads
+
+
+@bp.get("/data-access")
+def data_access() -> Response:
+    return render(
+        "citizen/data_access.html",
+        pagination=account_queries.list_personal_data_reads(current_user.id, _page()),
     )
 
 

@@ -177,10 +177,9 @@ class SourceRow(_Row):
     )
 
 
-class FactorRow(_Row):
-    KEY_FIELDS = ("name", "value", "unit", "basis")
-
-    name = StringField(
+def _formula_name_field() -> StringField:
+    """The name a factor or record parameter goes by in the formula."""
+    return StringField(
         _l("Name in the formula"),
         [
             _InUsedRow(),
@@ -190,6 +189,12 @@ class FactorRow(_Row):
         filters=[_strip],
         render_kw={"autocapitalize": "off", "spellcheck": "false", "data-kind": "code"},
     )
+
+
+class FactorRow(_Row):
+    KEY_FIELDS = ("name", "value", "unit", "basis")
+
+    name = _formula_name_field()
     value = StringField(
         _l("Value"),
         [_InUsedRow(), _decimal],
@@ -227,16 +232,7 @@ class FactorRow(_Row):
 class ParameterRow(_Row):
     KEY_FIELDS = ("name", "unit", "label_zh", "label_en", "default")
 
-    name = StringField(
-        _l("Name in the formula"),
-        [
-            _InUsedRow(),
-            Regexp(_NAME_PATTERN, message=_l("Letters, digits and _, starting with a letter.")),
-            _not_q,
-        ],
-        filters=[_strip],
-        render_kw={"autocapitalize": "off", "spellcheck": "false", "data-kind": "code"},
-    )
+    name = _formula_name_field()
     unit = StringField(_l("Unit"), [_InUsedRow(), Length(max=120)], filters=[_strip])
     label_zh = StringField(_l("Label (Chinese)"), [_InUsedRow(), Length(max=120)], filters=[_strip])
     label_en = StringField(_l("Label (English)"), [_InUsedRow(), Length(max=200)], filters=[_strip])
