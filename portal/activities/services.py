@@ -122,8 +122,14 @@ def _candidates(
 
 
 def _overlapping_trip(
-    user_id: int, start: datetime, end: datetime | None, transport_ids: set[int]
+    user_id: int,
+    start: datetime,
+    end: datetime | None,
+    transport_ids: set[int],
+    same_act_ids: frozenset[int] = frozenset(),
 ) -> bool:
+    """Another live trip of this person overlaps [start, end); records of the same act (the
+    citizen's own report of a trip a partner now sends) are not a second trip."""
     if end is None or not transport_ids:
         return False
     clash = session().scalar(
@@ -135,6 +141,7 @@ def _overlapping_trip(
             BehaviorRecord.ended_at.is_not(None),
             BehaviorRecord.occurred_at < end,
             BehaviorRecord.ended_at > start,
+            BehaviorRecord.id.not_in(same_act_ids),
         )
         .limit(1)
     )
@@ -381,18 +388,6 @@ def _submit_once(
                 continue
             methodology = methodologies[code]
             flags = list(checked.flags)
-            if methodology.id in transport_ids and (
-                _overlapping_trip(user_id, item.occurred_at, item.ended_at, transport_ids)
-                or any(
-                    r.user_id == user_id
-                    and r.ended_at
-                    and item.ended_at
-                    and r.occurred_at < item.ended_at
-                    and item.occurred_at < r.ended_at
-                    for r in new_records
-                )
-            ):
-                flags.append(FLAG_OVERLAP)
             own_reports = [
                 r
                 for r in _candidates(
@@ -404,6 +399,24 @@ def _submit_once(
                 )
                 if _same_act(item.occurred_at, item.ended_at, checked.quantity_milli, r)
             ]
+            if methodology.id in transport_ids and (
+                _overlapping_trip(
+                    user_id,
+                    item.occurred_at,
+                    item.ended_at,
+                    transport_ids,
+                    frozenset(r.id for r in own_reports),
+                )
+                or any(
+                    r.user_id == user_id
+                    and r.ended_at
+                    and item.ended_at
+                    and r.occurred_at < item.ended_at
+                    and item.occurred_at < r.ended_at
+                    for r in new_records
+                )
+            ):
+                flags.append(FLAG_OVERLAP)
             record = BehaviorRecord(
                 user_id=user_id,
                 methodology_id=methodology.id,
@@ -418,9 +431,16 @@ def _submit_once(
                 note=item.note.strip()[:200],
                 flags=flags,
             )
-            if any(r.status == RecordStatus.QUANTIFIED for r in own_reports):
+            already_counted = any(r.status == RecordStatus.QUANTIFIED for r in own_reports)
+            if already_counted:
+                # The act was credited from the citizen's own report before the partner's data
+                # arrived: it counts once, so this record is kept for the trail but never
+                # quantified, and the partner hears it is a duplicate act.
                 flags.append(FLAG_COUNTED)
-            record.status = RecordStatus.FLAGGED.value if flags else RecordStatus.PENDING.value
+                record.status = RecordStatus.REJECTED.value
+                record.review_reason = "Already counted from the citizen's own report."
+            else:
+                record.status = RecordStatus.FLAGGED.value if flags else RecordStatus.PENDING.value
             db.add(record)
             db.flush()
             for report in own_reports:
@@ -429,7 +449,8 @@ def _submit_once(
                     report.superseded_by_id = record.id
             seen_in_batch[item.external_id] = record
             new_records.append(record)
-            outcome.status, outcome.record_id, outcome.flags = "accepted", record.id, flags
+            outcome.status = "duplicate" if already_counted else "accepted"
+            outcome.record_id, outcome.flags = record.id, flags
         for outcome in outcomes:
             if outcome.status == "duplicate" and outcome.record_id is None and outcome.external_id:
                 outcome.record_id = seen_in_batch[outcome.external_id].id

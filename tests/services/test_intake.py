@@ -295,3 +295,35 @@ def test_review_and_one_appeal(db: Any, methodologies: Any, tmp_path: Path) -> N
         services.appeal_record(user_id=citizen.id, record_id=record.id, comment="Please look again")
     with pytest.raises(Conflict):
         services.review_record(actor=official, record_id=record.id, approve=True)
+
+
+def test_partner_record_of_an_act_already_counted_counts_once(
+    db: Any, methodologies: Any, tmp_path: Path
+) -> None:
+    from portal.activities.models import Reduction
+    from portal.activities.quantify import quantify_pending
+
+    user = factories.make_user()
+    partner = factories.make_partner([CYCLING])
+    factories.link(partner, user, "rider-3")
+    mine = log(user, ride(), tmp_path)
+    quantify_pending(points_per_kg=1000)
+    outcome = services.submit_partner_records(
+        partner_id=partner.id,
+        items=[
+            RecordInput(
+                CYCLING,
+                Decimal("5.2"),
+                "km",
+                mine.occurred_at,
+                mine.ended_at,
+                external_id="b-2",
+                user_ref="rider-3",
+            )
+        ],
+        channel=Channel.PARTNER_API,
+        now=NOW,
+    )[0]
+    assert outcome.status == "duplicate" and outcome.flags == ["already_counted_self_report"]
+    assert quantify_pending(points_per_kg=1000).quantified == 0
+    assert db.session.scalar(select(func.count(Reduction.id))) == 1
