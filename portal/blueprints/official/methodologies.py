@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from portal.activities.queries import count_flagged
 from portal.blueprints.developer.forms import (
     CommentForm,
     VersionForm,
@@ -136,6 +137,7 @@ def index() -> Response:
         "official/index.html",
         queue=queries.list_by_status(QUEUE),
         counts=_counts_by_status(),
+        flagged=count_flagged(),
     )
 
 
