@@ -47,6 +47,7 @@ def test_unknown_language_is_ignored(client: FlaskClient, db: Any) -> None:
 def test_catalog_is_complete() -> None:
     with CATALOG.open("rb") as handle:
         catalog = read_po(handle)
+
     def untranslated(string: str | tuple[str, ...]) -> bool:
         # Plural entries hold a tuple of forms; every form must be filled in.
         return not string or (isinstance(string, tuple) and not all(string))
