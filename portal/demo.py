@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.accounts import services as accounts
 from portal.accounts.identity import parse_identifier
 from portal.accounts.models import MemberRole, Organisation, OrgKind, User
+from portal.accounts.queries import get_user_by_identifier
 from portal.db import session
 from portal.demo_activity import seed_activity_demo
 from portal.methodology.services import seed_filed_methodologies
@@ -98,8 +99,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
 def _find_user(login: str) -> User | None:
     identifier = parse_identifier(login)
     assert identifier is not None, login
-    column = User.phone if identifier.phone else User.email
-    return session().scalar(select(User).where(column == identifier.value))
+    return get_user_by_identifier(identifier)
 
 
 def _ensure_user(demo: DemoLogin) -> User:

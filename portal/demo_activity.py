@@ -120,6 +120,24 @@ def _at(day: datetime, hour: int, minute: int) -> datetime:
     return day.replace(hour=hour, minute=minute, second=0, microsecond=0).astimezone(SHANGHAI)
 
 
+def _record(
+    code: str,
+    quantity: Decimal,
+    unit: str,
+    start: datetime,
+    *,
+    key: str,
+    ref: str,
+    minutes: int | None = None,
+    **parameters: str,
+) -> activities.RecordInput:
+    """A demo partner record; ``key`` makes the external id stable across reruns."""
+    end = None if minutes is None else start + timedelta(minutes=minutes)
+    return activities.RecordInput(
+        code, quantity, unit, start, end, parameters=parameters, external_id=key, user_ref=ref
+    )
+
+
 def _partner_records(
     partner: Partner, users: list[User], today: datetime
 ) -> list[activities.RecordInput]:
@@ -130,75 +148,56 @@ def _partner_records(
         for back in range(DAYS, 0, -1):
             day = today - timedelta(days=back)
             stamp = day.strftime("%Y%m%d")
+
             # A commuter takes either the metro or the bus on a given day, never both at once.
             commute = rng.choice(["JLCH-TR-007", "JLCH-TR-008"])
             for code in partner.methodology_codes:
+                key = f"{code}-{ref}-{stamp}"
                 if code == commute and day.weekday() < 5:
                     for trip, hour in enumerate((7, 18)):
                         km = Decimal(rng.randint(40, 180)) / 10
                         start = _at(day, hour, rng.randint(0, 50))
+                        key = f"{code}-{ref}-{stamp}-{trip}"
                         items.append(
-                            activities.RecordInput(
-                                code,
-                                km,
-                                "km",
-                                start,
-                                start + timedelta(minutes=int(km * 3) + 5),
-                                external_id=f"{code}-{ref}-{stamp}-{trip}",
-                                user_ref=ref,
+                            _record(
+                                code, km, "km", start, key=key, ref=ref, minutes=int(km * 3) + 5
                             )
                         )
                 elif code == "JLCH-TR-004" and rng.random() < 0.5:
                     km = Decimal(rng.randint(12, 60)) / 10
                     start = _at(day, 12, rng.randint(0, 40))
                     items.append(
-                        activities.RecordInput(
+                        _record(
                             code,
                             km,
                             "km",
                             start,
-                            start + timedelta(minutes=int(km * 5) + 3),
-                            parameters={"is_ebike": str(rng.randint(0, 1))},
-                            external_id=f"{code}-{ref}-{stamp}",
-                            user_ref=ref,
+                            key=key,
+                            ref=ref,
+                            minutes=int(km * 5) + 3,
+                            is_ebike=str(rng.randint(0, 1)),
                         )
                     )
                 elif code == "JLCH-HS-003" and day.weekday() == 6:
                     baseline = Decimal(rng.randint(60, 90))
                     used = baseline - Decimal(rng.randint(3, 15))
                     items.append(
-                        activities.RecordInput(
+                        _record(
                             code,
                             used,
                             "kWh",
                             _at(day, 21, 0),
-                            parameters={"baseline_kwh": str(baseline)},
-                            external_id=f"{code}-{ref}-{stamp}",
-                            user_ref=ref,
+                            key=key,
+                            ref=ref,
+                            baseline_kwh=str(baseline),
                         )
                     )
                 elif code == "JLCH-CL-001" and day.weekday() == 5 and rng.random() < 0.4:
-                    items.append(
-                        activities.RecordInput(
-                            code,
-                            Decimal(rng.randint(15, 60)) / 10,
-                            "kg",
-                            _at(day, 10, 30),
-                            external_id=f"{code}-{ref}-{stamp}",
-                            user_ref=ref,
-                        )
-                    )
+                    kg = Decimal(rng.randint(15, 60)) / 10
+                    items.append(_record(code, kg, "kg", _at(day, 10, 30), key=key, ref=ref))
                 elif code == "JLCH-HS-004" and day.weekday() in (1, 4):
-                    items.append(
-                        activities.RecordInput(
-                            code,
-                            Decimal(rng.randint(5, 30)) / 10,
-                            "kg",
-                            _at(day, 19, 15),
-                            external_id=f"{code}-{ref}-{stamp}",
-                            user_ref=ref,
-                        )
-                    )
+                    kg = Decimal(rng.randint(5, 30)) / 10
+                    items.append(_record(code, kg, "kg", _at(day, 19, 15), key=key, ref=ref))
     return items
 
 

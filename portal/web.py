@@ -3,6 +3,7 @@ error pages and template helpers. Domain packages never import this module."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,8 +33,11 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal.accounts.models import Role, User
 from portal.accounts.regions import city_name
+from portal.activities.evidence import evidence_path
+from portal.activities.models import Evidence
 from portal.errors import DomainError
 from portal.extensions import db, htmx
+from portal.methodology.units import UNITS
 
 SUPPORTED_LOCALES = ("zh_Hans_CN", "en")
 
@@ -80,11 +84,6 @@ def attach_error(form: object, error: DomainError) -> None:
 
 def send_evidence(evidence_id: int, *, owner_id: int | None = None) -> BaseResponse:
     """Serve an evidence photo privately; with ``owner_id`` only to the citizen who uploaded it."""
-    from pathlib import Path
-
-    from portal.activities.evidence import evidence_path
-    from portal.activities.models import Evidence
-
     item = db.session.get(Evidence, evidence_id)
     if item is None or (owner_id is not None and item.uploaded_by_id != owner_id):
         abort(404)
@@ -100,8 +99,6 @@ def send_evidence(evidence_id: int, *, owner_id: int | None = None) -> BaseRespo
 
 def unit_label(code: str) -> str:
     """An activity unit's name in the reader's language (the code itself if unknown)."""
-    from portal.methodology.units import UNITS
-
     unit = UNITS.get(code)
     if unit is None:
         return code

@@ -7,9 +7,16 @@ from datetime import datetime
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 
+from portal.accounts.identity import Identifier
 from portal.accounts.models import AuditEvent, Membership, Organisation, User
 from portal.db import session
 from portal.pagination import paginate
+
+
+def get_user_by_identifier(identifier: Identifier) -> User | None:
+    """The account with this normalised mobile number or email, if any."""
+    column = User.phone if identifier.phone else User.email
+    return session().scalar(select(User).where(column == identifier.value))
 
 
 def get_user(user_id: int) -> User | None:

@@ -8,10 +8,11 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.audit import record_audit
-from portal.accounts.identity import Identifier, parse_identifier, password_problem
+from portal.accounts.identity import parse_identifier, password_problem
 from portal.accounts.models import MemberRole, Membership, Organisation, OrgKind, User
+from portal.accounts.queries import get_user_by_identifier
 from portal.accounts.regions import CITY_BY_CODE
-from portal.db import session, transaction, utcnow
+from portal.db import transaction, utcnow
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
 SUPPORTED_LOCALES = ("zh_Hans_CN", "en")
@@ -22,11 +23,6 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 def _require_admin(actor: User) -> None:
     if not actor.is_admin:
         raise NotAllowed(_l("Only a platform administrator may do this."))
-
-
-def _user_by_identifier(identifier: Identifier) -> User | None:
-    column = User.phone if identifier.phone else User.email
-    return session().scalar(select(User).where(column == identifier.value))
 
 
 def register_user(
@@ -60,7 +56,7 @@ def register_user(
     if city_code not in CITY_BY_CODE:
         raise InvalidInput(_l("Choose a city or prefecture of Jilin."), field="city_code")
     with transaction() as db:
-        if _user_by_identifier(identifier) is not None:
+        if get_user_by_identifier(identifier) is not None:
             raise Conflict(_l("An account with this login already exists."), field="login")
         user = User(
             phone=identifier.phone,
@@ -97,7 +93,7 @@ def authenticate(login: str, password: str, *, ip: str | None = None) -> User:
     """
     identifier = parse_identifier(login)
     with transaction():
-        user = _user_by_identifier(identifier) if identifier else None
+        user = get_user_by_identifier(identifier) if identifier else None
         password_ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
         if user is None or not password_ok or not user.is_active:
             record_audit(
@@ -232,7 +228,7 @@ def grant_membership(
         org = db.get(Organisation, organisation_id)
         if org is None:
             raise NotFound(_l("No such organisation."))
-        user = _user_by_identifier(identifier) if identifier else None
+        user = get_user_by_identifier(identifier) if identifier else None
         if user is None:
             raise NotFound(_l("No account has this login."), field="login")
         membership = db.scalar(
@@ -316,7 +312,7 @@ def bootstrap_admin(login: str) -> User:
     """
     identifier = parse_identifier(login)
     with transaction():
-        user = _user_by_identifier(identifier) if identifier else None
+        user = get_user_by_identifier(identifier) if identifier else None
         if user is None:
             raise NotFound(_l("No account has this login."), field="login")
         user.is_admin = True

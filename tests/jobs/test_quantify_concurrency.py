@@ -16,15 +16,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select
 
-from portal.accounts.models import User
 from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
 from portal.activities.quantify import quantify_pending
-from portal.db import utcnow
 from portal.extensions import db
 from portal.ledger.models import LedgerTransaction
 from portal.ledger.queries import get_balance, verify
 from portal.methodology.models import Methodology
 from portal.methodology.services import seed_filed_methodologies
+from tests import factories
 from tests.conftest import TEST_DATABASE_URL, dedicated_database, make_app
 
 WORKERS = 4
@@ -54,19 +53,7 @@ def _fill(app: Flask) -> list[int]:
     with app.app_context():
         seed_filed_methodologies()
         cycling = db.session.scalar(select(Methodology.id).where(Methodology.code == "JLCH-TR-003"))
-        users = []
-        for n in range(USERS):
-            user = User(
-                phone=f"1370000{n:04d}",
-                password_hash="x",
-                display_name=f"并发{n}",
-                city_code="220100",
-                privacy_notice_version="2026-11",
-                consented_at=utcnow(),
-            )
-            db.session.add(user)
-            db.session.flush()
-            users.append(user.id)
+        users = [factories.make_user().id for _ in range(USERS)]
         db.session.execute(
             insert(BehaviorRecord),
             [

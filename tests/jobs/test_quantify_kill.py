@@ -16,15 +16,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select
 
-from portal.accounts.models import User
 from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
 from portal.activities.quantify import quantify_pending
-from portal.db import utcnow
 from portal.extensions import db
 from portal.ledger.models import LedgerEntry, LedgerTransaction
 from portal.ledger.queries import verify
 from portal.methodology.models import Methodology
 from portal.methodology.services import seed_filed_methodologies
+from tests import factories
 from tests.conftest import dedicated_database, make_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,19 +45,7 @@ def _fill(app: Flask) -> None:
     with app.app_context():
         seed_filed_methodologies()
         metro = db.session.scalar(select(Methodology.id).where(Methodology.code == "JLCH-TR-008"))
-        users = []
-        for n in range(200):
-            user = User(
-                phone=f"1360000{n:04d}",
-                password_hash="x",
-                display_name=f"k{n}",
-                city_code="220100",
-                privacy_notice_version="2026-11",
-                consented_at=utcnow(),
-            )
-            db.session.add(user)
-            db.session.flush()
-            users.append(user.id)
+        users = [factories.make_user().id for _ in range(200)]
         start = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
         db.session.execute(
             insert(BehaviorRecord),

@@ -26,9 +26,9 @@ from portal.extensions import htmx
 from portal.ledger.queries import get_balance
 from portal.methodology.engine import SHANGHAI
 from portal.methodology.models import Methodology
-from portal.methodology.queries import get_version_in_force, list_public_methodologies
-from portal.methodology.specs import CATEGORIES
-from portal.methodology.stored import VersionSpec, spec_from_definition
+from portal.methodology.queries import FiledVersions, list_public_methodologies
+from portal.methodology.specs import CATEGORIES, Category
+from portal.methodology.stored import VersionSpec
 from portal.web import attach_error, client_ip, language, render, send_evidence
 
 bp = Blueprint("citizen", __name__)
@@ -75,40 +75,41 @@ def change_password() -> Response:
 
 
 def _self_reportable() -> list[tuple[Methodology, VersionSpec]]:
-    """Filed methodologies citizens may report themselves, by the version in force now."""
+    """Filed methodologies citizens may report themselves, by the version in force now
+    (two queries: the methodologies and all their filed versions)."""
     now = datetime.now(UTC)
+    filed = [m for m in list_public_methodologies() if m.status == "filed"]
+    versions = FiledVersions()
+    versions.load(m.id for m in filed)
     choices = []
-    for methodology in list_public_methodologies():
-        if methodology.status != "filed":
-            continue
-        version = get_version_in_force(methodology.id, now)
-        if version is None:
-            continue
-        spec = spec_from_definition(version.definition)
-        if spec.self_report:
-            choices.append((methodology, spec))
+    for methodology in filed:
+        found = versions.in_force(methodology.id, now)
+        if found is not None and found[1].self_report:
+            choices.append((methodology, found[1]))
     return choices
+
+
+def _categories(choices: list[tuple[Methodology, VersionSpec]]) -> list[Category]:
+    available = {m.category for m, _spec in choices}
+    return [c for c in CATEGORIES if c.code in available]
 
 
 @bp.get("/log")
 def log_start() -> Response:
-    available = {m.category for m, _spec in _self_reportable()}
-    categories = [c for c in CATEGORIES if c.code in available]
-    return render("citizen/log.html", categories=categories, step="category")
+    return render("citizen/log.html", categories=_categories(_self_reportable()), step="category")
 
 
 @bp.get("/log/<category>")
 def log_category(category: str) -> Response:
-    choices = [(m, s) for m, s in _self_reportable() if m.category == category]
+    everything = _self_reportable()
+    choices = [(m, s) for m, s in everything if m.category == category]
     if not choices:
         abort(404)
     found = next(c for c in CATEGORIES if c.code == category)
     return render(
         "citizen/log.html",
         "citizen/partials/_log_scenarios.html",
-        categories=[
-            c for c in CATEGORIES if c.code in {m.category for m, _s in _self_reportable()}
-        ],
+        categories=_categories(everything),
         category=found,
         choices=choices,
         step="scenario",
