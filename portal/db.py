@@ -1,4 +1,5 @@
-"""Declarative base, UTC datetimes, SQLite connection settings and the ``transaction()`` helper.
+"""Declarative base, UTC datetimes, SQLite connection settings, the ``transaction()`` helper and
+the bulk helpers ``bulk_insert`` and ``in_ids``.
 
 Services own the transaction (CONVENTIONS rule 2): each public command runs inside
 ``with transaction():`` and commits once; helpers called inside only flush. Nested
@@ -8,15 +9,28 @@ Services own the transaction (CONVENTIONS rule 2): each public command runs insi
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, event
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    any_,
+    event,
+    insert,
+    literal,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine.interfaces import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session, registry
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -117,3 +131,48 @@ def transaction() -> Iterator[Session]:
         raise
     finally:
         _depth.reset(token)
+
+
+def bulk_insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Insert many rows, given as value tuples in ``columns`` order, in the current transaction.
+
+    On PostgreSQL this is one ``COPY … FROM STDIN`` (no statement per row, no huge parameter
+    list); elsewhere one executemany. Values pass through each column type's bind processing
+    (UTC datetimes, JSON) exactly as an ``insert()`` would; column defaults are not applied, so
+    give every column that needs a value. Flush-only, like every helper inside a service.
+    """
+    connection = session().connection()
+    dialect = connection.dialect
+    if dialect.name != "postgresql":
+        params = [dict(zip(columns, row, strict=True)) for row in rows]
+        if params:
+            connection.execute(insert(table), params)
+        return
+    processors = [
+        (index, processor)
+        for index, name in enumerate(columns)
+        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+    quote = dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in columns)}) FROM STDIN"
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            if processors:
+                values = list(row)
+                for index, processor in processors:
+                    values[index] = processor(values[index])
+                copy.write_row(values)
+            else:
+                copy.write_row(row)
+
+
+def in_ids(
+    column: ColumnElement[int] | InstrumentedAttribute[int], ids: Sequence[int]
+) -> ColumnElement[bool]:
+    """``column IN (ids)`` for a long list of integer ids: one array parameter on PostgreSQL
+    (thousands of separate parameters are slow to send and parse), a plain IN elsewhere."""
+    if session().get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(ids), postgresql.ARRAY(BigInteger)))
+    return column.in_(ids)

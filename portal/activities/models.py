@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from portal.db import Base, BigIntPK, utcnow
 
@@ -35,8 +36,14 @@ class Channel(enum.StrEnum):
 
 
 class RecordStatus(enum.StrEnum):
-    """``pending`` → ``quantified``; or ``flagged`` → (approved) ``pending`` / ``rejected``;
-    ``superseded`` when a partner record of the same act arrived (the partner record wins)."""
+    """``pending`` → ``quantified``; or ``flagged`` → (approved) ``pending`` / ``rejected``.
+
+    A citizen's own report becomes ``superseded`` (``superseded_by_id`` names the partner record)
+    when a partner record of the same act arrives: the partner record wins. If the report was
+    already ``quantified``, its reduction is reversed in the same transaction (points taken back,
+    cap usage given back); only when the citizen no longer holds those points does the report
+    stay counted and the partner record is stored ``rejected`` with ``already_counted_self_report``.
+    """
 
     PENDING = "pending"
     FLAGGED = "flagged"
@@ -143,11 +150,31 @@ class BehaviorRecord(Base):
     evidence: Mapped[Evidence | None] = relationship()
 
 
+class FactorSnapshot(Base):
+    """The formula and factors (values, units, sources, confidence) a reduction was computed
+    with, stored once per distinct content — ``sha256`` of its canonical JSON — and shared by
+    every reduction computed with them."""
+
+    __tablename__ = "factor_snapshots"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    formula: Mapped[str] = mapped_column(Text)
+    factors: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Reduction(Base):
     """What a record became: grams CO2e by the methodology version in force at ``occurred_at``.
 
-    ``factor_snapshot`` and ``parameters`` make every gram explainable after factors change.
+    Its factor snapshot (``snapshot``: formula and factors) and ``parameters`` make every gram
+    explainable after factors change.
     ``gross_grams = net_grams + capped_grams``; points are credited for ``net_grams``.
+
+    Rows are never deleted. A reduction replaced by partner data of the same act gets
+    ``reversed_at`` and ``reversed_by_record_id`` (the partner record), a reversing ledger posting
+    and its cap usage given back; totals, charts and lists count only rows with ``reversed_at``
+    NULL (``Reduction.is_live``).
     """
 
     __tablename__ = "reductions"
@@ -158,8 +185,11 @@ class Reduction(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("behavior_records.id"), unique=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    methodology_id: Mapped[int] = mapped_column(ForeignKey("methodologies.id"))
+    # Copies of the record's (checked by its foreign keys), kept for queries by person and
+    # methodology; no foreign keys of their own, whose per-row checks would double the cost of
+    # writing a reduction.
+    user_id: Mapped[int] = mapped_column(BigIntPK)
+    methodology_id: Mapped[int] = mapped_column(BigIntPK)
     version_id: Mapped[int] = mapped_column(ForeignKey("methodology_versions.id"))
     occurred_at: Mapped[datetime]
     gross_grams: Mapped[int] = mapped_column(BigInteger)
@@ -170,25 +200,46 @@ class Reduction(Base):
     credited_quantity_milli: Mapped[int] = mapped_column(BigInteger)
     is_counted: Mapped[bool] = mapped_column(Boolean)
     is_saleable: Mapped[bool] = mapped_column(Boolean)
-    formula: Mapped[str] = mapped_column(Text)
     parameters: Mapped[dict[str, str]] = mapped_column(JSON)
-    factor_snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("factor_snapshots.id"))
+    # The ledger transaction that credited this reduction's points (one per quantify batch,
+    # one entry per citizen); NULL when the reduction earned no point.
+    ledger_transaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ledger_transactions.id"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reversed_at: Mapped[datetime | None]
+    reversed_by_record_id: Mapped[int | None] = mapped_column(ForeignKey("behavior_records.id"))
 
-    record: Mapped[BehaviorRecord] = relationship()
+    record: Mapped[BehaviorRecord] = relationship(foreign_keys=[record_id])
+    snapshot: Mapped[FactorSnapshot] = relationship(lazy="joined")
+
+    @property
+    def formula(self) -> str:
+        return self.snapshot.formula
+
+    @property
+    def factor_snapshot(self) -> dict[str, Any]:
+        return self.snapshot.factors
+
+    @classmethod
+    def is_live(cls) -> ColumnElement[bool]:
+        """The SQL condition for reductions that count (not reversed)."""
+        return cls.reversed_at.is_(None)
 
 
 class CapUsage(Base):
     """Per person, methodology and Asia/Shanghai day/month/year: what caps have consumed.
 
-    Derived from ``reductions`` (verify recomputes it) but kept so the quantify job can lock and
+    Derived from the live (not reversed) ``reductions`` but kept so the quantify job can lock and
     read one row per bucket instead of summing history for every record.
     """
 
     __tablename__ = "cap_usage"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    methodology_id: Mapped[int] = mapped_column(ForeignKey("methodologies.id"), primary_key=True)
+    # Keys copied from the records the job caps (no foreign keys, as in ``reductions``).
+    user_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    methodology_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     period: Mapped[str] = mapped_column(String(8), primary_key=True)
     bucket_start: Mapped[Any] = mapped_column(Date, primary_key=True)
     grams: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -16,7 +16,8 @@ from portal.pagination import paginate_rows
 
 
 def list_records(user_id: int, page: int = 1) -> Pagination:
-    """A citizen's records, newest behaviour first, with methodology and reduction loaded."""
+    """A citizen's records, newest behaviour first, with methodology and reduction loaded (a
+    superseded self-report keeps its reversed reduction, so the page can say it was taken back)."""
     stmt = (
         select(BehaviorRecord, Methodology, Reduction)
         .join(Methodology, BehaviorRecord.methodology_id == Methodology.id)
@@ -32,7 +33,8 @@ def get_record(record_id: int) -> BehaviorRecord | None:
 
 
 def get_reduction_for_user(user_id: int, reduction_id: int) -> tuple[Reduction, Methodology] | None:
-    """A reduction with its methodology, only if it belongs to ``user_id``."""
+    """A reduction with its methodology, only if it belongs to ``user_id``. Reversed ones too:
+    their explanation stays readable, with a notice that partner data replaced them."""
     row = (
         session()
         .execute(
@@ -45,11 +47,21 @@ def get_reduction_for_user(user_id: int, reduction_id: int) -> tuple[Reduction, 
     return (row[0], row[1]) if row else None
 
 
+def get_live_reduction_id(user_id: int, record_id: int) -> int | None:
+    """The id of the live reduction of the citizen's record ``record_id``, if it has one yet."""
+    return session().scalar(
+        select(Reduction.id).where(
+            Reduction.record_id == record_id, Reduction.user_id == user_id, Reduction.is_live()
+        )
+    )
+
+
 def list_reductions(user_id: int, page: int = 1) -> Pagination:
+    """A citizen's reductions that count (reversed ones are left out), newest first."""
     stmt = (
         select(Reduction, Methodology)
         .join(Methodology, Reduction.methodology_id == Methodology.id)
-        .where(Reduction.user_id == user_id)
+        .where(Reduction.user_id == user_id, Reduction.is_live())
         .order_by(Reduction.occurred_at.desc(), Reduction.id.desc())
     )
     return paginate_rows(stmt, page)
@@ -63,6 +75,7 @@ class Totals:
 
 
 def get_totals(user_id: int) -> Totals:
+    """Net grams, points earned and number of the citizen's reductions that count."""
     grams, points, count = (
         session()
         .execute(
@@ -70,7 +83,7 @@ def get_totals(user_id: int) -> Totals:
                 func.coalesce(func.sum(Reduction.net_grams), 0),
                 func.coalesce(func.sum(Reduction.points), 0),
                 func.count(Reduction.id),
-            ).where(Reduction.user_id == user_id)
+            ).where(Reduction.user_id == user_id, Reduction.is_live())
         )
         .one()
     )
@@ -78,23 +91,24 @@ def get_totals(user_id: int) -> Totals:
 
 
 def grams_by_category(user_id: int) -> dict[str, int]:
-    """Net grams per methodology category (only categories with reductions)."""
+    """Net grams per methodology category (only categories with live reductions)."""
     rows = session().execute(
         select(Methodology.category, func.sum(Reduction.net_grams))
         .join(Methodology, Reduction.methodology_id == Methodology.id)
-        .where(Reduction.user_id == user_id)
+        .where(Reduction.user_id == user_id, Reduction.is_live())
         .group_by(Methodology.category)
     )
     return {category: int(grams or 0) for category, grams in rows}
 
 
 def grams_by_day(user_id: int, days: int, today: date) -> list[tuple[date, int]]:
-    """Net grams per Asia/Shanghai day for the ``days`` days ending ``today`` (zeros included)."""
+    """Net grams of live reductions per Asia/Shanghai day for the ``days`` days ending ``today``
+    (zeros included)."""
     first = today - timedelta(days=days - 1)
     start = datetime.combine(first, datetime.min.time(), SHANGHAI)
     rows = session().execute(
         select(Reduction.occurred_at, Reduction.net_grams).where(
-            Reduction.user_id == user_id, Reduction.occurred_at >= start
+            Reduction.user_id == user_id, Reduction.occurred_at >= start, Reduction.is_live()
         )
     )
     totals = {first + timedelta(days=i): 0 for i in range(days)}
@@ -138,7 +152,23 @@ def list_links(user_id: int) -> list[AccountLink]:
 
 
 def platform_counters() -> tuple[int, int]:
-    """All behaviour records ever accepted, and net grams reduced across the platform."""
-    records = session().scalar(select(func.count(BehaviorRecord.id))) or 0
-    grams = session().scalar(select(func.coalesce(func.sum(Reduction.net_grams), 0))) or 0
+    """Behaviour records across the platform, and net grams of the reductions that count.
+
+    A self-report superseded by partner data of the same act is not counted: the act is one
+    record (the partner's), and its reversed reduction is not in the grams either.
+    """
+    records = (
+        session().scalar(
+            select(func.count(BehaviorRecord.id)).where(
+                BehaviorRecord.status != RecordStatus.SUPERSEDED.value
+            )
+        )
+        or 0
+    )
+    grams = (
+        session().scalar(
+            select(func.coalesce(func.sum(Reduction.net_grams), 0)).where(Reduction.is_live())
+        )
+        or 0
+    )
     return int(records), int(grams)

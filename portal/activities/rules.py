@@ -41,7 +41,11 @@ FLAG_LABELS = {
     FLAG_HOUR: _l("Recorded at an unusual hour of the night."),
     FLAG_EVIDENCE: _l("The same photo was used before."),
     FLAG_OVERLAP: _l("The trip overlaps another trip of the same person."),
-    FLAG_COUNTED: _l("The same act was already counted from the citizen's own report."),
+    # Only when the points of that report were already spent; otherwise partner data replaces it.
+    FLAG_COUNTED: _l(
+        "The same act was already counted from the citizen's own report and could not be "
+        "replaced by partner data."
+    ),
 }
 
 

@@ -4,7 +4,8 @@ links, officials' decisions on flagged records and citizens' appeals.
 Every public function runs in one transaction. A refused record writes nothing; an accepted one
 is ``pending`` (the quantify job picks it up within a minute) or ``flagged`` (it waits for an
 ecology official). The same act reported through two channels counts once: a partner record
-supersedes the citizen's own report of it.
+supersedes the citizen's own report of it, and if that report was already credited its
+reduction is reversed in the same transaction (see ``portal.activities.reversal``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from portal.activities.models import (
     Partner,
     RecordStatus,
 )
+from portal.activities.reversal import lock_for_reversal, reverse_reductions
 from portal.activities.rules import (
     FLAG_COUNTED,
     FLAG_EVIDENCE,
@@ -119,6 +121,24 @@ def _candidates(
             )
         )
     )
+
+
+def _lock_live(record_ids: set[int]) -> dict[int, BehaviorRecord]:
+    """Lock these records in one statement, in id order (so two calls never wait on each other
+    in opposite orders), and return those still live, re-read: a concurrent quantify batch or
+    partner call that changed one has committed by the time we hold it."""
+    if not record_ids:
+        return {}
+    rows = session().scalars(
+        select(BehaviorRecord)
+        .where(BehaviorRecord.id.in_(sorted(record_ids)), BehaviorRecord.status.in_(LIVE_STATUSES))
+        .order_by(BehaviorRecord.id)
+        # FOR NO KEY UPDATE on PostgreSQL: what the status update takes anyway, and it does not
+        # block foreign-key checks against these rows.
+        .with_for_update(key_share=True, of=BehaviorRecord)
+        .execution_options(populate_existing=True)
+    )
+    return {record.id: record for record in rows}
 
 
 def _overlapping_trip(
@@ -295,6 +315,12 @@ def submit_partner_records(
     Idempotent per (partner, external_id): a record sent again is a ``duplicate`` of the first.
     Citizens are found through their account links (``user_ref``). Rejected records write
     nothing; the accepted ones are written together in one transaction.
+
+    The partner record of an act the citizen reported themselves wins: an open self-report is
+    ``superseded``; a quantified one is too, once its reduction is reversed (points taken back,
+    cap usage given back) — unless the citizen has since spent those points, in which case the
+    self-report keeps counting and the partner record is kept ``rejected`` with flag
+    ``already_counted_self_report`` and answered ``duplicate``.
     """
     if len(items) > MAX_BATCH:
         raise InvalidInput(_l("At most 1,000 records per call."), field="records")
@@ -349,10 +375,11 @@ def _submit_once(
             if external_ids
             else {}
         )
-        transport_ids = _transport_ids()
         outcomes: list[Outcome] = []
-        seen_in_batch: dict[str, BehaviorRecord] = {}
-        new_records: list[BehaviorRecord] = []
+        # First every record is checked and its citizen's own reports of the same act found;
+        # then those reports are locked, all at once; then the records are stored.
+        valid: list[_Valid] = []
+        seen_in_batch: set[str] = set()
         for index, item in enumerate(items):
             outcome = Outcome(index=index, status="rejected", external_id=item.external_id)
             outcomes.append(outcome)
@@ -387,9 +414,8 @@ def _submit_once(
                 outcome.problems.extend(refused.problems)
                 continue
             methodology = methodologies[code]
-            flags = list(checked.flags)
-            own_reports = [
-                r
+            same_act = [
+                r.id
                 for r in _candidates(
                     user_id,
                     methodology.id,
@@ -399,62 +425,144 @@ def _submit_once(
                 )
                 if _same_act(item.occurred_at, item.ended_at, checked.quantity_milli, r)
             ]
-            if methodology.id in transport_ids and (
-                _overlapping_trip(
-                    user_id,
-                    item.occurred_at,
-                    item.ended_at,
-                    transport_ids,
-                    frozenset(r.id for r in own_reports),
-                )
-                or any(
-                    r.user_id == user_id
-                    and r.ended_at
-                    and item.ended_at
-                    and r.occurred_at < item.ended_at
-                    and item.occurred_at < r.ended_at
-                    for r in new_records
-                )
-            ):
-                flags.append(FLAG_OVERLAP)
-            record = BehaviorRecord(
-                user_id=user_id,
-                methodology_id=methodology.id,
-                channel=channel.value,
-                partner_id=partner_id,
-                external_id=item.external_id,
-                quantity_milli=checked.quantity_milli,
-                unit=item.unit,
-                parameters=checked.parameters,
-                occurred_at=item.occurred_at,
-                ended_at=item.ended_at,
-                note=item.note.strip()[:200],
-                flags=flags,
-            )
-            already_counted = any(r.status == RecordStatus.QUANTIFIED for r in own_reports)
-            if already_counted:
-                # The act was credited from the citizen's own report before the partner's data
-                # arrived: it counts once, so this record is kept for the trail but never
-                # quantified, and the partner hears it is a duplicate act.
-                flags.append(FLAG_COUNTED)
-                record.status = RecordStatus.REJECTED.value
-                record.review_reason = "Already counted from the citizen's own report."
-            else:
-                record.status = RecordStatus.FLAGGED.value if flags else RecordStatus.PENDING.value
-            db.add(record)
-            db.flush()
-            for report in own_reports:
-                if report.status in OPEN_STATUSES:
-                    report.status = RecordStatus.SUPERSEDED.value
-                    report.superseded_by_id = record.id
-            seen_in_batch[item.external_id] = record
-            new_records.append(record)
-            outcome.status = "duplicate" if already_counted else "accepted"
-            outcome.record_id, outcome.flags = record.id, flags
+            valid.append(_Valid(outcome, item, user_id, methodology.id, checked, same_act))
+            seen_in_batch.add(item.external_id)
+        locked = _lock_live({report_id for v in valid for report_id in v.same_act})
+        stored = _store_valid(valid, locked, partner_id, channel)
+        _replace_counted(stored.replacing, now)
         for outcome in outcomes:
             if outcome.status == "duplicate" and outcome.record_id is None and outcome.external_id:
-                outcome.record_id = seen_in_batch[outcome.external_id].id
+                outcome.record_id = stored.by_external_id[outcome.external_id].id
     return outcomes
+
+
+@dataclass
+class _Valid:
+    """A partner record that passed the checks, with its citizen's own reports of the same act
+    (ids, not yet locked)."""
+
+    outcome: Outcome
+    item: RecordInput
+    user_id: int
+    methodology_id: int
+    checked: Checked
+    same_act: list[int]
+
+
+@dataclass
+class _Stored:
+    by_external_id: dict[str, BehaviorRecord] = field(default_factory=dict)
+    # Records whose act was already credited from a self-report, with those reports: reversed
+    # after every record is stored, so all locks are taken before the first ledger append.
+    replacing: list[tuple[BehaviorRecord, Outcome, list[BehaviorRecord]]] = field(
+        default_factory=list
+    )
+
+
+def _store_valid(
+    valid: Sequence[_Valid], locked: dict[int, BehaviorRecord], partner_id: int, channel: Channel
+) -> _Stored:
+    """Store the checked records in order (``pending``, or ``flagged`` with their flags) and
+    supersede the open self-reports of the same acts; ``locked`` holds those reports."""
+    db = session()
+    transport_ids = _transport_ids()
+    stored = _Stored()
+    new_records: list[BehaviorRecord] = []
+    for v in valid:
+        item, user_id, checked, outcome = v.item, v.user_id, v.checked, v.outcome
+        # A report an earlier record of this batch superseded is no longer live.
+        own_reports = [
+            locked[i] for i in v.same_act if i in locked and locked[i].status in LIVE_STATUSES
+        ]
+        flags = list(checked.flags)
+        if v.methodology_id in transport_ids and (
+            _overlapping_trip(
+                user_id,
+                item.occurred_at,
+                item.ended_at,
+                transport_ids,
+                frozenset(r.id for r in own_reports),
+            )
+            or any(
+                r.user_id == user_id
+                and r.ended_at
+                and item.ended_at
+                and r.occurred_at < item.ended_at
+                and item.occurred_at < r.ended_at
+                for r in new_records
+            )
+        ):
+            flags.append(FLAG_OVERLAP)
+        record = BehaviorRecord(
+            user_id=user_id,
+            methodology_id=v.methodology_id,
+            channel=channel.value,
+            partner_id=partner_id,
+            external_id=item.external_id,
+            quantity_milli=checked.quantity_milli,
+            unit=item.unit,
+            parameters=checked.parameters,
+            occurred_at=item.occurred_at,
+            ended_at=item.ended_at,
+            note=item.note.strip()[:200],
+            flags=flags,
+        )
+        record.status = RecordStatus.FLAGGED.value if flags else RecordStatus.PENDING.value
+        db.add(record)
+        db.flush()
+        for report in own_reports:
+            if report.status in OPEN_STATUSES:
+                report.status = RecordStatus.SUPERSEDED.value
+                report.superseded_by_id = record.id
+        counted = [r for r in own_reports if r.status == RecordStatus.QUANTIFIED]
+        if counted:
+            stored.replacing.append((record, outcome, counted))
+        stored.by_external_id[record.external_id or ""] = record
+        new_records.append(record)
+        outcome.status = "accepted"
+        outcome.record_id, outcome.flags = record.id, flags
+    return stored
+
+
+def _replace_counted(
+    replacing: Sequence[tuple[BehaviorRecord, Outcome, list[BehaviorRecord]]], now: datetime
+) -> None:
+    """The partner records in ``replacing`` describe acts already credited from the citizen's own
+    (quantified) reports: reverse those reductions and supersede the reports, so the partner's
+    figures count instead when the quantify job credits the partner record.
+
+    Lock order: every reduction and cap-usage row of the whole batch is locked first, then each
+    record's reversal appends to the ledger (which locks the chain head) — the quantify job's
+    order, cap usage before the chain head.
+    """
+    if not replacing:
+        return
+    locks = lock_for_reversal({r.id for _, _, reports in replacing for r in reports})
+    for record, outcome, reports in replacing:
+        # A report an earlier record of this batch already replaced is left alone.
+        live = [
+            locks.reductions[r.id]
+            for r in reports
+            if r.status == RecordStatus.QUANTIFIED and r.id in locks.reductions
+        ]
+        try:
+            reverse_reductions(live, replaced_by=record, locks=locks, now=now)
+        except Conflict:
+            # The citizen has spent the points the self-report earned, and a balance never goes
+            # negative: the self-report keeps counting and this record is kept for the trail
+            # but never quantified (the act counts once), answered as a duplicate act. Nothing
+            # of the reversal was written (append runs in a savepoint and failed first).
+            record.flags = [*record.flags, FLAG_COUNTED]
+            record.status = RecordStatus.REJECTED.value
+            record.review_reason = (
+                "Already counted from the citizen's own report, whose points were spent."
+            )
+            outcome.status, outcome.flags = "duplicate", list(record.flags)
+            continue
+        for report in reports:
+            if report.status == RecordStatus.QUANTIFIED:
+                report.status = RecordStatus.SUPERSEDED.value
+                report.superseded_by_id = record.id
 
 
 def create_link_code(user_id: int, *, now: datetime | None = None) -> LinkCode:

@@ -24,13 +24,14 @@ from itertools import pairwise
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import BigInteger, Table, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.db import session, transaction, utcnow
+from portal.db import bulk_insert, in_ids, session, transaction, utcnow
 from portal.errors import Conflict, NotFound
 from portal.ledger.models import (
     AccountKind,
@@ -216,20 +217,20 @@ def ensure_user_accounts(user_ids: Iterable[int]) -> dict[int, int]:
         return accounts
     known: set[int] = set()
     for chunk in _chunks(missing):
-        known.update(db.scalars(select(User.id).where(User.id.in_(chunk))))
+        known.update(db.scalars(select(User.id).where(in_ids(User.id, chunk))))
     unknown = [user_id for user_id in missing if user_id not in known]
     if unknown:
         raise NotFound(_l("No such user: %(ids)s.", ids=", ".join(map(str, unknown[:10]))))
-    dialect = db.get_bind().dialect.name
-    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
-    now = utcnow()
     for chunk in _chunks(missing):
-        rows = [
-            {"kind": AccountKind.USER_POINTS.value, "user_id": u, "balance": 0, "created_at": now}
-            for u in chunk
-        ]
+        # One INSERT … SELECT per chunk of users (no statement per account).
+        new_accounts = select(
+            literal(AccountKind.USER_POINTS.value), User.id, literal(0), literal(utcnow())
+        ).where(in_ids(User.id, chunk))
+        upsert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
         db.execute(
-            upsert(_ACCOUNTS).on_conflict_do_nothing(index_elements=["kind", "user_id"]), rows
+            upsert(_ACCOUNTS)
+            .from_select(["kind", "user_id", "balance", "created_at"], new_accounts)
+            .on_conflict_do_nothing(index_elements=["kind", "user_id"])
         )
     accounts.update(_user_accounts(db, missing))
     return accounts
@@ -240,7 +241,8 @@ def _user_accounts(db: Session, user_ids: Sequence[int]) -> dict[int, int]:
     for chunk in _chunks(user_ids):
         rows = db.execute(
             select(_ACCOUNTS.c.user_id, _ACCOUNTS.c.id).where(
-                _ACCOUNTS.c.kind == AccountKind.USER_POINTS.value, _ACCOUNTS.c.user_id.in_(chunk)
+                _ACCOUNTS.c.kind == AccountKind.USER_POINTS.value,
+                in_ids(_ACCOUNTS.c.user_id, chunk),
             )
         )
         accounts.update({int(user_id): int(account_id) for user_id, account_id in rows})
@@ -331,13 +333,14 @@ def _append(db: Session, postings: Sequence[Posting], keys: list[str]) -> list[i
     floor = last_id or 0
     if any(b <= a for a, b in pairwise([floor, *ids])):
         raise RuntimeError("ledger transaction ids did not rise in posting order")
-    db.execute(
-        insert(_ENTRIES),
-        [
-            {"transaction_id": tx_id, "account_id": account_id, "points": points}
+    bulk_insert(
+        _ENTRIES,
+        ("transaction_id", "account_id", "points"),
+        (
+            (tx_id, account_id, points)
             for tx_id, posting in zip(ids, fresh, strict=True)
             for account_id, points in posting.entries
-        ],
+        ),
     )
     db.execute(
         update(_HEAD)
@@ -363,12 +366,34 @@ _APPLY_DELTA = (
 )
 
 
+# PostgreSQL: all credits in one statement over two arrays (an executemany would send one
+# UPDATE per account; the quantify job credits thousands of accounts per batch).
+_CREDITS = (
+    func.unnest(
+        bindparam("accounts", type_=ARRAY(BigInteger)), bindparam("deltas", type_=ARRAY(BigInteger))
+    )
+    .table_valued("account", "delta")
+    .render_derived()
+)
+_APPLY_CREDITS = (
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.id == _CREDITS.c.account)
+    .values(balance=_ACCOUNTS.c.balance + _CREDITS.c.delta)
+)
+
+
 def _apply_deltas(db: Session, deltas: Mapping[int, int]) -> None:
-    credits = [{"account": a, "delta": d} for a, d in sorted(deltas.items()) if d > 0]
+    credits = [(a, d) for a, d in sorted(deltas.items()) if d > 0]
     debits = [(a, d) for a, d in sorted(deltas.items()) if d < 0]
     if credits:
-        # One executemany; a credit can only fail if the account does not exist.
-        result = db.execute(_APPLY_DELTA, credits)
+        # A credit can only fail if the account does not exist.
+        if db.get_bind().dialect.name == "postgresql":
+            accounts, amounts = zip(*credits, strict=True)
+            result = db.execute(
+                _APPLY_CREDITS, {"accounts": list(accounts), "deltas": list(amounts)}
+            )
+        else:
+            result = db.execute(_APPLY_DELTA, [{"account": a, "delta": d} for a, d in credits])
         if result.rowcount != len(credits):  # type: ignore[attr-defined]
             raise NotFound(_l("A ledger account in this posting does not exist."))
     # Debits one by one (few per call: redemptions, donations, the issuance account) so the

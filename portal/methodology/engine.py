@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, DecimalException, localcontext
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from types import MappingProxyType
 from typing import Final, Literal, Protocol, TypedDict
 from zoneinfo import ZoneInfo
 
@@ -116,8 +117,21 @@ class Caps:
 
     def for_period(self, period: Period) -> PeriodCap:
         """Return the limits of ``period``."""
-        caps: dict[Period, PeriodCap] = {"day": self.day, "month": self.month, "year": self.year}
-        return caps[period]
+        limits: PeriodCap = getattr(self, period)
+        return limits
+
+    @cached_property
+    def _capped(self) -> tuple[tuple[int, Period, PeriodCap], ...]:
+        # (index in a buckets_for() tuple, period, limits) of each period that has a limit.
+        return tuple(
+            (index, period, limits)
+            for index, period in enumerate(PERIODS)
+            if (limits := self.for_period(period)) != PeriodCap()
+        )
+
+    def capped_periods(self) -> tuple[Period, ...]:
+        """Return the periods with at least one limit, shortest first."""
+        return tuple(period for _, period, _ in self._capped)
 
 
 class FormulaSpec(Protocol):
@@ -257,26 +271,22 @@ def formula_names(formula: str) -> frozenset[str]:
     )
 
 
-def evaluate_formula(formula: str, names: Mapping[str, Decimal]) -> Decimal:
-    """Evaluate ``formula`` over ``names`` with Decimal arithmetic; return the Decimal result.
-
-    The formula is checked as in :func:`formula_names`, then evaluated by simpleeval restricted
-    to the same subset, with literals read as Decimal. Never calls :func:`eval`. Raises
-    :class:`FormulaError` for an unsafe or unknown name, division by zero, overflow or a
-    non-finite result.
-    """
+def _evaluator(formula: str) -> tuple[SimpleEval, ast.AST]:
+    """A simpleeval evaluator restricted to the safe subset, and the formula's checked tree."""
     tree = _parse(formula)
-    missing = formula_names(formula) - names.keys()
-    if missing:
-        raise FormulaError(f"formula {formula!r} names unknown {sorted(missing)}")
     evaluator = SimpleEval(
-        operators=dict(_OPERATORS), functions=dict(_FUNCTIONS), names=dict(names), allowed_attrs={}
+        operators=dict(_OPERATORS), functions=dict(_FUNCTIONS), names={}, allowed_attrs={}
     )
     evaluator.nodes = {kind: evaluator.nodes[kind] for kind in _EVAL_NODES}
     evaluator.nodes[ast.Constant] = _literal
+    return evaluator, tree.body
+
+
+def _run(evaluator: SimpleEval, formula: str, tree: ast.AST, names: dict[str, Decimal]) -> Decimal:
+    evaluator.names = names
     try:
         with localcontext(DECIMAL_CONTEXT):
-            result = evaluator.eval(formula, previously_parsed=tree.body)
+            result = evaluator.eval(formula, previously_parsed=tree)
     except InvalidExpression as exc:
         raise FormulaError(f"formula {formula!r} failed: {exc}") from None
     except DecimalException as exc:
@@ -285,6 +295,21 @@ def evaluate_formula(formula: str, names: Mapping[str, Decimal]) -> Decimal:
     if not isinstance(result, Decimal) or not result.is_finite():
         raise FormulaError(f"formula {formula!r} gave {result!r}, not a finite number")
     return result
+
+
+def evaluate_formula(formula: str, names: Mapping[str, Decimal]) -> Decimal:
+    """Evaluate ``formula`` over ``names`` with Decimal arithmetic; return the Decimal result.
+
+    The formula is checked as in :func:`formula_names`, then evaluated by simpleeval restricted
+    to the same subset, with literals read as Decimal. Never calls :func:`eval`. Raises
+    :class:`FormulaError` for an unsafe or unknown name, division by zero, overflow or a
+    non-finite result.
+    """
+    evaluator, tree = _evaluator(formula)
+    missing = formula_names(formula) - names.keys()
+    if missing:
+        raise FormulaError(f"formula {formula!r} names unknown {sorted(missing)}")
+    return _run(evaluator, formula, tree, dict(names))
 
 
 # ------------------------------------------------------------------------ quantification
@@ -325,6 +350,62 @@ def snapshot_factor(factor: FactorSpec) -> FactorSnapshot:
     }
 
 
+class Quantifier:
+    """A spec made ready to quantify many records: the formula checked and parsed, the factors
+    bound and their snapshot built once. Calling it quantifies one record (see
+    :func:`quantify`); the quantify job keeps one per methodology version.
+
+    Raises :class:`FormulaError` at once when a name is bound twice (a factor and a record
+    parameter of the same name) or the formula uses a name that is neither.
+    """
+
+    def __init__(self, spec: FormulaSpec) -> None:
+        self.activity_unit = spec.activity_unit
+        self.formula = spec.formula
+        self._parameters = tuple(spec.parameters)
+        self._names: dict[str, Decimal] = {}
+        bound = [
+            QUANTITY_NAME,
+            *(f.name for f in spec.factors),
+            *(p.name for p in self._parameters),
+        ]
+        for name in bound:
+            if name in self._names:
+                raise FormulaError(f"name {name!r} is bound twice")
+            self._names[name] = _ZERO
+        missing = formula_names(spec.formula) - self._names.keys()
+        if missing:
+            raise FormulaError(f"formula {spec.formula!r} names unknown {sorted(missing)}")
+        self._names.update((f.name, f.value) for f in spec.factors)
+        self._evaluator, self._tree = _evaluator(spec.formula)
+        self.factor_snapshot: Mapping[str, FactorSnapshot] = MappingProxyType(
+            {f.name: snapshot_factor(f) for f in spec.factors}
+        )
+
+    def __call__(
+        self, quantity: Decimal, unit: str, params: Mapping[str, Decimal] | None = None
+    ) -> Quantification:
+        if not isinstance(quantity, Decimal):
+            raise TypeError(f"quantity must be a Decimal, not {type(quantity).__name__}")
+        if not quantity.is_finite() or quantity < 0:
+            raise ValueError(f"quantity must be finite and >= 0, not {quantity}")
+        q = convert(quantity, unit, self.activity_unit)
+        record_values = _record_parameters(self._parameters, params or {})
+        names = {**self._names, QUANTITY_NAME: q, **record_values}
+        with localcontext(DECIMAL_CONTEXT):
+            exact_grams = _run(self._evaluator, self.formula, self._tree, names) * _GRAMS_PER_KG
+        return Quantification(
+            gross_grams=max(0, math.floor(exact_grams)),
+            exact_grams=exact_grams,
+            is_negative_clamped=exact_grams < 0,
+            activity_quantity=q,
+            activity_unit=self.activity_unit,
+            formula=self.formula,
+            parameters={QUANTITY_NAME: q, **record_values},
+            factor_snapshot=self.factor_snapshot,
+        )
+
+
 def quantify(
     spec: FormulaSpec,
     quantity: Decimal,
@@ -336,35 +417,14 @@ def quantify(
     The quantity is converted into the spec's activity unit (``Q``), the formula is evaluated
     over ``Q``, the factor values and the record parameters, and its kg CO2e result becomes
     integer grams rounded down. A negative result is credited as 0 and flagged
-    ``is_negative_clamped``. Caps are not applied here (see :func:`apply_caps`).
+    ``is_negative_clamped``. Caps are not applied here (see :func:`apply_caps`). To quantify
+    many records by one spec, build a :class:`Quantifier` once and call it.
 
     Raises ``TypeError`` for a non-Decimal quantity, ``ValueError`` for a negative one,
     :class:`~portal.methodology.units.UnitMismatch` for a unit of another dimension,
     :class:`ParameterError` and :class:`FormulaError`.
     """
-    if not isinstance(quantity, Decimal):
-        raise TypeError(f"quantity must be a Decimal, not {type(quantity).__name__}")
-    if not quantity.is_finite() or quantity < 0:
-        raise ValueError(f"quantity must be finite and >= 0, not {quantity}")
-    q = convert(quantity, unit, spec.activity_unit)
-    record_values = _record_parameters(spec.parameters, params or {})
-    names: dict[str, Decimal] = {QUANTITY_NAME: q}
-    for name, value in [*((f.name, f.value) for f in spec.factors), *record_values.items()]:
-        if name in names:
-            raise FormulaError(f"name {name!r} is bound twice")
-        names[name] = value
-    with localcontext(DECIMAL_CONTEXT):
-        exact_grams = evaluate_formula(spec.formula, names) * _GRAMS_PER_KG
-    return Quantification(
-        gross_grams=max(0, math.floor(exact_grams)),
-        exact_grams=exact_grams,
-        is_negative_clamped=exact_grams < 0,
-        activity_quantity=q,
-        activity_unit=spec.activity_unit,
-        formula=spec.formula,
-        parameters={QUANTITY_NAME: q, **record_values},
-        factor_snapshot={f.name: snapshot_factor(f) for f in spec.factors},
-    )
+    return Quantifier(spec)(quantity, unit, params)
 
 
 # ---------------------------------------------------------------------------------- caps
@@ -398,7 +458,11 @@ def buckets_for(occurred_at: datetime) -> tuple[Bucket, Bucket, Bucket]:
     """Return the day, month and year buckets (Asia/Shanghai) of an aware datetime."""
     if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
         raise ValueError(f"occurred_at must be timezone-aware, not {occurred_at!r}")
-    day = occurred_at.astimezone(SHANGHAI).date()
+    return _buckets_of(occurred_at.astimezone(SHANGHAI).date())
+
+
+@lru_cache(maxsize=4096)
+def _buckets_of(day: date) -> tuple[Bucket, Bucket, Bucket]:
     return (
         Bucket("day", day),
         Bucket("month", day.replace(day=1)),
@@ -413,6 +477,9 @@ class Usage:
     grams: int = 0
     quantity: Decimal = _ZERO
     records: int = 0
+
+
+_NO_USAGE: Final = Usage()
 
 
 @dataclass(frozen=True)
@@ -472,29 +539,30 @@ def _prorated(gross_grams: int, room: Decimal, quantity: Decimal) -> int:
     return math.floor(Fraction(gross_grams) * Fraction(room) / Fraction(quantity))
 
 
-def _cap_one(item: CapInput, caps: Caps, used: Mapping[Bucket, Usage]) -> CapResult:
+def _cap_one(
+    item: CapInput, caps: Caps, buckets: tuple[Bucket, ...], used: Mapping[Bucket, Usage]
+) -> CapResult:
     # Each limit that would remove grams proposes (net it allows, rank, period, kind); the
     # smallest net wins, ties going to the shorter period and then to records < quantity <
     # grams, so the reported cap is the one a citizen would recognise first.
     proposals: list[tuple[int, int, Period, LimitKind]] = []
     credited = item.quantity
     is_refused = False
-    for period_rank, bucket in enumerate(buckets_for(item.occurred_at)):
-        limit = caps.for_period(bucket.period)
-        usage = used.get(bucket, Usage())
+    for period_rank, period, limit in caps._capped:
+        usage = used.get(buckets[period_rank], _NO_USAGE)
         rank = period_rank * len(LIMIT_KINDS)
         if limit.records is not None and usage.records >= limit.records:
             is_refused = True
-            proposals.append((0, rank, bucket.period, "records"))
+            proposals.append((0, rank, period, "records"))
         if limit.quantity is not None:
             room = max(_ZERO, limit.quantity - usage.quantity)
             if room < item.quantity:
                 credited = min(credited, room)
                 net = _prorated(item.gross_grams, room, item.quantity)
-                proposals.append((net, rank + 1, bucket.period, "quantity"))
+                proposals.append((net, rank + 1, period, "quantity"))
         if limit.grams is not None:
             room_grams = max(0, limit.grams - usage.grams)
-            proposals.append((room_grams, rank + 2, bucket.period, "grams"))
+            proposals.append((room_grams, rank + 2, period, "grams"))
     binding = min(proposals, default=None)
     if binding is None or binding[0] >= item.gross_grams:
         net_grams, capped_by, capped_limit = item.gross_grams, None, None
@@ -533,9 +601,12 @@ def apply_caps(
     used: dict[Bucket, Usage] = dict(prior.used) if prior is not None else {}
     results: list[CapResult] = []
     for item in sorted(items, key=lambda i: (i.occurred_at, i.record_id)):
-        result = _cap_one(item, caps, used)
-        for bucket in buckets_for(item.occurred_at):
-            before = used.get(bucket, Usage())
+        buckets = buckets_for(item.occurred_at)
+        result = _cap_one(item, caps, buckets, used)
+        # Only capped periods can limit anything, so only theirs are counted.
+        for index, _period, _limits in caps._capped:
+            bucket = buckets[index]
+            before = used.get(bucket, _NO_USAGE)
             used[bucket] = Usage(
                 grams=before.grams + result.net_grams,
                 quantity=before.quantity + result.credited_quantity,

@@ -89,6 +89,24 @@ def test_next_day_has_a_fresh_cap(db: Any, methodologies: Any) -> None:
     assert reductions(db)[-2].net_grams == 0  # the same full day
 
 
+def test_one_batch_caps_many_people_on_different_days(db: Any, methodologies: Any) -> None:
+    # The first person (lowest id) rides on the later day: every person's usage is still found.
+    first, second = factories.make_user(), factories.make_user()
+    cycling = methodologies[CYCLING]
+    add_ride(first, cycling, "15", DAY + timedelta(days=3))
+    add_ride(first, cycling, "15", DAY + timedelta(days=3, hours=1))
+    add_ride(second, cycling, "15", DAY)
+    add_ride(second, cycling, "15", DAY + timedelta(hours=1))
+    report = quantify_pending(points_per_kg=1000)
+    assert (report.batches, report.quantified) == (1, 4)
+    by_user = {
+        user.id: sorted(r.net_grams for r in reductions(db) if r.user_id == user.id)
+        for user in (first, second)
+    }
+    assert by_user == {first.id: [200, 600], second.id: [200, 600]}  # 20 km a day, 0.04 kg/km
+    assert get_balance(first.id) == get_balance(second.id) == 800
+
+
 def test_rerun_credits_nothing_twice(db: Any, methodologies: Any) -> None:
     user = factories.make_user()
     add_ride(user, methodologies[CYCLING], "10", DAY)

@@ -19,12 +19,12 @@ from sqlalchemy import func, insert, select
 from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
 from portal.activities.quantify import quantify_pending
 from portal.extensions import db
-from portal.ledger.models import LedgerTransaction
 from portal.ledger.queries import get_balance, verify
 from portal.methodology.models import Methodology
 from portal.methodology.services import seed_filed_methodologies
 from tests import factories
 from tests.conftest import TEST_DATABASE_URL, dedicated_database, make_app
+from tests.jobs.ledger_checks import assert_credited_once
 
 WORKERS = 4
 USERS = 30
@@ -105,7 +105,7 @@ def test_parallel_workers_credit_each_record_once(pg_app: Flask) -> None:
         # Rides the cap reduced to 0 g earn no points, so they post nothing to the ledger.
         credited = db.session.scalar(select(func.count(Reduction.id)).where(Reduction.points > 0))
         assert credited == USERS * 7  # six whole rides and one part ride a day
-        assert db.session.scalar(select(func.count(LedgerTransaction.id))) == credited
+        assert 0 < assert_credited_once(db.session) <= sum(r.batches for r in reports)
         pending = db.session.scalar(
             select(func.count(BehaviorRecord.id)).where(
                 BehaviorRecord.status != RecordStatus.QUANTIFIED

@@ -12,11 +12,15 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from portal.activities import services
-from portal.activities.models import BehaviorRecord, Channel, RecordStatus
+from portal.activities import queries, services
+from portal.activities.models import BehaviorRecord, CapUsage, Channel, RecordStatus, Reduction
+from portal.activities.quantify import quantify_pending
 from portal.activities.rules import RecordRefused
 from portal.activities.services import RecordInput
 from portal.errors import Conflict, InvalidInput, NotAllowed
+from portal.ledger import services as ledger
+from portal.ledger.models import LedgerTransaction
+from portal.ledger.queries import get_balance, verify
 from tests import factories
 
 CYCLING, METRO, PLATE, CLOTHES = "JLCH-TR-003", "JLCH-TR-008", "JLCH-FD-001", "JLCH-CL-001"
@@ -297,33 +301,195 @@ def test_review_and_one_appeal(db: Any, methodologies: Any, tmp_path: Path) -> N
         services.review_record(actor=official, record_id=record.id, approve=True)
 
 
-def test_partner_record_of_an_act_already_counted_counts_once(
-    db: Any, methodologies: Any, tmp_path: Path
-) -> None:
-    from portal.activities.models import Reduction
-    from portal.activities.quantify import quantify_pending
+# -------------------------------------------- an act already credited from a self-report
 
+
+def partner_ride(mine: BehaviorRecord, external_id: str, ref: str, km: str = "5.1") -> RecordInput:
+    """The partner's record of the trip ``mine`` describes, with its own distance."""
+    return RecordInput(
+        CYCLING,
+        Decimal(km),
+        "km",
+        mine.occurred_at,
+        mine.ended_at,
+        external_id=external_id,
+        user_ref=ref,
+    )
+
+
+def send(partner: Any, *items: RecordInput) -> list[services.Outcome]:
+    return services.submit_partner_records(
+        partner_id=partner.id, items=list(items), channel=Channel.PARTNER_API, now=NOW
+    )
+
+
+def usage(db: Any, user: Any) -> dict[tuple[str, Any], tuple[int, int, int]]:
+    rows = db.session.scalars(
+        select(CapUsage)
+        .where(CapUsage.user_id == user.id)
+        .execution_options(populate_existing=True)
+    )
+    return {(r.period, r.bucket_start): (r.grams, r.quantity_milli, r.records) for r in rows}
+
+
+def reversals(db: Any) -> list[LedgerTransaction]:
+    return list(
+        db.session.scalars(
+            select(LedgerTransaction).where(LedgerTransaction.kind == "reduction_reversal")
+        )
+    )
+
+
+def reduction_of(db: Any, record: BehaviorRecord) -> Reduction:
+    return db.session.scalars(
+        select(Reduction)
+        .where(Reduction.record_id == record.id)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def counted_self_report(db: Any, tmp_path: Path, ref: str) -> tuple[Any, Any, BehaviorRecord]:
+    """A linked citizen whose 5.2 km ride (208 g, 208 points) is already quantified."""
     user = factories.make_user()
     partner = factories.make_partner([CYCLING])
-    factories.link(partner, user, "rider-3")
+    factories.link(partner, user, ref)
     mine = log(user, ride(), tmp_path)
-    quantify_pending(points_per_kg=1000)
-    outcome = services.submit_partner_records(
-        partner_id=partner.id,
-        items=[
-            RecordInput(
-                CYCLING,
-                Decimal("5.2"),
-                "km",
-                mine.occurred_at,
-                mine.ended_at,
-                external_id="b-2",
-                user_ref="rider-3",
-            )
-        ],
-        channel=Channel.PARTNER_API,
-        now=NOW,
-    )[0]
-    assert outcome.status == "duplicate" and outcome.flags == ["already_counted_self_report"]
+    assert quantify_pending(points_per_kg=1000).quantified == 1
+    assert get_balance(user.id) == 208
+    return user, partner, mine
+
+
+def test_partner_record_replaces_a_self_report_already_credited(
+    db: Any, methodologies: Any, tmp_path: Path
+) -> None:
+    user, partner, mine = counted_self_report(db, tmp_path, "rider-3")
+    before = usage(db, user)
+    assert before and all(v == (208, 5200, 1) for v in before.values())
+    credited = reduction_of(db, mine)
+
+    outcome = send(partner, partner_ride(mine, "b-2", "rider-3"))[0]
+
+    assert outcome.status == "accepted" and outcome.flags == []
+    db.session.refresh(mine)
+    assert mine.status == RecordStatus.SUPERSEDED and mine.superseded_by_id == outcome.record_id
+    reversed_ = reduction_of(db, mine)
+    assert reversed_.reversed_at == NOW and reversed_.reversed_by_record_id == outcome.record_id
+    assert get_balance(user.id) == 0  # exactly the self-report's 208 points taken back
+    [posting] = reversals(db)
+    assert posting.idempotency_key == f"reduction:reverse:{credited.id}"
+    assert posting.memo == {
+        "reduction_id": credited.id,
+        "record_id": mine.id,
+        "replaced_by_record_id": outcome.record_id,
+        "grams": 208,
+    }
+    assert usage(db, user) == {key: (0, 0, 0) for key in before}  # the caps are given back
+    theirs = db.session.get(BehaviorRecord, outcome.record_id)
+    assert theirs.status == RecordStatus.PENDING
+    assert verify().ok
+    assert queries.get_totals(user.id) == queries.Totals(0, 0, 0)
+    assert queries.list_reductions(user.id).items == []
+
+    # The quantify job then credits the partner's own figures: 5.1 km x 0.04 kg/km = 204 g.
+    assert quantify_pending(points_per_kg=1000).quantified == 1
+    assert theirs.status == RecordStatus.QUANTIFIED
+    assert reduction_of(db, theirs).net_grams == 204
+    assert get_balance(user.id) == 204
+    assert usage(db, user) == {key: (204, 5100, 1) for key in before}
+    assert queries.get_totals(user.id) == queries.Totals(204, 204, 1)
+    assert [r.record_id for r, _m in queries.list_reductions(user.id).items] == [theirs.id]
+    assert sum(queries.grams_by_category(user.id).values()) == 204
+    assert sum(g for _d, g in queries.grams_by_day(user.id, 30, NOW.date())) == 204
+    assert queries.platform_counters() == (1, 204)  # one act, one record, its grams once
+    assert verify().ok
+
+    # Sent again, it is a duplicate and nothing is reversed a second time.
+    again = send(partner, partner_ride(mine, "b-2", "rider-3"))[0]
+    assert again.status == "duplicate" and again.record_id == outcome.record_id
+    assert len(reversals(db)) == 1 and get_balance(user.id) == 204
+    assert usage(db, user) == {key: (204, 5100, 1) for key in before}
     assert quantify_pending(points_per_kg=1000).quantified == 0
-    assert db.session.scalar(select(func.count(Reduction.id))) == 1
+    assert verify().ok
+
+
+def test_spent_points_keep_the_self_report_counted(
+    db: Any, methodologies: Any, tmp_path: Path
+) -> None:
+    user, partner, mine = counted_self_report(db, tmp_path, "rider-4")
+    account = ledger.ensure_user_accounts([user.id])[user.id]
+    ledger.post(
+        ledger.Posting(
+            "test:spend:rider-4",
+            "redemption",
+            ((account, -100), (ledger.issuance_account_id(), 100)),
+        )
+    )
+    before = usage(db, user)
+
+    outcome = send(partner, partner_ride(mine, "b-3", "rider-4"))[0]
+
+    # Taking back 208 points would leave -100: the self-report keeps counting, as before.
+    assert outcome.status == "duplicate" and outcome.flags == ["already_counted_self_report"]
+    theirs = db.session.get(BehaviorRecord, outcome.record_id)
+    assert theirs.status == RecordStatus.REJECTED
+    assert theirs.flags == ["already_counted_self_report"]
+    db.session.refresh(mine)
+    assert mine.status == RecordStatus.QUANTIFIED and mine.superseded_by_id is None
+    assert reduction_of(db, mine).reversed_at is None
+    assert get_balance(user.id) == 108
+    assert reversals(db) == [] and usage(db, user) == before
+    assert quantify_pending(points_per_kg=1000).quantified == 0
+    assert queries.get_totals(user.id) == queries.Totals(208, 208, 1)
+    assert verify().ok
+
+
+def test_one_batch_replaces_one_self_report_once(
+    db: Any, methodologies: Any, tmp_path: Path
+) -> None:
+    user, partner, mine = counted_self_report(db, tmp_path, "rider-5")
+    other = factories.make_user()
+    factories.link(partner, other, "rider-6")
+    stranger = RecordInput(
+        CYCLING,
+        Decimal(3),
+        "km",
+        mine.occurred_at,
+        mine.ended_at,
+        external_id="b-6",
+        user_ref="rider-6",
+    )
+    outcomes = send(
+        partner,
+        partner_ride(mine, "b-4", "rider-5"),
+        stranger,
+        # The partner sends the same trip a second time under another id: it overlaps the first.
+        partner_ride(mine, "b-5", "rider-5"),
+    )
+    assert [o.status for o in outcomes] == ["accepted", "accepted", "accepted"]
+    assert outcomes[2].flags == ["overlapping_trip"]
+    db.session.refresh(mine)
+    assert mine.superseded_by_id == outcomes[0].record_id
+    assert len(reversals(db)) == 1 and get_balance(user.id) == 0
+    assert verify().ok
+
+
+def test_cap_usage_rows_missing_or_short_are_left_at_zero(
+    db: Any, methodologies: Any, tmp_path: Path
+) -> None:
+    user, partner, mine = counted_self_report(db, tmp_path, "rider-7")
+    rows = {
+        row.period: row
+        for row in db.session.scalars(select(CapUsage).where(CapUsage.user_id == user.id))
+    }
+    assert "day" in rows
+    # A bucket without a row is not created; a row holding less than the reduction stops at 0.
+    for period, row in rows.items():
+        if period == "day":
+            row.grams, row.quantity_milli, row.records = 100, 1000, 0
+        else:
+            db.session.delete(row)
+    db.session.commit()
+
+    assert send(partner, partner_ride(mine, "b-7", "rider-7"))[0].status == "accepted"
+    assert usage(db, user) == {("day", rows["day"].bucket_start): (0, 0, 0)}
+    assert get_balance(user.id) == 0

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -208,3 +209,97 @@ def test_official_review_and_citizen_appeal(
     office.post(f"/official/reviews/{record.id}", data={"decision": "approve", "reason": ""})
     db.session.refresh(record)
     assert record.status == RecordStatus.PENDING
+
+
+def _ride_replaced_by_partner(
+    db: Any, user: Any, upload_dir: Path, *, spend: int = 0
+) -> tuple[Any, Any]:
+    """The citizen's own 5.2 km ride, credited (208 points); then, after spending ``spend``
+    points, the partner's record of the same trip (5.1 km) arrives. Returns both records."""
+    from decimal import Decimal
+
+    from portal.activities import services
+    from portal.activities.models import Channel
+    from portal.ledger import services as ledger
+
+    now = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
+    start = now - timedelta(hours=3)
+    partner = factories.make_partner(["JLCH-TR-003"])
+    factories.link(partner, user, "rider-1")
+    mine = services.log_behavior(
+        user_id=user.id,
+        item=services.RecordInput(
+            "JLCH-TR-003", Decimal("5.2"), "km", start, start + timedelta(minutes=25)
+        ),
+        photo=png(3).getvalue(),
+        upload_dir=upload_dir,
+        now=now,
+    )
+    quantify_pending(points_per_kg=1000)
+    if spend:
+        account = ledger.ensure_user_accounts([user.id])[user.id]
+        ledger.post(
+            ledger.Posting(
+                f"test:spend:{user.id}",
+                "redemption",
+                ((account, -spend), (ledger.issuance_account_id(), spend)),
+            )
+        )
+    outcome = services.submit_partner_records(
+        partner_id=partner.id,
+        items=[
+            services.RecordInput(
+                "JLCH-TR-003",
+                Decimal("5.1"),
+                "km",
+                mine.occurred_at,
+                mine.ended_at,
+                external_id="trip-1",
+                user_ref="rider-1",
+            )
+        ],
+        channel=Channel.PARTNER_API,
+        now=now,
+    )[0]
+    return mine, db.session.get(BehaviorRecord, outcome.record_id)
+
+
+def test_a_credited_self_report_replaced_by_partner_data(
+    client: FlaskClient, login_as: Any, methodologies: Any, db: Any, tmp_path: Path
+) -> None:
+    user = login_as("citizen")
+    mine, theirs = _ride_replaced_by_partner(db, user, tmp_path)
+    old = db.session.scalar(select(Reduction).where(Reduction.record_id == mine.id))
+
+    records = client.get("/me/records", headers=EN).text
+    assert "Replaced by partner data" in records
+    assert "208 g CO₂e, 208 points taken back" in records
+    explained = client.get(f"/me/reductions/{old.id}", headers=EN).text
+    assert "Replaced by partner data on" in explained and "these 208 points" in explained
+    assert "The partner's record is in My records" in explained  # not quantified yet
+    assert "/me/reductions/" + str(old.id) not in client.get("/me/reductions", headers=EN).text
+
+    quantify_pending(points_per_kg=1000)
+    new = db.session.scalar(select(Reduction).where(Reduction.record_id == theirs.id))
+    explained = client.get(f"/me/reductions/{old.id}", headers=EN).text
+    assert f'href="/me/reductions/{new.id}"' in explained
+    assert "See how the partner's figures were computed" in explained
+    listed = client.get("/me/reductions", headers=EN).text
+    assert f"/me/reductions/{new.id}" in listed and f"/me/reductions/{old.id}" not in listed
+    account = client.get("/me/", headers=EN).text
+    assert "204" in account and "208" not in account
+    # And in Chinese, the default language.
+    records = client.get("/me/records").text
+    assert "已由合作平台数据替代" in records and "已收回208克CO₂e、208积分" in records
+    assert "此处208积分已收回" in client.get(f"/me/reductions/{old.id}").text
+
+
+def test_a_spent_self_report_stays_counted(
+    client: FlaskClient, login_as: Any, methodologies: Any, db: Any, tmp_path: Path
+) -> None:
+    user = login_as("citizen")
+    mine, theirs = _ride_replaced_by_partner(db, user, tmp_path, spend=150)
+    assert mine.status == RecordStatus.QUANTIFIED and theirs.status == RecordStatus.REJECTED
+    records = client.get("/me/records", headers=EN).text
+    assert "Its points have been spent, so the partner's data could not replace it" in records
+    assert "208 g CO₂e, 208 points — how was this computed?" in records

@@ -178,3 +178,48 @@ def test_csv_template(client: FlaskClient, db: Any, metro: Partner) -> None:
     lines = response.data.decode("utf-8-sig").splitlines()
     assert lines[0] == HEADER + ",param.baseline_kwh"
     assert [line.split(",")[2] for line in lines[1:]] == [GRID, METRO]
+
+
+def test_an_act_that_cannot_be_replaced_is_explained(
+    client: FlaskClient, db: Any, staff: User, tmp_path: Any
+) -> None:
+    from decimal import Decimal
+
+    from PIL import Image
+
+    from portal.activities import services
+    from portal.activities.quantify import quantify_pending
+    from portal.ledger import services as ledger
+    from portal.methodology.engine import SHANGHAI
+
+    cycling = "JLCH-TR-003"
+    bikes = factories.make_partner(
+        [cycling], organisation_id=staff.memberships[0].organisation_id, name="长春单车"
+    )
+    citizen = factories.make_user()
+    factories.link(bikes, citizen, "rider-1")
+    # The citizen's own report of yesterday's ride is credited and its points spent since.
+    start = (datetime.now(SHANGHAI) - timedelta(days=1)).replace(hour=10, minute=0, second=0)
+    photo = io.BytesIO()
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(photo, "PNG")
+    services.log_behavior(
+        user_id=citizen.id,
+        item=services.RecordInput(cycling, Decimal(5), "km", start, start + timedelta(minutes=25)),
+        photo=photo.getvalue(),
+        upload_dir=tmp_path,
+    )
+    quantify_pending(points_per_kg=1000)
+    account = ledger.ensure_user_accounts([citizen.id])[citizen.id]
+    ledger.post(
+        ledger.Posting(
+            "test:spend:csv", "redemption", ((account, -150), (ledger.issuance_account_id(), 150))
+        )
+    )
+    trip = (
+        f"b-1,rider-1,{cycling},5,km,{start.isoformat(timespec='seconds')},"
+        f"{(start + timedelta(minutes=25)).isoformat(timespec='seconds')},"
+    )
+    page = upload(client, bikes, csv_file(HEADER, trip), **{"Accept-Language": "en"})
+    assert "1 records read: 0 accepted, 1 duplicates, 0 rejected." in page.text
+    assert "could not be replaced by partner data" in page.text
+    assert "Sent before as record" not in page.text

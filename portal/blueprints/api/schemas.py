@@ -142,8 +142,11 @@ class RecordResult(BaseModel):
     external_id: str | None
     status: Literal["accepted", "duplicate", "rejected"] = Field(
         description="`accepted`: recorded (pending quantification, or held for review when "
-        "`flags` is not empty); `duplicate`: this external_id was sent before, `record_id` is "
-        "the first one; `rejected`: nothing recorded, see `errors`."
+        "`flags` is not empty; a citizen's own report of the same act is replaced by it); "
+        "`duplicate`: this external_id was sent before, `record_id` is the first one — or, "
+        "with flag `already_counted_self_report`, the act was already counted from the "
+        "citizen's own report and could not be replaced, so this record is not counted; "
+        "`rejected`: nothing recorded, see `errors`."
     )
     record_id: int | None
     flags: list[str] = Field(

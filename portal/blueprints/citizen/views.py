@@ -252,11 +252,16 @@ def reduction(reduction_id: int) -> Response:
     if found is None:
         abort(404)
     row, methodology = found
+    replaced_by = row.reversed_by_record_id
     return render(
         "citizen/reduction.html",
         reduction=row,
         methodology=methodology,
         record=row.record,
+        # A reversed reduction links to the one computed from the partner data that replaced it.
+        replacement_id=activity_queries.get_live_reduction_id(current_user.id, replaced_by)
+        if replaced_by
+        else None,
     )
 
 

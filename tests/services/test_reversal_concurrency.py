@@ -1,0 +1,214 @@
+"""Partner data replacing credited self-reports while the quantify job runs, on PostgreSQL: no
+deadlock, each self-report's reduction reversed exactly once, cap usage equal to the live
+reductions, and the ledger verifies.
+
+Two partners send the same acts in opposite orders (their calls lock the citizens' own reports
+in opposite orders, so PostgreSQL may abort one, which is retried) while a quantify worker
+credits other rides of the same people on the same day (the same cap-usage rows, then the
+ledger chain head — the order the reversals take too). The threads commit, so the test runs in
+a database of its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, insert, select
+
+from portal.activities import services
+from portal.activities.models import (
+    BehaviorRecord,
+    CapUsage,
+    Channel,
+    RecordStatus,
+    Reduction,
+)
+from portal.activities.quantify import quantify_pending
+from portal.extensions import db
+from portal.ledger.models import LedgerTransaction
+from portal.ledger.queries import get_balance, verify
+from portal.methodology.engine import buckets_for
+from portal.methodology.models import Methodology
+from portal.methodology.services import seed_filed_methodologies
+from tests import factories
+from tests.conftest import TEST_DATABASE_URL, dedicated_database, make_app
+
+USERS = 24
+EXTRA_RIDES = 5  # 2 km each, quantified while the partners' records arrive
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+RIDE = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+pytestmark = pytest.mark.skipif(
+    not TEST_DATABASE_URL.startswith("postgres"),
+    reason="needs PostgreSQL (set TEST_DATABASE_URL): SQLite lets one writer in at a time",
+)
+
+
+@pytest.fixture(scope="module")
+def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    folder = tmp_path_factory.mktemp("reversal")
+    with dedicated_database("reversal_concurrency", folder) as url:
+        app = make_app(url, SCHEDULER_LOCK_FILE=str(folder / "lock"))
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+
+
+def _row(user_id: int, cycling: int, channel: str, km: int, at: datetime) -> dict[str, Any]:
+    return {
+        "user_id": user_id,
+        "methodology_id": cycling,
+        "channel": channel,
+        "quantity_milli": km * 1000,
+        "unit": "km",
+        "parameters": {},
+        "flags": [],
+        "occurred_at": at,
+        "ended_at": at + timedelta(minutes=20),
+        "status": "pending",
+    }
+
+
+def _fill(app: Flask) -> tuple[list[int], list[int]]:
+    """Users whose 5 km self-reported ride is credited (200 points), each with pending rides
+    for the quantify worker, and two partners linked to all of them."""
+    with app.app_context():
+        seed_filed_methodologies()
+        cycling = db.session.scalar(select(Methodology.id).where(Methodology.code == "JLCH-TR-003"))
+        users = [factories.make_user().id for _ in range(USERS)]
+        partners = [factories.make_partner(["JLCH-TR-003"]) for _ in range(2)]
+        for user_id in users:
+            for partner in partners:
+                factories.link(partner, db.session.get(factories.User, user_id), f"u{user_id}")
+        db.session.execute(
+            insert(BehaviorRecord),
+            [_row(u, cycling, Channel.SELF_REPORT.value, 5, RIDE) for u in users],
+        )
+        db.session.commit()
+        assert quantify_pending(points_per_kg=1000).quantified == USERS
+        db.session.execute(
+            insert(BehaviorRecord),
+            [
+                _row(
+                    u,
+                    cycling,
+                    Channel.PARTNER_API.value,
+                    2,
+                    RIDE + timedelta(hours=2, minutes=30 * n),
+                )
+                for u in users
+                for n in range(EXTRA_RIDES)
+            ],
+        )
+        db.session.commit()
+        ids = [p.id for p in partners]
+        db.session.remove()
+        return users, ids
+
+
+def _send(partner_id: int, users: list[int]) -> list[services.Outcome]:
+    return services.submit_partner_records(
+        partner_id=partner_id,
+        items=[
+            services.RecordInput(
+                "JLCH-TR-003",
+                Decimal(5),
+                "km",
+                RIDE,
+                RIDE + timedelta(minutes=20),
+                external_id=f"p{partner_id}-u{user_id}",
+                user_ref=f"u{user_id}",
+            )
+            for user_id in users
+        ],
+        channel=Channel.PARTNER_API,
+        now=NOW,
+    )
+
+
+def test_replacing_while_quantifying(pg_app: Flask) -> None:
+    users, (first, second) = _fill(pg_app)
+    start = threading.Barrier(3)
+    errors: list[BaseException] = []
+    outcomes: list[services.Outcome] = []
+
+    def run(job: Callable[[], Any]) -> Callable[[], None]:
+        def work() -> None:
+            try:
+                with pg_app.app_context():
+                    start.wait()
+                    result = job()
+                    if isinstance(result, list):
+                        outcomes.extend(result)
+            except BaseException as error:  # surfaced below
+                errors.append(error)
+
+        return work
+
+    threads = [
+        threading.Thread(target=run(lambda: _send(first, users))),
+        threading.Thread(target=run(lambda: _send(second, users[::-1]))),
+        threading.Thread(target=run(lambda: quantify_pending(points_per_kg=1000, batch_size=7))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert [o.status for o in outcomes] == ["accepted"] * (2 * USERS)
+
+    with pg_app.app_context():
+        quantify_pending(points_per_kg=1000)
+        reversals = db.session.scalar(
+            select(func.count(LedgerTransaction.id)).where(
+                LedgerTransaction.kind == "reduction_reversal"
+            )
+        )
+        assert reversals == USERS
+        own = list(
+            db.session.scalars(
+                select(BehaviorRecord).where(BehaviorRecord.channel == Channel.SELF_REPORT.value)
+            )
+        )
+        assert {r.status for r in own} == {RecordStatus.SUPERSEDED}
+        replacements = {r.superseded_by_id for r in own}
+        partner_records = list(
+            db.session.scalars(
+                select(BehaviorRecord).where(BehaviorRecord.external_id.is_not(None))
+            )
+        )
+        for record in partner_records:
+            if record.id in replacements:
+                assert record.status == RecordStatus.QUANTIFIED
+            else:  # the other partner's copy of the act overlaps the one that replaced it
+                assert record.status == RecordStatus.FLAGGED
+                assert record.flags == ["overlapping_trip"]
+        live = list(db.session.scalars(select(Reduction).where(Reduction.is_live())))
+        assert len(live) == USERS * (EXTRA_RIDES + 1)
+        for user_id in users:
+            assert get_balance(user_id) == EXTRA_RIDES * 80 + 200
+        # Cap usage is exactly what the live reductions consumed, bucket by bucket.
+        expected: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+        for r in live:
+            for bucket in buckets_for(r.occurred_at):
+                values = expected[(r.user_id, r.methodology_id, bucket.period, bucket.start)]
+                values[0] += r.net_grams
+                values[1] += r.credited_quantity_milli
+                values[2] += int(r.is_counted)
+        rows = list(db.session.scalars(select(CapUsage)))
+        assert rows
+        for row in rows:
+            key = (row.user_id, row.methodology_id, row.period, row.bucket_start)
+            assert [row.grams, row.quantity_milli, row.records] == expected[key], key
+        report = verify()
+        assert report.ok, report.problems
+        db.session.remove()
