@@ -69,6 +69,18 @@ def dedicated_database(suffix: str, folder: Path) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def dedicated_app(suffix: str, folder: Path) -> Iterator[Flask]:
+    """A migrated app on a ``dedicated_database``, its connections closed afterwards."""
+    with dedicated_database(suffix, folder) as url:
+        app = make_app(url, SCHEDULER_LOCK_FILE=str(folder / "lock"))
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                _db.engine.dispose()
+
+
 def make_app(database_url: str, **overrides: Any) -> Flask:
     """A migrated app on ``database_url`` with test settings."""
     config = {

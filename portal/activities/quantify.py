@@ -165,17 +165,14 @@ def _claim(limit: int, after: int) -> list[Row[Any]]:
 # PostgreSQL: make sure a usage row exists for every key and lock it, in one statement. The
 # no-op DO UPDATE locks existing rows (and RETURNING reads them); keys arrive sorted, so two
 # runners lock in the same order and never deadlock.
-_USAGE_KEYS = (
-    func.unnest(
-        bindparam("users", type_=postgresql.ARRAY(BigInteger)),
-        bindparam("methodologies", type_=postgresql.ARRAY(BigInteger)),
-        bindparam("periods", type_=postgresql.ARRAY(String)),
-        bindparam("starts", type_=postgresql.ARRAY(Date)),
-    )
-    .table_valued("user_id", "methodology_id", "period", "bucket_start")
-    .render_derived()
-)
 _KEY_COLUMNS = ("user_id", "methodology_id", "period", "bucket_start")
+_KEY_ARRAYS = (
+    bindparam("users", type_=postgresql.ARRAY(BigInteger)),
+    bindparam("methodologies", type_=postgresql.ARRAY(BigInteger)),
+    bindparam("periods", type_=postgresql.ARRAY(String)),
+    bindparam("starts", type_=postgresql.ARRAY(Date)),
+)
+_USAGE_KEYS = func.unnest(*_KEY_ARRAYS).table_valued(*_KEY_COLUMNS).render_derived()
 _LOCK_USAGE_PG = (
     postgresql.insert(_USAGE)
     .from_select(
@@ -188,10 +185,7 @@ _LOCK_USAGE_PG = (
 )
 _NEW_USAGE = (
     func.unnest(
-        bindparam("users", type_=postgresql.ARRAY(BigInteger)),
-        bindparam("methodologies", type_=postgresql.ARRAY(BigInteger)),
-        bindparam("periods", type_=postgresql.ARRAY(String)),
-        bindparam("starts", type_=postgresql.ARRAY(Date)),
+        *_KEY_ARRAYS,
         bindparam("grams", type_=postgresql.ARRAY(BigInteger)),
         bindparam("quantities", type_=postgresql.ARRAY(BigInteger)),
         bindparam("records", type_=postgresql.ARRAY(BigInteger)),

@@ -23,7 +23,7 @@ from portal.ledger.queries import get_balance, verify
 from portal.methodology.models import Methodology
 from portal.methodology.services import seed_filed_methodologies
 from tests import factories
-from tests.conftest import TEST_DATABASE_URL, dedicated_database, make_app
+from tests.conftest import TEST_DATABASE_URL, dedicated_app
 from tests.jobs.ledger_checks import assert_credited_once
 
 WORKERS = 4
@@ -39,14 +39,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    folder = tmp_path_factory.mktemp("concurrency")
-    with dedicated_database("quantify_concurrency", folder) as url:
-        app = make_app(url, SCHEDULER_LOCK_FILE=str(folder / "lock"))
-        try:
-            yield app
-        finally:
-            with app.app_context():
-                db.engine.dispose()
+    with dedicated_app("quantify_concurrency", tmp_path_factory.mktemp("concurrency")) as app:
+        yield app
 
 
 def _fill(app: Flask) -> list[int]:

@@ -38,7 +38,7 @@ from portal.methodology.engine import buckets_for
 from portal.methodology.models import Methodology
 from portal.methodology.services import seed_filed_methodologies
 from tests import factories
-from tests.conftest import TEST_DATABASE_URL, dedicated_database, make_app
+from tests.conftest import TEST_DATABASE_URL, dedicated_app
 
 USERS = 24
 EXTRA_RIDES = 5  # 2 km each, quantified while the partners' records arrive
@@ -53,14 +53,8 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    folder = tmp_path_factory.mktemp("reversal")
-    with dedicated_database("reversal_concurrency", folder) as url:
-        app = make_app(url, SCHEDULER_LOCK_FILE=str(folder / "lock"))
-        try:
-            yield app
-        finally:
-            with app.app_context():
-                db.engine.dispose()
+    with dedicated_app("reversal_concurrency", tmp_path_factory.mktemp("reversal")) as app:
+        yield app
 
 
 def _row(user_id: int, cycling: int, channel: str, km: int, at: datetime) -> dict[str, Any]:
