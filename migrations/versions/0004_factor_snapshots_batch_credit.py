@@ -69,6 +69,7 @@ def upgrade():
         sa.column("ledger_transaction_id", BIGINT),
     )
     ids = {}
+    members = {}
     rows = bind.execute(
         sa.select(reductions.c.id, reductions.c.formula, reductions.c.factor_snapshot)
     )
@@ -85,11 +86,14 @@ def upgrade():
                 )
                 .returning(snapshots.c.id)
             ).scalar_one()
-        bind.execute(
-            sa.update(reductions)
-            .where(reductions.c.id == reduction_id)
-            .values(snapshot_id=ids[digest])
-        )
+        members.setdefault(digest, []).append(reduction_id)
+    for digest, reduction_ids in members.items():  # one UPDATE per snapshot, not per row
+        for start in range(0, len(reduction_ids), 5000):
+            bind.execute(
+                sa.update(reductions)
+                .where(reductions.c.id.in_(reduction_ids[start : start + 5000]))
+                .values(snapshot_id=ids[digest])
+            )
     transactions = sa.table(
         "ledger_transactions", sa.column("id", BIGINT), sa.column("idempotency_key", sa.String)
     )

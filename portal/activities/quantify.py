@@ -180,8 +180,12 @@ _LOCK_USAGE_PG = (
         select(*(_USAGE_KEYS.c[name] for name in _KEY_COLUMNS), literal(0), literal(0), literal(0)),
     )
     .on_conflict_do_update(index_elements=list(_KEY_COLUMNS), set_={"records": _USAGE.c.records})
-    .returning(*(_USAGE.c[name] for name in _KEY_COLUMNS), _USAGE.c.grams)
-    .returning(_USAGE.c.quantity_milli, _USAGE.c.records)
+    .returning(
+        *(_USAGE.c[name] for name in _KEY_COLUMNS),
+        _USAGE.c.grams,
+        _USAGE.c.quantity_milli,
+        _USAGE.c.records,
+    )
 )
 _NEW_USAGE = (
     func.unnest(

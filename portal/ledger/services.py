@@ -221,12 +221,12 @@ def ensure_user_accounts(user_ids: Iterable[int]) -> dict[int, int]:
     unknown = [user_id for user_id in missing if user_id not in known]
     if unknown:
         raise NotFound(_l("No such user: %(ids)s.", ids=", ".join(map(str, unknown[:10]))))
+    upsert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     for chunk in _chunks(missing):
         # One INSERT … SELECT per chunk of users (no statement per account).
         new_accounts = select(
             literal(AccountKind.USER_POINTS.value), User.id, literal(0), literal(utcnow())
         ).where(in_ids(User.id, chunk))
-        upsert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
         db.execute(
             upsert(_ACCOUNTS)
             .from_select(["kind", "user_id", "balance", "created_at"], new_accounts)
