@@ -2,7 +2,9 @@
 
 For each size (10⁴, 10⁵, 10⁶ by default) and backend (SQLite file, PostgreSQL), a fresh
 database is migrated and seeded with the 22 filed methodologies, users and pending records
-spread over several methodologies and 20 days. The job is timed end to end; then the very
+spread over several methodologies and 20 days. The job is timed end to end — on PostgreSQL once
+in one process and once with ``--workers`` processes (``QUANTIFY_WORKERS``; SQLite's writers
+take turns, so it runs one) — including the workers' start-up; then the very
 reduction rows it wrote are bulk-inserted into empty copies of the table with the same driver
 — the baselines, measured in the same run: SQLAlchemy's executemany of ``insert()`` (the raw
 bulk insert) and COPY through ``portal.db.bulk_insert`` (how the job itself writes rows) — so
@@ -10,7 +12,8 @@ the ratios say how close the job gets to the cost of merely writing its output. 
 and writes benchmarks/results/quantify.json.
 
     .venv/bin/python benchmarks/quantify.py [--sizes 10000 100000 1000000]
-        [--backends sqlite postgresql] [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
+        [--backends sqlite postgresql] [--workers 1 2]
+        [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
@@ -148,7 +151,7 @@ def _baseline(backend: str) -> dict[str, float]:
     return rates
 
 
-def run(backend: str, size: int, pg_url: str) -> dict[str, Any]:
+def run(backend: str, size: int, workers: int, pg_url: str) -> dict[str, Any]:
     if backend == "sqlite":
         folder = tempfile.mkdtemp(prefix="bench-quantify-")
         url = f"sqlite:///{folder}/bench.db"
@@ -164,7 +167,7 @@ def run(backend: str, size: int, pg_url: str) -> dict[str, Any]:
     with app.app_context():
         _fill(size)
         started = time.perf_counter()
-        report = quantify_pending(points_per_kg=1000)
+        report = quantify_pending(points_per_kg=1000, workers=workers)
         job_seconds = time.perf_counter() - started
         assert report.quantified + report.rejected == size, report
         rates = _baseline(backend)
@@ -177,6 +180,7 @@ def run(backend: str, size: int, pg_url: str) -> dict[str, Any]:
     return {
         "backend": backend,
         "records": size,
+        "workers": workers,
         "quantified": report.quantified,
         "job_seconds": round(job_seconds, 2),
         "job_records_per_s": round(job_rate),
@@ -187,28 +191,34 @@ def run(backend: str, size: int, pg_url: str) -> dict[str, Any]:
     }
 
 
+def _print_row(row: dict[str, Any]) -> None:
+    print(
+        f"{row['backend']:<11}{row['records']:>10}{row['workers']:>8}{row['job_seconds']:>9}"
+        f"{row['job_records_per_s']:>11}{row['raw_insert_rows_per_s']:>15}"
+        f"{row['ratio_to_raw_insert']:>8}{row['copy_rows_per_s']:>13}{row['ratio_to_copy']:>8}",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, os.cpu_count() or 1])
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--out", default=str(ROOT / "benchmarks/results/quantify.json"))
     args = parser.parse_args()
     results = []
     print(
-        f"{'backend':<11}{'records':>10}{'job s':>9}{'job rec/s':>11}{'insert rows/s':>15}"
-        f"{'ratio':>8}{'copy rows/s':>13}{'ratio':>8}"
+        f"{'backend':<11}{'records':>10}{'workers':>8}{'job s':>9}{'job rec/s':>11}"
+        f"{'insert rows/s':>15}{'ratio':>8}{'copy rows/s':>13}{'ratio':>8}"
     )
     for backend in args.backends:
         for size in args.sizes:
-            row = run(backend, size, args.pg_url)
-            results.append(row)
-            print(
-                f"{row['backend']:<11}{row['records']:>10}{row['job_seconds']:>9}"
-                f"{row['job_records_per_s']:>11}{row['raw_insert_rows_per_s']:>15}"
-                f"{row['ratio_to_raw_insert']:>8}{row['copy_rows_per_s']:>13}{row['ratio_to_copy']:>8}",
-                flush=True,
-            )
+            for workers in sorted(set(args.workers)) if backend == "postgresql" else [1]:
+                row = run(backend, size, workers, args.pg_url)
+                results.append(row)
+                _print_row(row)
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()

@@ -69,6 +69,7 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "REMEMBER_COOKIE_DURATION": 60 * 60 * 24 * 30,
         "PRIVACY_NOTICE_VERSION": "2026-11",
         "POINTS_PER_KG": int(os.environ.get("POINTS_PER_KG", "1000")),
+        "QUANTIFY_WORKERS": int(os.environ.get("QUANTIFY_WORKERS", "1")),
         "SCHEDULER_LOCK_FILE": str(instance_path / "scheduler.lock"),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     }

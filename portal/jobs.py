@@ -89,7 +89,12 @@ def quantify() -> str:
     """Turn pending behaviour records into reductions and points (every minute)."""
     from portal.activities.quantify import quantify_pending
 
-    return str(quantify_pending(points_per_kg=int(current_app.config["POINTS_PER_KG"])))
+    config = current_app.config
+    return str(
+        quantify_pending(
+            points_per_kg=int(config["POINTS_PER_KG"]), workers=int(config["QUANTIFY_WORKERS"])
+        )
+    )
 
 
 register_job(

@@ -22,24 +22,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import groupby
+from operator import attrgetter, itemgetter
 from typing import Any, cast
 
-from sqlalchemy import (
-    BigInteger,
-    Date,
-    Row,
-    String,
-    Table,
-    bindparam,
-    func,
-    literal,
-    select,
-    update,
-)
+from flask import current_app
+from sqlalchemy import Table, Text, and_, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.activities.models import (
@@ -50,12 +45,13 @@ from portal.activities.models import (
     Reduction,
 )
 from portal.activities.rules import QUANTITY_SCALE
-from portal.db import bulk_insert, in_ids, session, transaction, utcnow
+from portal.db import DateArray, IntArray, TextArray, bulk_insert, session, transaction, utcnow
 from portal.ledger.services import Posting, append, ensure_user_accounts, issuance_account_id
 from portal.methodology.engine import (
     Bucket,
     CapInput,
     CapResult,
+    Caps,
     FormulaError,
     ParameterError,
     Quantification,
@@ -108,11 +104,39 @@ class QuantifyReport:
     net_grams: int = 0
     points: int = 0
 
+    def add(self, other: QuantifyReport) -> None:
+        self.batches += other.batches
+        self.quantified += other.quantified
+        self.rejected += other.rejected
+        self.net_grams += other.net_grams
+        self.points += other.points
+
     def __str__(self) -> str:
         return (
             f"{self.quantified} quantified, {self.rejected} rejected in {self.batches} batches; "
             f"{self.net_grams} g CO2e, {self.points} points"
         )
+
+
+@dataclass(slots=True)
+class _Version:
+    """What the job needs of one methodology version, prepared once per run."""
+
+    id: int
+    is_saleable: bool
+    caps: Caps
+    periods: tuple[str, ...]  # the periods its caps limit: usage is kept for these only
+    quantifier: Quantifier | None  # None when its formula is broken (``error`` says how)
+    error: str = ""
+
+    @classmethod
+    def of(cls, version: MethodologyVersion, spec: VersionSpec) -> _Version:
+        caps = spec.caps
+        try:
+            quantifier, error = Quantifier(spec), ""
+        except FormulaError as exc:
+            quantifier, error = None, str(exc)
+        return cls(version.id, version.is_saleable, caps, caps.capped_periods(), quantifier, error)
 
 
 @dataclass(slots=True)
@@ -123,8 +147,7 @@ class _Item:
     user_id: int
     methodology_id: int
     occurred_at: datetime
-    version: MethodologyVersion
-    spec: VersionSpec
+    version: _Version
     result: Quantification
     buckets: tuple[Bucket, Bucket, Bucket]
     capped: CapResult | None = None
@@ -134,78 +157,86 @@ def _is_postgresql() -> bool:
     return session().get_bind().dialect.name == "postgresql"
 
 
-def _claim(limit: int, after: int) -> list[Row[Any]]:
-    """Pending records of methodologies not suspended, oldest first from id ``after`` on,
-    locked for this batch.
+def _claim(limit: int, after: int, share: tuple[int, int] | None) -> Sequence[Sequence[Any]]:
+    """Take the pending records of methodologies not suspended, oldest first from id ``after``
+    on: lock them (``FOR UPDATE SKIP LOCKED``) and mark them quantified in one statement, and
+    return them in id order as (id, user, methodology, quantity_milli, unit, parameters as JSON
+    text, occurred_at). A record the batch then rejects is marked again; a batch that fails
+    rolls back, so its records are pending again.
 
     Starting after the previous batch's last id keeps the index scan off the entries the run
     has just moved out of ``pending`` (dead until vacuumed), so a batch costs the same at the
     end of a long run as at its start. A record skipped that way (pending again after review,
-    or locked by another runner) is taken by the next run.
+    or locked by another runner) is taken by the next run. ``share`` = (k, n) takes only the
+    records of users whose id is k modulo n: parallel workers then never cap the same person.
     """
     suspended = select(Methodology.id).where(
         Methodology.status == MethodologyStatus.SUSPENDED.value
     )
     c = _RECORDS.c
-    stmt = (
-        select(c.id, c.user_id, c.methodology_id, c.quantity_milli, c.unit, c.parameters)
-        .add_columns(c.occurred_at)
-        .where(
-            c.status == RecordStatus.PENDING.value,
-            c.id > after,
-            c.methodology_id.not_in(suspended),
-        )
-        .order_by(c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=_RECORDS)
+    claimable = select(c.id).where(
+        c.status == RecordStatus.PENDING.value,
+        c.id > after,
+        c.methodology_id.not_in(suspended),
     )
-    return list(session().execute(stmt))
+    if share is not None:
+        claimable = claimable.where(c.user_id % share[1] == share[0])
+    claimable = claimable.order_by(c.id).limit(limit).with_for_update(skip_locked=True)
+    stmt = (
+        update(_RECORDS)
+        .where(c.id.in_(claimable))
+        .values(status=RecordStatus.QUANTIFIED.value)
+        .returning(
+            c.id,
+            c.user_id,
+            c.methodology_id,
+            c.quantity_milli,
+            c.unit,
+            c.parameters.cast(Text),  # parsed once per distinct text
+            c.occurred_at,
+        )
+    )
+    return sorted(session().execute(stmt).all(), key=itemgetter(0))
 
 
-# PostgreSQL: make sure a usage row exists for every key and lock it, in one statement. The
-# no-op DO UPDATE locks existing rows (and RETURNING reads them); keys arrive sorted, so two
-# runners lock in the same order and never deadlock.
+# PostgreSQL: the usage rows of a batch's keys, read in one statement, and the batch's
+# increments added in one upsert that returns the new totals.
 _KEY_COLUMNS = ("user_id", "methodology_id", "period", "bucket_start")
 _KEY_ARRAYS = (
-    bindparam("users", type_=postgresql.ARRAY(BigInteger)),
-    bindparam("methodologies", type_=postgresql.ARRAY(BigInteger)),
-    bindparam("periods", type_=postgresql.ARRAY(String)),
-    bindparam("starts", type_=postgresql.ARRAY(Date)),
+    bindparam("users", type_=IntArray()),
+    bindparam("methodologies", type_=IntArray()),
+    bindparam("periods", type_=TextArray()),
+    bindparam("starts", type_=DateArray()),
 )
 _USAGE_KEYS = func.unnest(*_KEY_ARRAYS).table_valued(*_KEY_COLUMNS).render_derived()
-_LOCK_USAGE_PG = (
-    postgresql.insert(_USAGE)
-    .from_select(
-        [*_KEY_COLUMNS, "grams", "quantity_milli", "records"],
-        select(*(_USAGE_KEYS.c[name] for name in _KEY_COLUMNS), literal(0), literal(0), literal(0)),
-    )
-    .on_conflict_do_update(index_elements=list(_KEY_COLUMNS), set_={"records": _USAGE.c.records})
-    .returning(
-        *(_USAGE.c[name] for name in _KEY_COLUMNS),
-        _USAGE.c.grams,
-        _USAGE.c.quantity_milli,
-        _USAGE.c.records,
-    )
+_VALUE_COLUMNS = ("grams", "quantity_milli", "records")
+_USAGE_ROW = [_USAGE.c[name] for name in (*_KEY_COLUMNS, *_VALUE_COLUMNS)]
+_READ_USAGE_PG = select(*_USAGE_ROW).join(
+    _USAGE_KEYS, and_(*(_USAGE.c[name] == _USAGE_KEYS.c[name] for name in _KEY_COLUMNS))
 )
-_NEW_USAGE = (
+_INCREMENTS = (
     func.unnest(
         *_KEY_ARRAYS,
-        bindparam("grams", type_=postgresql.ARRAY(BigInteger)),
-        bindparam("quantities", type_=postgresql.ARRAY(BigInteger)),
-        bindparam("records", type_=postgresql.ARRAY(BigInteger)),
+        bindparam("grams", type_=IntArray()),
+        bindparam("quantities", type_=IntArray()),
+        bindparam("records", type_=IntArray()),
     )
-    .table_valued(*_KEY_COLUMNS, "grams", "quantity_milli", "records")
+    .table_valued(*_KEY_COLUMNS, *_VALUE_COLUMNS)
     .render_derived()
 )
-_WRITE_USAGE_PG = (
-    update(_USAGE)
-    .where(*(_USAGE.c[name] == _NEW_USAGE.c[name] for name in _KEY_COLUMNS))
-    .values(
-        grams=_NEW_USAGE.c.grams,
-        quantity_milli=_NEW_USAGE.c.quantity_milli,
-        records=_NEW_USAGE.c.records,
-    )
+_NEW_USAGE = postgresql.insert(_USAGE).from_select(
+    [*_KEY_COLUMNS, *_VALUE_COLUMNS],
+    select(*(_INCREMENTS.c[name] for name in (*_KEY_COLUMNS, *_VALUE_COLUMNS))),
 )
+_ADD_USAGE_PG = _NEW_USAGE.on_conflict_do_update(
+    index_elements=list(_KEY_COLUMNS),
+    set_={name: _USAGE.c[name] + _NEW_USAGE.excluded[name] for name in _VALUE_COLUMNS},
+).returning(*_USAGE_ROW)
+
+
+class UsageMoved(Exception):
+    """Another transaction changed a cap-usage row between this batch's read and its write; the
+    batch is rolled back and run again."""
 
 
 def _key_arrays(keys: list[UsageKey]) -> dict[str, list[Any]]:
@@ -218,76 +249,65 @@ def _key_arrays(keys: list[UsageKey]) -> dict[str, list[Any]]:
     }
 
 
-def _lock_usage(keys: set[UsageKey]) -> dict[UsageKey, list[int]]:
-    """Make sure a usage row exists for every key, lock them all in key order and return their
-    values — [grams, quantity_milli, records] — for updating in place."""
+def _read_usage(keys: set[UsageKey]) -> dict[UsageKey, list[int]]:
+    """What the cap-usage rows of ``keys`` hold — [grams, quantity_milli, records], zeros for a
+    row not yet stored — read without locking: ``_add_usage`` checks them when it writes."""
+    usage = {key: [0, 0, 0] for key in keys}
     if not keys:
-        return {}
-    ordered = sorted(keys)
+        return usage
     if _is_postgresql():
-        rows = session().execute(_LOCK_USAGE_PG, _key_arrays(ordered))
+        rows = session().execute(_READ_USAGE_PG, _key_arrays(sorted(keys)))
     else:
-        # SQLite holds the writer lock already (BEGIN IMMEDIATE): create, then read.
-        session().execute(
-            sqlite.insert(_USAGE).on_conflict_do_nothing(),
-            [dict(zip(_KEY_COLUMNS, key, strict=True)) for key in ordered],
-        )
         rows = session().execute(
-            select(_USAGE).where(
-                _USAGE.c.user_id.in_({k[0] for k in ordered}),
-                _USAGE.c.methodology_id.in_({k[1] for k in ordered}),
-                _USAGE.c.bucket_start.between(
-                    min(k[3] for k in ordered), max(k[3] for k in ordered)
-                ),
+            select(*_USAGE_ROW).where(
+                _USAGE.c.user_id.in_({k[0] for k in keys}),
+                _USAGE.c.methodology_id.in_({k[1] for k in keys}),
+                _USAGE.c.bucket_start.between(min(k[3] for k in keys), max(k[3] for k in keys)),
             )
         )
-    usage: dict[UsageKey, list[int]] = {}
-    for row in rows:
-        key = (row.user_id, row.methodology_id, row.period, row.bucket_start)
-        if key in keys:
-            usage[key] = [row.grams, row.quantity_milli, row.records]
+    for user_id, methodology_id, period, start, grams, quantity, records in rows.all():
+        values = usage.get((user_id, methodology_id, period, start))
+        if values is not None:
+            values[:] = grams, quantity, records
     return usage
 
 
-def _write_usage(usage: dict[UsageKey, list[int]]) -> None:
-    """Store the new totals (the rows are locked by this transaction, so absolute values are
-    safe): one statement on PostgreSQL, one executemany on SQLite."""
-    if not usage:
+def _add_usage(read: dict[UsageKey, list[int]], totals: dict[UsageKey, list[int]]) -> None:
+    """Add each key's increment (``totals`` minus ``read``) to its row, creating missing rows,
+    in key order (so two runners lock in the same order and never deadlock).
+
+    Every key that was read is written, even with a zero increment, so any change to a row the
+    caps were computed from is seen. On PostgreSQL the upsert returns the new totals; if one is
+    not what this batch computed, another transaction (a runner or a reversal) changed the row
+    after it was read, and ``UsageMoved`` rolls the batch back to be run again. On SQLite the
+    writer lock held since ``BEGIN IMMEDIATE`` rules that out.
+    """
+    if not totals:
         return
-    keys = sorted(usage)
+    keys = sorted(totals)
+    increments = [[t - r for t, r in zip(totals[k], read[k], strict=True)] for k in keys]
     if _is_postgresql():
-        session().execute(
-            _WRITE_USAGE_PG,
+        grams, quantities, records = zip(*increments, strict=True)
+        rows = session().execute(
+            _ADD_USAGE_PG,
             _key_arrays(keys)
-            | {
-                "grams": [usage[k][0] for k in keys],
-                "quantities": [usage[k][1] for k in keys],
-                "records": [usage[k][2] for k in keys],
-            },
+            | {"grams": list(grams), "quantities": list(quantities), "records": list(records)},
         )
+        for user_id, methodology_id, period, start, grams, quantity, records in rows.all():
+            key = (user_id, methodology_id, period, start)
+            if [grams, quantity, records] != totals[key]:
+                raise UsageMoved(f"cap usage {key} changed while the batch was capped")
         return
+    upsert = sqlite.insert(_USAGE)
     session().execute(
-        update(_USAGE)
-        .where(*(_USAGE.c[name] == bindparam(f"k_{name}") for name in _KEY_COLUMNS))
-        .values(
-            grams=bindparam("grams"),
-            quantity_milli=bindparam("quantity_milli"),
-            records=bindparam("records"),
+        upsert.on_conflict_do_update(
+            index_elements=list(_KEY_COLUMNS),
+            set_={name: _USAGE.c[name] + upsert.excluded[name] for name in _VALUE_COLUMNS},
         ),
         [
-            {f"k_{name}": value for name, value in zip(_KEY_COLUMNS, key, strict=True)}
-            | {"grams": g, "quantity_milli": q, "records": r}
-            for key in keys
-            for g, q, r in [usage[key]]
+            dict(zip((*_KEY_COLUMNS, *_VALUE_COLUMNS), (*key, *values), strict=True))
+            for key, values in zip(keys, increments, strict=True)
         ],
-    )
-
-
-def _mark_quantified(record_ids: list[int]) -> None:
-    session().execute(
-        update(_RECORDS)
-        .where(in_ids(_RECORDS.c.id, record_ids))
-        .values(status=RecordStatus.QUANTIFIED.value)
     )
 
 
@@ -303,87 +323,86 @@ def _reject(rejected: list[tuple[int, str]]) -> None:
 
 
 def _quantify_claimed(
-    rows: list[Row[Any]], versions: FiledVersions, quantifiers: dict[int, Quantifier | str]
+    rows: Sequence[Sequence[Any]],
+    versions: FiledVersions,
+    prepared: dict[int, _Version],
+    parameters: dict[str, dict[str, Decimal]],
 ) -> tuple[list[_Item], list[tuple[int, str]]]:
-    """Quantify each claimed record by the version in force at its time (before caps)."""
-    versions.load({row.methodology_id for row in rows})
+    """Quantify each claimed record by the version in force at its time (before caps).
+
+    ``prepared`` caches each version met, by id; ``parameters`` caches record parameters by
+    their JSON text: most records share a handful of parameter sets, each parsed into Decimals
+    once per run.
+    """
+    versions.load({row[2] for row in rows})
     items: list[_Item] = []
     rejected: list[tuple[int, str]] = []
-    for row in rows:
-        found = versions.in_force(row.methodology_id, row.occurred_at)
+    for record_id, user_id, methodology_id, quantity_milli, unit, params, occurred_at in rows:
+        found = versions.in_force(methodology_id, occurred_at)
         if found is None:
-            rejected.append((row.id, "No filed methodology version was in force at that time."))
+            rejected.append((record_id, "No filed methodology version was in force at that time."))
             continue
-        version, spec = found
-        quantifier = quantifiers.get(version.id)
-        if quantifier is None:
-            try:
-                quantifier = Quantifier(spec)
-            except FormulaError as error:
-                quantifier = str(error)
-            quantifiers[version.id] = quantifier
+        version = prepared.get(found[0].id)
+        if version is None:
+            version = prepared[found[0].id] = _Version.of(*found)
         try:
-            if isinstance(quantifier, str):
-                raise FormulaError(quantifier)
-            result = quantifier(
-                Decimal(row.quantity_milli) / QUANTITY_SCALE,
-                row.unit,
-                {k: Decimal(v) for k, v in row.parameters.items()},
-            )
+            if version.quantifier is None:
+                raise FormulaError(version.error)
+            given = parameters.get(params)
+            if given is None:
+                given = {k: Decimal(v) for k, v in json.loads(params).items()}
+                parameters[params] = given
+            result = version.quantifier(Decimal(quantity_milli) / QUANTITY_SCALE, unit, given)
         except (FormulaError, ParameterError, UnitMismatch, ValueError) as error:
-            rejected.append((row.id, f"Could not be quantified: {error}"))
+            rejected.append((record_id, f"Could not be quantified: {error}"))
             continue
         items.append(
             _Item(
-                row.id,
-                row.user_id,
-                row.methodology_id,
-                row.occurred_at,
+                record_id,
+                user_id,
+                methodology_id,
+                occurred_at,
                 version,
-                spec,
                 result,
-                buckets_for(row.occurred_at),
+                buckets_for(occurred_at),
             )
         )
     return items, rejected
 
 
-def _apply_caps(items: list[_Item]) -> dict[UsageKey, list[int]]:
-    """Cap each person's records per methodology in time order against the locked usage rows;
-    set each item's ``capped`` and return the updated usage.
+def _apply_caps(
+    items: list[_Item],
+) -> tuple[dict[UsageKey, list[int]], dict[UsageKey, list[int]]]:
+    """Cap each person's records per methodology in time order against their stored usage;
+    set each item's ``capped`` and return the usage read and the new totals.
 
     Usage is kept only for the periods the version in force caps (a version that caps a new
     period counts from its effective date); a batch spanning two versions caps each record by
     its own version's limits.
     """
-    tracked: dict[int, tuple[str, ...]] = {}
     groups: dict[tuple[int, int], list[_Item]] = defaultdict(list)
     keys: set[UsageKey] = set()
     for item in items:
-        periods = tracked.get(item.version.id)
-        if periods is None:
-            periods = tracked[item.version.id] = item.spec.caps.capped_periods()
+        periods = item.version.periods
         groups[(item.user_id, item.methodology_id)].append(item)
         for bucket in item.buckets:
             if bucket.period in periods:
                 keys.add((item.user_id, item.methodology_id, bucket.period, bucket.start))
-    usage = _lock_usage(keys)
+    read = _read_usage(keys)
+    usage = {key: list(values) for key, values in read.items()}
     for (user_id, methodology_id), group in groups.items():
-        group.sort(key=lambda item: (item.occurred_at, item.record_id))
-        start = 0
-        while start < len(group):  # consecutive runs of one version (versions follow in time)
-            version_id = group[start].version.id
-            end = start + 1
-            while end < len(group) and group[end].version.id == version_id:
-                end += 1
-            run, periods = group[start:end], tracked[version_id]
+        if len(group) > 1:
+            group.sort(key=lambda item: (item.occurred_at, item.record_id))
+        # Consecutive runs of one version (versions follow one another in time).
+        for version, grouped in groupby(group, key=attrgetter("version")):
+            run = list(grouped)
+            periods = version.periods
             prior: dict[Bucket, Usage] = {}
             for item in run:
                 for bucket in item.buckets:
                     if bucket.period in periods and bucket not in prior:
                         g, q, r = usage[(user_id, methodology_id, bucket.period, bucket.start)]
                         prior[bucket] = Usage(g, Decimal(q) / QUANTITY_SCALE, r)
-            by_id = {item.record_id: item for item in run}
             inputs = [
                 CapInput(
                     item.record_id,
@@ -393,8 +412,9 @@ def _apply_caps(items: list[_Item]) -> dict[UsageKey, list[int]]:
                 )
                 for item in run
             ]
-            for capped in apply_caps(inputs, run[0].spec.caps, EngineCapUsage(prior)):
-                item = by_id[capped.record_id]
+            # Results come in processing order: the run's own order.
+            capped_run = apply_caps(inputs, version.caps, EngineCapUsage(prior))
+            for item, capped in zip(run, capped_run, strict=True):
                 item.capped = capped
                 if not periods:
                     continue
@@ -405,8 +425,7 @@ def _apply_caps(items: list[_Item]) -> dict[UsageKey, list[int]]:
                         values[0] += capped.net_grams
                         values[1] += credited_milli
                         values[2] += int(capped.is_counted)
-            start = end
-    return usage
+    return read, usage
 
 
 def _credit(items: list[_Item], points_per_kg: int) -> tuple[int | None, dict[int, int]]:
@@ -469,22 +488,30 @@ def _snapshot_id(result: Quantification) -> int:
 
 def _run_batch(
     versions: FiledVersions,
-    quantifiers: dict[int, Quantifier | str],
+    prepared: dict[int, _Version],
+    parameters: dict[str, dict[str, Decimal]],
     snapshots: dict[int, int],
     points_per_kg: int,
     limit: int,
     after: int,
-    report: QuantifyReport,
-) -> int | None:
-    """Quantify one batch; return the last record id claimed, or None when none was left."""
+    share: tuple[int, int] | None,
+) -> tuple[int, QuantifyReport] | None:
+    """Quantify one batch; return the last record id claimed and what the batch did, or None
+    when no record was left.
+
+    Order matters for locks: the claimed records, then cap-usage rows in key order, then the
+    ledger chain head (in ``append``) — the order partner intake's reversals use too.
+    """
     with transaction():
-        rows = _claim(limit, after)
+        rows = _claim(limit, after, share)
         if not rows:
             return None
-        items, rejected = _quantify_claimed(rows, versions, quantifiers)
+        report = QuantifyReport(batches=1)
+        items, rejected = _quantify_claimed(rows, versions, prepared, parameters)
         _reject(rejected)
-        report.rejected += len(rejected)
-        usage = _apply_caps(items)
+        report.rejected = len(rejected)
+        read, usage = _apply_caps(items)
+        _add_usage(read, usage)
         transaction_id, points = _credit(items, points_per_kg)
         now = utcnow()
         reductions = []
@@ -518,34 +545,118 @@ def _run_batch(
             report.net_grams += capped.net_grams
             report.points += user_points
         bulk_insert(_REDUCTIONS, _REDUCTION_COLUMNS, reductions)
-        if items:
-            _mark_quantified([item.record_id for item in items])
-        _write_usage(usage)
-        report.quantified += len(items)
-        report.batches += 1
-        return int(rows[-1].id)
+        report.quantified = len(items)
+        return int(rows[-1][0]), report
+
+
+MAX_RETRIES = 100
+# Below this many pending records a run stays in its own process: starting a worker (a fresh
+# interpreter and app) costs about a second.
+PARALLEL_FROM = 4 * BATCH_SIZE
 
 
 def quantify_pending(
-    *, points_per_kg: int, batch_size: int = BATCH_SIZE, max_batches: int | None = None
+    *,
+    points_per_kg: int,
+    batch_size: int = BATCH_SIZE,
+    max_batches: int | None = None,
+    workers: int = 1,
 ) -> QuantifyReport:
     """Quantify every pending record, a batch (one transaction) at a time.
 
     ``points_per_kg`` is the platform setting (1000 = one point per gram). Runs until no pending
     record is left or ``max_batches`` batches are done. Safe to run twice at once and to kill.
+    A batch whose cap usage another runner changed meanwhile is rolled back and run again
+    (each time because another transaction committed, so some runner always progresses), up to
+    ``MAX_RETRIES`` times in a row.
+
+    ``workers`` > 1 (the ``QUANTIFY_WORKERS`` setting) runs that many processes side by side on
+    PostgreSQL when at least ``PARALLEL_FROM`` records are pending: they claim disjoint batches
+    (``SKIP LOCKED``), each over its share of the users. SQLite, whose writers take turns, and
+    ``max_batches`` runs stay in this process.
     """
     if points_per_kg <= 0:
         raise ValueError("points_per_kg must be a positive integer")
+    if workers > 1 and max_batches is None and _is_postgresql() and _pending() >= PARALLEL_FROM:
+        return _in_processes(points_per_kg, batch_size, workers)
+    return _loop(points_per_kg, batch_size, max_batches, share=None)
+
+
+def _loop(
+    points_per_kg: int, batch_size: int, max_batches: int | None, share: tuple[int, int] | None
+) -> QuantifyReport:
+    """Run batches until none is left (or ``max_batches``); ``share`` = (k, n) limits the run to
+    the records of users whose id is k modulo n."""
     versions = FiledVersions()
-    quantifiers: dict[int, Quantifier | str] = {}
+    prepared: dict[int, _Version] = {}
+    parameters: dict[str, dict[str, Decimal]] = {}  # JSON text → Decimal values
     snapshots: dict[int, int] = {}  # version id → factor snapshot id
     report = QuantifyReport()
     after = 0
+    retries = 0
     while max_batches is None or report.batches < max_batches:
-        last = _run_batch(
-            versions, quantifiers, snapshots, points_per_kg, batch_size, after, report
-        )
-        if last is None:
+        try:
+            done = _run_batch(
+                versions,
+                prepared,
+                parameters,
+                snapshots,
+                points_per_kg,
+                batch_size,
+                after,
+                share,
+            )
+        except UsageMoved:
+            retries += 1
+            if retries > MAX_RETRIES:
+                raise
+            snapshots.clear()  # ids stored by the rolled-back batch may be gone
+            continue
+        if done is None:
             break
-        after = last
+        retries = 0
+        after, batch = done
+        report.add(batch)
     return report
+
+
+def _pending() -> int:
+    c = _RECORDS.c
+    stmt = select(func.count()).where(c.status == RecordStatus.PENDING.value)
+    return int(session().execute(stmt).scalar_one())
+
+
+def _in_processes(points_per_kg: int, batch_size: int, workers: int) -> QuantifyReport:
+    """Run ``workers`` quantify loops in fresh processes on this app's database, each over its
+    share of the users (so their cap usage never collides), and sum their reports. A worker
+    that fails makes the run fail once all have stopped (its own open batch is rolled back;
+    every committed batch stands)."""
+    url = session().get_bind().engine.url.render_as_string(hide_password=False)
+    secret = current_app.config["SECRET_KEY"]
+    session().commit()  # end the read transaction before waiting on the workers
+    context = multiprocessing.get_context("spawn")  # no fork: the scheduler runs threads
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [
+            pool.submit(_worker, url, secret, points_per_kg, batch_size, (k, workers))
+            for k in range(workers)
+        ]
+        reports = [future.result() for future in futures]
+    report = QuantifyReport()
+    for each in reports:
+        report.add(each)
+    return report
+
+
+def _worker(
+    url: str, secret: str, points_per_kg: int, batch_size: int, share: tuple[int, int]
+) -> QuantifyReport:
+    from portal import create_app
+    from portal.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret})
+    with app.app_context():
+        try:
+            return _loop(points_per_kg, batch_size, None, share)
+        finally:
+            db.session.remove()
+            db.engine.dispose()

@@ -67,7 +67,10 @@ class LedgerTransaction(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
-    entries: Mapped[list[LedgerEntry]] = relationship(back_populates="transaction")
+    entries: Mapped[list[LedgerEntry]] = relationship(
+        primaryjoin="foreign(LedgerEntry.transaction_id) == LedgerTransaction.id",
+        back_populates="transaction",
+    )
 
 
 class LedgerEntry(Base):
@@ -75,11 +78,17 @@ class LedgerEntry(Base):
     __table_args__ = (Index("ix_ledger_entries_account", "account_id", "id"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("ledger_accounts.id"))
+    # No foreign keys: a per-row check each (about 3.5 µs on PostgreSQL) on the ledger's busiest
+    # table, whose targets are append-only and written in the same transaction; ``flask ledger
+    # verify`` reports an entry whose transaction or account is missing (migration 0005).
+    transaction_id: Mapped[int] = mapped_column(BigIntPK, index=True)
+    account_id: Mapped[int] = mapped_column(BigIntPK)
     points: Mapped[int] = mapped_column(BigInteger)
 
-    transaction: Mapped[LedgerTransaction] = relationship(back_populates="entries")
+    transaction: Mapped[LedgerTransaction] = relationship(
+        primaryjoin="foreign(LedgerEntry.transaction_id) == LedgerTransaction.id",
+        back_populates="entries",
+    )
 
 
 class LedgerChainHead(Base):

@@ -76,7 +76,8 @@ def verify(chunk_size: int = VERIFY_CHUNK) -> VerifyReport:
     Checks: each transaction's ``prev_hash`` links to its predecessor (id order, starting from
     the genesis hash) and its ``hash`` matches its recomputed content; the chain head names the
     last transaction and hash; every transaction has entries, none zero, summing to zero; every
-    account's stored balance equals the sum of its entries; no user account is negative.
+    account's stored balance equals the sum of its entries; no user account is negative; every
+    entry's transaction and account exist.
 
     For ``flask ledger verify``, admins and monitoring. Streams in chunks of ``chunk_size``
     transactions, so memory stays flat on millions of rows, and is safe to run while the ledger
@@ -109,6 +110,7 @@ def verify(chunk_size: int = VERIFY_CHUNK) -> VerifyReport:
         break
     else:
         report.add("the ledger kept changing while it was verified; run verify again")
+    _check_orphans(db, report)
     _check_balances(db, report)
     return report
 
@@ -160,6 +162,20 @@ def _walk_chain(
             prev_hash = row.hash
             report.transactions_checked += 1
         after = rows[-1].id
+
+
+def _check_orphans(db: Session, report: VerifyReport) -> None:
+    # Entries carry no foreign keys (a per-row check on the busiest table), so their
+    # transaction and account are checked here; only the (normally zero) orphans come back.
+    for column, target, name in (
+        (LedgerEntry.transaction_id, LedgerTransaction.id, "transaction"),
+        (LedgerEntry.account_id, LedgerAccount.id, "account"),
+    ):
+        orphans = select(LedgerEntry.id, column).where(
+            ~select(target).where(target == column).exists()
+        )
+        for entry_id, missing in db.execute(orphans.order_by(LedgerEntry.id)):
+            report.add(f"entry #{entry_id} names {name} #{missing}, which does not exist")
 
 
 def _check_balances(db: Session, report: VerifyReport) -> None:

@@ -24,14 +24,13 @@ from itertools import pairwise
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, Table, bindparam, func, insert, literal, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, bindparam, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.db import bulk_insert, in_ids, session, transaction, utcnow
+from portal.db import IntArray, bulk_insert, in_ids, session, transaction, utcnow
 from portal.errors import Conflict, NotFound
 from portal.ledger.models import (
     AccountKind,
@@ -370,7 +369,7 @@ _APPLY_DELTA = (
 # UPDATE per account; the quantify job credits thousands of accounts per batch).
 _CREDITS = (
     func.unnest(
-        bindparam("accounts", type_=ARRAY(BigInteger)), bindparam("deltas", type_=ARRAY(BigInteger))
+        bindparam("accounts", type_=IntArray()), bindparam("deltas", type_=IntArray())
     )
     .table_valued("account", "delta")
     .render_derived()

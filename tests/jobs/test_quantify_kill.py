@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
 from portal.activities.quantify import quantify_pending
@@ -104,6 +104,25 @@ def _committed_reductions(app: Flask, database_url: str) -> int:
     return done
 
 
+def _wait_for_the_killed_backend(app: Flask, database_url: str) -> None:
+    """On PostgreSQL, wait until the server has noticed the dead client and ended its batch
+    (rolled back, or committed if COMMIT had already arrived): until then its records are
+    locked, and a rerun would skip them, leaving them for the next run."""
+    if database_url.startswith("sqlite"):
+        return
+    busy = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND state <> 'idle'"
+    )
+    deadline = time.monotonic() + 30
+    with app.app_context():
+        while db.session.scalar(busy) and time.monotonic() < deadline:
+            db.session.rollback()
+            time.sleep(0.05)
+        assert not db.session.scalar(busy), "the killed job's transaction is still open"
+        db.session.remove()
+
+
 def test_sigkill_mid_run_then_rerun(kill_app: tuple[Flask, str]) -> None:
     app, database_url = kill_app
     _fill(app)
@@ -135,6 +154,7 @@ def test_sigkill_mid_run_then_rerun(kill_app: tuple[Flask, str]) -> None:
     finally:
         if job.poll() is None:
             job.kill()
+    _wait_for_the_killed_backend(app, database_url)
     quantified, postings = _consistent(app)
     assert 0 < quantified < RECORDS
 

@@ -394,6 +394,39 @@ def test_verify_reports_a_row_inserted_behind_the_ledgers_back(db: Any, accounts
     assert f"transactions after #{ids[-1]} are not covered by the chain head" in problems
 
 
+def test_verify_reports_entries_whose_transaction_or_account_is_missing(
+    db: Any, accounts: Accounts
+) -> None:
+    # Entries carry no foreign keys (migration 0005), so verify looks for orphans itself.
+    ids = _post_three(accounts)
+    db.session.execute(
+        text("UPDATE ledger_entries SET transaction_id = :gone WHERE transaction_id = :tx"),
+        {"gone": ids[-1] + 500, "tx": ids[0]},
+    )
+    db.session.execute(
+        text(
+            "UPDATE ledger_entries SET account_id = :gone "
+            "WHERE transaction_id = :tx AND account_id = :acct"
+        ),
+        {"gone": accounts.bob + 900, "tx": ids[1], "acct": accounts.alice},
+    )
+    orphans = {
+        entry_id: (tx_id, account_id)
+        for entry_id, tx_id, account_id in db.session.execute(
+            text("SELECT id, transaction_id, account_id FROM ledger_entries")
+        )
+    }
+    problems = queries.verify().problems
+    assert f"transaction #{ids[0]} has no entries" in problems
+    for entry_id, (tx_id, account_id) in orphans.items():
+        if tx_id == ids[-1] + 500:
+            assert f"entry #{entry_id} names transaction #{tx_id}, which does not exist" in problems
+        if account_id == accounts.bob + 900:
+            missing = f"entry #{entry_id} names account #{account_id}, which does not exist"
+            assert missing in problems
+    assert sum("which does not exist" in problem for problem in problems) == 3
+
+
 def test_verify_reports_a_negative_user_account(db: Any, accounts: Accounts) -> None:
     # The CHECK constraint stops a negative balance column, so forge negative entries instead.
     services.post(_issue(accounts, accounts.bob, 5, "t:bob"))

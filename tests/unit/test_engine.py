@@ -1,11 +1,18 @@
-"""The pure engine: every seed methodology by hand, the safe evaluator, and caps."""
+"""The pure engine: every seed methodology by hand, the safe compiled evaluator, and caps."""
 
 from __future__ import annotations
 
+import ast
+import math
+import random
+import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, localcontext
+from fractions import Fraction
+from operator import add, mul, sub, truediv
 
 import pytest
 from hypothesis import given, settings
@@ -20,6 +27,7 @@ from portal.methodology.engine import (
     FormulaError,
     ParameterError,
     PeriodCap,
+    Quantifier,
     RecordParameter,
     Source,
     Usage,
@@ -29,8 +37,8 @@ from portal.methodology.engine import (
     formula_names,
     quantify,
 )
-from portal.methodology.specs import get_spec, load_specs
-from portal.methodology.units import UnitMismatch
+from portal.methodology.specs import MethodologySpec, get_spec, load_specs
+from portal.methodology.units import DECIMAL_CONTEXT, UnitMismatch
 
 D = Decimal
 
@@ -295,6 +303,123 @@ def test_formula_names_lists_variables_not_functions() -> None:
     assert formula_names("min(max(0, b - Q), 0.3 * b) * ef") == {"b", "Q", "ef"}
 
 
+def test_unknown_names_are_refused_when_the_quantifier_is_built() -> None:
+    with pytest.raises(FormulaError, match=r"names unknown \['g'\]"):
+        Quantifier(StoredVersion("Q * f * g", factors=(factor("f", "1"),)))
+
+
+@pytest.mark.parametrize(
+    ("formula", "error"),
+    [
+        ("f / Q", "DivisionByZero"),  # Q = 0
+        ("Q / Q", "InvalidOperation"),  # 0 / 0
+        ("f * 1e300 * 1e300 * 1e300 * 1e300", "Overflow"),  # f = 1e999000
+    ],
+)
+def test_arithmetic_errors_name_the_formula_and_the_signal(formula: str, error: str) -> None:
+    quantifier = Quantifier(StoredVersion(formula, factors=(factor("f", "1e999000"),)))
+    with pytest.raises(FormulaError, match=rf"^formula '{re.escape(formula)}' failed: {error}$"):
+        quantifier(D(0), "km")
+
+
+def test_overflow_in_evaluate_formula() -> None:
+    with pytest.raises(FormulaError, match=r"^formula 'Q \* Q' failed: Overflow$"):
+        evaluate_formula("Q * Q", {"Q": D("1e600000")})
+
+
+def test_a_non_finite_result_is_a_formula_error() -> None:
+    with pytest.raises(FormulaError, match=r"gave Decimal\('Infinity'\), not a finite number"):
+        evaluate_formula("Q", {"Q": D("Infinity")})
+
+
+@pytest.mark.parametrize(
+    ("formula", "expected"),
+    [
+        ("-Q", "-2.50"),
+        ("- -Q", "2.50"),
+        ("+Q", "2.50"),
+        ("-(Q - 3) * +2", "1.00"),
+        ("-0.5 * Q", "-1.250"),
+        ("max(-Q, -3)", "-2.50"),
+        ("1 - -Q", "3.50"),
+    ],
+)
+def test_unary_signs(formula: str, expected: str) -> None:
+    assert str(evaluate_formula(formula, {"Q": D("2.50")})) == expected
+
+
+def test_a_unary_minus_result_is_clamped_to_zero() -> None:
+    result = quantify(StoredVersion("-Q * f", factors=(factor("f", "0.04"),)), D(10), "km")
+    assert (result.gross_grams, result.exact_grams, result.is_negative_clamped) == (
+        0,
+        D("-400.00"),
+        True,
+    )
+
+
+def test_arithmetic_keeps_34_significant_digits() -> None:
+    assert evaluate_formula("1 / 3", {}) == D("0." + "3" * 34)
+    assert evaluate_formula("Q + 1", {"Q": D("1e40")}) == D(
+        "1.000000000000000000000000000000000E+40"
+    )
+
+
+def test_max_and_min_keep_the_first_of_equal_values() -> None:
+    names = {"a": D("1.0"), "b": D("1"), "c": D("0.5")}
+    assert str(evaluate_formula("max(a, b, c)", names)) == "1.0"
+    assert str(evaluate_formula("max(b, a)", names)) == "1"
+    assert str(evaluate_formula("min(c, a, d)", {**names, "d": D("0.50")})) == "0.5"
+
+
+def _tree_walk(node: ast.AST, names: Mapping[str, Decimal]) -> Decimal:
+    """The plain recursive evaluation the compiled closures must reproduce."""
+    if isinstance(node, ast.Expression):
+        return _tree_walk(node.body, names)
+    if isinstance(node, ast.Constant):
+        value = node.value
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if isinstance(node, ast.Name):
+        return names[node.id]
+    if isinstance(node, ast.UnaryOp):
+        operand = _tree_walk(node.operand, names)
+        return -operand if isinstance(node.op, ast.USub) else +operand
+    if isinstance(node, ast.BinOp):
+        left, right = _tree_walk(node.left, names), _tree_walk(node.right, names)
+        operations = {ast.Add: add, ast.Sub: sub, ast.Mult: mul, ast.Div: truediv}
+        return operations[type(node.op)](left, right)
+    assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    function = {"max": max, "min": min}[node.func.id]
+    return function(*(_tree_walk(argument, names) for argument in node.args))
+
+
+def _random_decimal(rng: random.Random) -> Decimal:
+    # Up to 40 digits and 30 decimal places, so some products round at 34 significant digits.
+    return Decimal(rng.randrange(10 ** rng.randrange(1, 41))).scaleb(-rng.randrange(31))
+
+
+@pytest.mark.parametrize("spec", load_specs(), ids=lambda spec: spec.code)
+def test_compiled_seed_formula_matches_a_tree_walk(spec: MethodologySpec) -> None:
+    rng = random.Random(spec.code)
+    quantifier = Quantifier(spec)
+    factors = {f.name: f.value for f in spec.factors}
+    tree = ast.parse(spec.formula, mode="eval")
+    for _ in range(300):
+        params = {
+            p.name: Decimal(rng.randrange(2)) if p.is_flag else _random_decimal(rng)
+            for p in spec.parameters
+        }
+        names = {"Q": _random_decimal(rng), **factors, **params}
+        with localcontext(DECIMAL_CONTEXT):
+            expected = _tree_walk(tree, names)
+            expected_grams = expected * 1000
+        # str(): the same Decimal, exponent included, not merely an equal one.
+        assert str(evaluate_formula(spec.formula, names)) == str(expected)
+        result = quantifier(names["Q"], spec.activity_unit, params)
+        assert str(result.exact_grams) == str(expected_grams)
+        assert result.gross_grams == max(0, math.floor(expected_grams))
+        assert result.parameters == {"Q": names["Q"], **params}
+
+
 # ---------------------------------------------------------------------------------- caps
 
 PER_DAY_20KM = Caps(day=PeriodCap(quantity=D(20)))
@@ -519,3 +644,62 @@ def test_caps_never_credit_more_than_gross_or_the_cap(
             assert quantity[bucket] <= limit.quantity
         if limit.records is not None:
             assert counted[bucket] <= limit.records
+
+
+@settings(database=None, deadline=None, max_examples=300)
+@given(
+    gross=st.integers(0, 10**9),
+    quantity=st.decimals(min_value="0.001", max_value=10**6, places=3),
+    used=st.decimals(min_value=0, max_value=10**6, places=4),
+)
+def test_a_quantity_cap_prorates_exactly(gross: int, quantity: Decimal, used: Decimal) -> None:
+    limit = D(500)
+    prior = CapUsage({buckets_for(START)[0]: Usage(quantity=used)})
+    (result,) = apply_caps(
+        [CapInput(1, START, gross, quantity)], Caps(day=PeriodCap(quantity=limit)), prior
+    )
+    room = max(D(0), limit - used)
+    if room < quantity:
+        assert result.net_grams == math.floor(Fraction(gross) * Fraction(room) / Fraction(quantity))
+        assert result.credited_quantity == room
+    else:
+        assert (result.net_grams, result.credited_quantity) == (gross, quantity)
+
+
+def test_prior_grams_beyond_the_cap_leave_nothing() -> None:
+    prior = CapUsage({Bucket("day", date(2026, 3, 1)): Usage(grams=500)})
+    (result,) = apply_caps(
+        [CapInput(1, utc("2026-03-01T02:00:00"), 100, D(1))], Caps(day=PeriodCap(grams=300)), prior
+    )
+    assert (result.net_grams, result.capped_by, result.capped_limit) == (0, "day", "grams")
+
+
+def test_a_zero_gram_record_beyond_a_cap_is_not_reported_as_capped() -> None:
+    # Nothing is removed, so no cap is named; the full records cap still refuses to count it,
+    # and the spent quantity cap still credits no quantity.
+    moment = utc("2026-03-01T02:00:00")
+    prior = CapUsage({buckets_for(moment)[0]: Usage(quantity=D(20), records=4)})
+    caps = Caps(day=PeriodCap(quantity=D(20), records=4))
+    (refused,) = apply_caps([CapInput(1, moment, 0, D(5))], caps, prior)
+    assert (refused.net_grams, refused.capped_by, refused.is_counted) == (0, None, False)
+    assert refused.credited_quantity == 0
+    caps = Caps(day=PeriodCap(quantity=D(20)))
+    (spent,) = apply_caps([CapInput(1, moment, 0, D(5))], caps, prior)
+    assert (spent.net_grams, spent.capped_by, spent.is_counted) == (0, None, True)
+    assert spent.credited_quantity == 0
+
+
+def test_usage_carries_across_the_records_of_one_call() -> None:
+    # 3 km a day, 5 records a month; six 1 km rides, four on 03-01 and two on 03-02. The fourth
+    # finds the day's kilometres spent (still counted); the sixth is the month's sixth record.
+    caps = Caps(day=PeriodCap(quantity=D(3)), month=PeriodCap(records=5))
+    items = [CapInput(i, utc(f"2026-03-0{1 + i // 4}T0{i}:00:00"), 40, D(1)) for i in range(6)]
+    results = apply_caps(items, caps)
+    assert [(r.net_grams, r.credited_quantity, r.is_counted, r.capped_limit) for r in results] == [
+        (40, 1, True, None),
+        (40, 1, True, None),
+        (40, 1, True, None),
+        (0, 0, True, "quantity"),
+        (40, 1, True, None),
+        (0, 0, False, "records"),
+    ]

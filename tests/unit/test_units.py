@@ -63,6 +63,8 @@ def test_convert_across_dimensions_names_both_units(from_unit: str, to_unit: str
 def test_unknown_unit_is_refused() -> None:
     with pytest.raises(UnknownUnit, match="'furlong'"):
         convert(Decimal(1), "furlong", "km")
+    with pytest.raises(UnknownUnit, match="'furlong'"):
+        convert(Decimal(1), "furlong", "furlong")
     with pytest.raises(UnknownUnit):
         get_unit("tonne")
 

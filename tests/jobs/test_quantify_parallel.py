@@ -1,0 +1,143 @@
+"""The quantify job's worker processes and its optimistic cap usage, on PostgreSQL.
+
+``quantify_pending(workers=2)`` spawns two processes, each over its share of the users; a batch
+whose cap-usage rows another transaction changed after it read them is rolled back and run
+again. Each test commits, so each runs in a database of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, insert, select
+
+from portal.activities import quantify
+from portal.activities.models import BehaviorRecord, CapUsage, RecordStatus, Reduction
+from portal.extensions import db
+from portal.ledger.queries import get_balance, verify
+from portal.methodology.models import Methodology
+from portal.methodology.services import seed_filed_methodologies
+from tests import factories
+from tests.conftest import TEST_DATABASE_URL, dedicated_app
+from tests.jobs.ledger_checks import assert_credited_once
+
+DAY = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+RIDES = 12  # 12 rides of 3 km on one day: the 20 km daily cycling cap allows 800 g
+
+pytestmark = pytest.mark.skipif(
+    not TEST_DATABASE_URL.startswith("postgres"),
+    reason="needs PostgreSQL (set TEST_DATABASE_URL): SQLite runs one writer, in-process",
+)
+
+
+@pytest.fixture
+def pg_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
+    with dedicated_app(f"parallel_{request.node.name[-12:]}", tmp_path) as app:
+        yield app
+
+
+def _rides(app: Flask, users: int) -> list[int]:
+    """``users`` citizens with RIDES pending 3 km rides each on DAY; returns their ids."""
+    with app.app_context():
+        seed_filed_methodologies()
+        cycling = db.session.scalar(select(Methodology.id).where(Methodology.code == "JLCH-TR-003"))
+        ids = [factories.make_user().id for _ in range(users)]
+        db.session.execute(
+            insert(BehaviorRecord),
+            [
+                {
+                    "user_id": user_id,
+                    "methodology_id": cycling,
+                    "channel": "partner_api",
+                    "quantity_milli": 3000,
+                    "unit": "km",
+                    "parameters": {},
+                    "flags": [],
+                    "occurred_at": DAY + timedelta(minutes=10 * ride),
+                    "status": "pending",
+                }
+                for user_id in ids
+                for ride in range(RIDES)
+            ],
+        )
+        db.session.commit()
+        return ids
+
+
+def _net_by_user() -> dict[int, int]:
+    return {
+        user_id: int(net)
+        for user_id, net in db.session.execute(
+            select(Reduction.user_id, func.sum(Reduction.net_grams)).group_by(Reduction.user_id)
+        )
+    }
+
+
+def test_worker_processes_share_the_backlog(pg_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    users = _rides(pg_app, 40)
+    monkeypatch.setattr(quantify, "PARALLEL_FROM", 100)  # go parallel on this small backlog
+    spawned: list[int] = []
+    in_processes = quantify._in_processes
+
+    def spy(points_per_kg: int, batch_size: int, workers: int) -> Any:
+        spawned.append(workers)
+        return in_processes(points_per_kg, batch_size, workers)
+
+    monkeypatch.setattr(quantify, "_in_processes", spy)
+    with pg_app.app_context():
+        report = quantify.quantify_pending(points_per_kg=1000, batch_size=40, workers=2)
+        assert spawned == [2]
+        assert report.quantified == len(users) * RIDES and report.rejected == 0
+        assert report.batches >= 2 * (len(users) * RIDES // 2 // 40)  # both shares, 40 a batch
+        assert _net_by_user() == {user_id: 800 for user_id in users}
+        assert all(get_balance(user_id) == 800 for user_id in users)
+        assert assert_credited_once(db.session) == report.batches
+        pending = select(func.count()).where(BehaviorRecord.status != RecordStatus.QUANTIFIED)
+        assert db.session.scalar(pending) == 0
+        assert verify().ok
+
+
+def test_a_batch_whose_cap_usage_moved_meanwhile_is_run_again(
+    pg_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [user_id] = _rides(pg_app, 1)
+    apply_caps = quantify._apply_caps
+    calls: list[int] = []
+
+    def caps_then_a_rival_commits(items: list[Any]) -> Any:
+        capped = apply_caps(items)
+        calls.append(len(items))
+        if len(calls) == 1:
+            # Another runner credits 120 g on that day between this batch's read and write.
+            with db.engine.begin() as rival:
+                rival.execute(
+                    insert(CapUsage).values(
+                        user_id=user_id,
+                        methodology_id=items[0].methodology_id,
+                        period="day",
+                        bucket_start=DAY.date(),
+                        grams=120,
+                        quantity_milli=3000,
+                        records=1,
+                    )
+                )
+        return capped
+
+    monkeypatch.setattr(quantify, "_apply_caps", caps_then_a_rival_commits)
+    with pg_app.app_context():
+        report = quantify.quantify_pending(points_per_kg=1000)
+        assert calls == [RIDES, RIDES]  # the first attempt was rolled back and run again
+        assert report.quantified == RIDES and report.batches == 1
+        # The rerun saw the rival's 3 km: 17 km of the 20 km cap were left, 680 g.
+        assert _net_by_user() == {user_id: 680}
+        assert get_balance(user_id) == 680
+        usage = db.session.execute(select(CapUsage.grams, CapUsage.quantity_milli)).one()
+        assert tuple(usage) == (800, 20_000)
+        assert db.session.scalar(select(func.count(Reduction.id))) == RIDES
+        assert assert_credited_once(db.session) == 1
+        assert verify().ok
