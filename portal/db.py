@@ -186,6 +186,7 @@ class _ArrayLiteral(UserDefinedType[Sequence[Any]]):
 
     cache_ok = True
     element: TypeEngine[Any]
+    item: Callable[[Any], str]  # one element as array-literal text
 
     def bind_expression(self, bindvalue: BindParameter[Any]) -> ColumnElement[Any]:
         return cast(bindvalue, postgresql.ARRAY(self.element))
@@ -197,10 +198,6 @@ class _ArrayLiteral(UserDefinedType[Sequence[Any]]):
             return None if value is None else "{" + ",".join(map(item, value)) + "}"
 
         return process
-
-    @staticmethod
-    def item(value: Any) -> str:
-        raise NotImplementedError
 
 
 class IntArray(_ArrayLiteral):

@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
 from portal.activities.quantify import quantify_pending
 from portal.extensions import db
 from portal.ledger.queries import get_balance, verify
-from portal.methodology.models import Methodology
-from portal.methodology.services import seed_filed_methodologies
-from tests import factories
 from tests.conftest import TEST_DATABASE_URL, dedicated_app
 from tests.jobs.ledger_checks import assert_credited_once
+from tests.jobs.rides import add_pending_rides
 
 WORKERS = 4
 USERS = 30
@@ -43,35 +41,8 @@ def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         yield app
 
 
-def _fill(app: Flask) -> list[int]:
-    with app.app_context():
-        seed_filed_methodologies()
-        cycling = db.session.scalar(select(Methodology.id).where(Methodology.code == "JLCH-TR-003"))
-        users = [factories.make_user().id for _ in range(USERS)]
-        db.session.execute(
-            insert(BehaviorRecord),
-            [
-                {
-                    "user_id": user_id,
-                    "methodology_id": cycling,
-                    "channel": "partner_api",
-                    "quantity_milli": 3000,
-                    "unit": "km",
-                    "parameters": {},
-                    "flags": [],
-                    "occurred_at": DAY + timedelta(minutes=10 * ride),
-                    "status": "pending",
-                }
-                for user_id in users
-                for ride in range(RIDES_PER_USER)
-            ],
-        )
-        db.session.commit()
-        return users
-
-
 def test_parallel_workers_credit_each_record_once(pg_app: Flask) -> None:
-    users = _fill(pg_app)
+    users = add_pending_rides(pg_app, USERS, RIDES_PER_USER, DAY)
     start = threading.Barrier(WORKERS)
     errors: list[BaseException] = []
     reports: list[Any] = []

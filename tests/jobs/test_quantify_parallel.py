@@ -8,7 +8,7 @@ again. Each test commits, so each runs in a database of its own.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,9 @@ from portal.activities import quantify
 from portal.activities.models import BehaviorRecord, CapUsage, RecordStatus, Reduction
 from portal.extensions import db
 from portal.ledger.queries import get_balance, verify
-from portal.methodology.models import Methodology
-from portal.methodology.services import seed_filed_methodologies
-from tests import factories
 from tests.conftest import TEST_DATABASE_URL, dedicated_app
 from tests.jobs.ledger_checks import assert_credited_once
+from tests.jobs.rides import add_pending_rides
 
 DAY = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 RIDES = 12  # 12 rides of 3 km on one day: the 20 km daily cycling cap allows 800 g
@@ -41,34 +39,6 @@ def pg_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
         yield app
 
 
-def _rides(app: Flask, users: int) -> list[int]:
-    """``users`` citizens with RIDES pending 3 km rides each on DAY; returns their ids."""
-    with app.app_context():
-        seed_filed_methodologies()
-        cycling = db.session.scalar(select(Methodology.id).where(Methodology.code == "JLCH-TR-003"))
-        ids = [factories.make_user().id for _ in range(users)]
-        db.session.execute(
-            insert(BehaviorRecord),
-            [
-                {
-                    "user_id": user_id,
-                    "methodology_id": cycling,
-                    "channel": "partner_api",
-                    "quantity_milli": 3000,
-                    "unit": "km",
-                    "parameters": {},
-                    "flags": [],
-                    "occurred_at": DAY + timedelta(minutes=10 * ride),
-                    "status": "pending",
-                }
-                for user_id in ids
-                for ride in range(RIDES)
-            ],
-        )
-        db.session.commit()
-        return ids
-
-
 def _net_by_user() -> dict[int, int]:
     return {
         user_id: int(net)
@@ -79,7 +49,7 @@ def _net_by_user() -> dict[int, int]:
 
 
 def test_worker_processes_share_the_backlog(pg_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    users = _rides(pg_app, 40)
+    users = add_pending_rides(pg_app, 40, RIDES, DAY)
     monkeypatch.setattr(quantify, "PARALLEL_FROM", 100)  # go parallel on this small backlog
     spawned: list[int] = []
     in_processes = quantify._in_processes
@@ -105,7 +75,7 @@ def test_worker_processes_share_the_backlog(pg_app: Flask, monkeypatch: pytest.M
 def test_a_batch_whose_cap_usage_moved_meanwhile_is_run_again(
     pg_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    [user_id] = _rides(pg_app, 1)
+    [user_id] = add_pending_rides(pg_app, 1, RIDES, DAY)
     apply_caps = quantify._apply_caps
     calls: list[int] = []
 
