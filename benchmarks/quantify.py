@@ -2,9 +2,13 @@
 
 For each size (10⁴, 10⁵, 10⁶ by default) and backend (SQLite file, PostgreSQL), a fresh
 database is migrated and seeded with the 22 filed methodologies, users and pending records
-spread over several methodologies and 20 days. The job is timed end to end — on PostgreSQL once
+spread over several methodologies and 20 days, and then settled as pgbench settles its tables
+after loading them: statistics gathered and the load's dirty pages written out (VACUUM ANALYZE
+and CHECKPOINT; ANALYZE on SQLite), so the timings are of the job, not of the database
+catching up with a million rows it was just handed. The job is timed end to end — on PostgreSQL once
 in one process and once with ``--workers`` processes (``QUANTIFY_WORKERS``; SQLite's writers
-take turns, so it runs one) — including the workers' start-up; then the very
+take turns, so it runs one; below 20,000 pending records the job stays in one process, and the
+``processes`` column says how many it took) — including the workers' start-up; then the very
 reduction rows it wrote are bulk-inserted into empty copies of the table with the same driver
 — the baselines, measured in the same run: SQLAlchemy's executemany of ``insert()`` (the raw
 bulk insert) and COPY through ``portal.db.bulk_insert`` (how the job itself writes rows) — so
@@ -119,6 +123,18 @@ def _fill(size: int) -> None:
     db.session.commit()
 
 
+def _settle(backend: str) -> None:
+    """Statistics up to date and no dirty pages left from the work before the timed part."""
+    db.session.commit()
+    if backend == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+            conn.execute(text("CHECKPOINT"))
+    else:
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()
+
+
 def _baseline(backend: str) -> dict[str, float]:
     """Bulk-insert the job's reduction rows into empty copies of the table (same indexes, no
     foreign keys), two ways, and return rows/s for each: ``insert`` is SQLAlchemy's ordinary
@@ -135,7 +151,7 @@ def _baseline(backend: str) -> dict[str, float]:
             db.session.execute(text(f"CREATE TABLE {name} (LIKE reductions INCLUDING ALL)"))
         else:
             db.session.execute(text(f"CREATE TABLE {name} AS SELECT * FROM reductions WHERE 0"))
-        db.session.commit()
+        _settle(backend)
         copy = Reduction.__table__.to_metadata(db.MetaData(), name=name)
         started = time.perf_counter()
         for start in range(0, len(rows), CHUNK):
@@ -166,6 +182,7 @@ def run(backend: str, size: int, workers: int, pg_url: str) -> dict[str, Any]:
     app = _app(url)
     with app.app_context():
         _fill(size)
+        _settle(backend)
         started = time.perf_counter()
         report = quantify_pending(points_per_kg=1000, workers=workers)
         job_seconds = time.perf_counter() - started
@@ -181,6 +198,7 @@ def run(backend: str, size: int, workers: int, pg_url: str) -> dict[str, Any]:
         "backend": backend,
         "records": size,
         "workers": workers,
+        "processes": report.processes,
         "quantified": report.quantified,
         "job_seconds": round(job_seconds, 2),
         "job_records_per_s": round(job_rate),
@@ -193,7 +211,8 @@ def run(backend: str, size: int, workers: int, pg_url: str) -> dict[str, Any]:
 
 def _print_row(row: dict[str, Any]) -> None:
     print(
-        f"{row['backend']:<11}{row['records']:>10}{row['workers']:>8}{row['job_seconds']:>9}"
+        f"{row['backend']:<11}{row['records']:>10}{row['workers']:>8}{row['processes']:>10}"
+        f"{row['job_seconds']:>9}"
         f"{row['job_records_per_s']:>11}{row['raw_insert_rows_per_s']:>15}"
         f"{row['ratio_to_raw_insert']:>8}{row['copy_rows_per_s']:>13}{row['ratio_to_copy']:>8}",
         flush=True,
@@ -210,8 +229,8 @@ def main() -> None:
     args = parser.parse_args()
     results = []
     print(
-        f"{'backend':<11}{'records':>10}{'workers':>8}{'job s':>9}{'job rec/s':>11}"
-        f"{'insert rows/s':>15}{'ratio':>8}{'copy rows/s':>13}{'ratio':>8}"
+        f"{'backend':<11}{'records':>10}{'workers':>8}{'processes':>10}{'job s':>9}"
+        f"{'job rec/s':>11}{'insert rows/s':>15}{'ratio':>8}{'copy rows/s':>13}{'ratio':>8}"
     )
     for backend in args.backends:
         for size in args.sizes:

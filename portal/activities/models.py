@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
@@ -119,7 +120,22 @@ class BehaviorRecord(Base):
     __table_args__ = (
         UniqueConstraint("partner_id", "external_id"),
         CheckConstraint("quantity_milli > 0", name="quantity_positive"),
-        Index("ix_behavior_records_status_id", "status", "id"),
+        # The two queues read by status, each holding only its own records (migration 0006):
+        # pending records for the quantify job, flagged ones for review.
+        Index(
+            "ix_behavior_records_pending",
+            "user_id",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_behavior_records_flagged",
+            "created_at",
+            "id",
+            postgresql_where=text("status = 'flagged'"),
+            sqlite_where=text("status = 'flagged'"),
+        ),
         Index("ix_behavior_records_user_occurred", "user_id", "occurred_at"),
     )
 
@@ -236,7 +252,8 @@ class CapUsage(Base):
     """Per person, methodology and Asia/Shanghai day/month/year: what caps have consumed.
 
     Derived from the live (not reversed) ``reductions`` but kept so the quantify job can lock and
-    read one row per bucket instead of summing history for every record.
+    read one row per bucket instead of summing history for every record. Updated in place, so the
+    table leaves room on each page for HOT updates (fillfactor 70, migration 0006).
     """
 
     __tablename__ = "cap_usage"

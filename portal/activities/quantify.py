@@ -1,11 +1,11 @@
 """The quantify job: pending behaviour records become reductions and carbon points.
 
-Each batch is one database transaction: claim pending records (``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL, so two runners never take the same record; SQLite's ``BEGIN IMMEDIATE`` serialises
-writers), quantify each by the version in force at its ``occurred_at``, apply the person's caps
-in order of ``occurred_at`` against the locked cap-usage rows, write the reductions, mark the
-records and credit the points through the ledger. Killing the job at any point rolls back the
-open batch: nothing is credited twice and no record is lost.
+Each batch is one database transaction: claim pending records person by person
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two runners never take the same record; SQLite's
+``BEGIN IMMEDIATE`` serialises writers), quantify each by the version in force at its
+``occurred_at``, apply the person's caps in order of ``occurred_at`` against their cap usage,
+write the reductions, mark the records and credit the points through the ledger. Killing the
+job at any point rolls back the open batch: nothing is credited twice and no record is lost.
 
 Points are credited by one ledger posting per batch — one entry per citizen (the sum of their
 reductions' points) against the issuance account — and every reduction stores the id of that
@@ -20,13 +20,14 @@ little more than writing its output.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import multiprocessing
 from collections import defaultdict
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from itertools import groupby
@@ -34,7 +35,19 @@ from operator import attrgetter, itemgetter
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import Table, Text, and_, bindparam, func, select, update
+from sqlalchemy import (
+    Table,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.activities.models import (
@@ -48,6 +61,8 @@ from portal.activities.rules import QUANTITY_SCALE
 from portal.db import DateArray, IntArray, TextArray, bulk_insert, session, transaction, utcnow
 from portal.ledger.services import Posting, append, ensure_user_accounts, issuance_account_id
 from portal.methodology.engine import (
+    PERIODS,
+    QUANTITY_NAME,
     Bucket,
     CapInput,
     CapResult,
@@ -94,6 +109,7 @@ _REDUCTION_COLUMNS = (
 )
 
 UsageKey = tuple[int, int, str, date]  # user, methodology, period, bucket start
+_NO_USAGE = Usage()
 
 
 @dataclass
@@ -103,6 +119,7 @@ class QuantifyReport:
     rejected: int = 0
     net_grams: int = 0
     points: int = 0
+    processes: int = 1  # worker processes the run took (QUANTIFY_WORKERS when it went parallel)
 
     def add(self, other: QuantifyReport) -> None:
         self.batches += other.batches
@@ -112,9 +129,10 @@ class QuantifyReport:
         self.points += other.points
 
     def __str__(self) -> str:
+        processes = f" by {self.processes} processes" if self.processes > 1 else ""
         return (
-            f"{self.quantified} quantified, {self.rejected} rejected in {self.batches} batches; "
-            f"{self.net_grams} g CO2e, {self.points} points"
+            f"{self.quantified} quantified, {self.rejected} rejected in {self.batches} batches"
+            f"{processes}; {self.net_grams} g CO2e, {self.points} points"
         )
 
 
@@ -123,11 +141,17 @@ class _Version:
     """What the job needs of one methodology version, prepared once per run."""
 
     id: int
+    effective_from: datetime
+    effective_to: datetime | None
     is_saleable: bool
     caps: Caps
-    periods: tuple[str, ...]  # the periods its caps limit: usage is kept for these only
+    # Where the periods its caps limit sit in a buckets_for() tuple: usage is kept for these
+    # only.
+    capped: tuple[int, ...]
     quantifier: Quantifier | None  # None when its formula is broken (``error`` says how)
     error: str = ""
+    # Record parameters as JSON text → the stored parameters' JSON after the quantity.
+    parameters_tail: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, version: MethodologyVersion, spec: VersionSpec) -> _Version:
@@ -136,7 +160,65 @@ class _Version:
             quantifier, error = Quantifier(spec), ""
         except FormulaError as exc:
             quantifier, error = None, str(exc)
-        return cls(version.id, version.is_saleable, caps, caps.capped_periods(), quantifier, error)
+        return cls(
+            version.id,
+            version.effective_from,
+            version.effective_to,
+            version.is_saleable,
+            caps,
+            tuple(PERIODS.index(period) for period in caps.capped_periods()),
+            quantifier,
+            error,
+        )
+
+    def parameters_json(self, result: Quantification, given: str) -> str:
+        """The parameters a reduction stores (``Q`` and the record's, defaults applied, as
+        decimal strings) as JSON text, exactly as ``json.dumps`` writes them. Only ``Q``
+        differs between records with the same parameters, so the rest is serialised once."""
+        tail = self.parameters_tail.get(given)
+        if tail is None:
+            rest = {k: str(v) for k, v in result.parameters.items() if k != QUANTITY_NAME}
+            tail = self.parameters_tail[given] = json.dumps(rest)[1:] if rest else "}"
+        # A finite Decimal's text is digits, sign, point and exponent: nothing to escape.
+        quantity = f'{{"{QUANTITY_NAME}": "{result.activity_quantity}"'
+        return quantity + (f", {tail}" if tail != "}" else tail)
+
+
+class _Run:
+    """What one run keeps from batch to batch: the filed versions prepared per methodology,
+    record parameters parsed per JSON text (most records share a handful of parameter sets),
+    factor snapshot ids per version and points account ids per user."""
+
+    def __init__(self, points_per_kg: int) -> None:
+        self.points_per_kg = points_per_kg
+        self._filed = FiledVersions()
+        self._versions: dict[int, list[_Version]] = {}
+        self.parameters: dict[str, dict[str, Decimal]] = {}
+        self.snapshots: dict[int, int] = {}
+        self.accounts: dict[int, int] = {}
+
+    def forget_writes(self) -> None:
+        """After a rolled-back batch: snapshots and accounts it stored may be gone."""
+        self.snapshots.clear()
+        self.accounts.clear()
+
+    def load(self, methodology_ids: set[int]) -> None:
+        missing = methodology_ids - self._versions.keys()
+        if missing:
+            self._filed.load(missing)
+            for methodology_id in missing:
+                self._versions[methodology_id] = [
+                    _Version.of(version, spec) for version, spec in self._filed.of(methodology_id)
+                ]
+
+    def version_at(self, methodology_id: int, at: datetime) -> _Version | None:
+        """The version of a loaded methodology in force at ``at`` (as FiledVersions.in_force)."""
+        for version in self._versions[methodology_id]:
+            if version.effective_from <= at and (
+                version.effective_to is None or at < version.effective_to
+            ):
+                return version
+        return None
 
 
 @dataclass(slots=True)
@@ -147,44 +229,64 @@ class _Item:
     user_id: int
     methodology_id: int
     occurred_at: datetime
+    parameters: str  # as JSON text
     version: _Version
     result: Quantification
     buckets: tuple[Bucket, Bucket, Bucket]
     capped: CapResult | None = None
+    credited_milli: int = 0
+    points: int = 0
 
 
 def _is_postgresql() -> bool:
     return session().get_bind().dialect.name == "postgresql"
 
 
-def _claim(limit: int, after: int, share: tuple[int, int] | None) -> Sequence[Sequence[Any]]:
-    """Take the pending records of methodologies not suspended, oldest first from id ``after``
-    on: lock them (``FOR UPDATE SKIP LOCKED``) and mark them quantified in one statement, and
-    return them in id order as (id, user, methodology, quantity_milli, unit, parameters as JSON
-    text, occurred_at). A record the batch then rejects is marked again; a batch that fails
-    rolls back, so its records are pending again.
+Cursor = tuple[int, int]  # (user id, record id) of the last record claimed
 
-    Starting after the previous batch's last id keeps the index scan off the entries the run
+
+def _claim(limit: int, after: Cursor, share: tuple[int, int] | None) -> Sequence[Sequence[Any]]:
+    """Take the pending records of methodologies not suspended, person by person (in order of
+    user id, then record id) from ``after`` on: lock them (``FOR UPDATE SKIP LOCKED``) and mark
+    them quantified in one statement, and return them in that order as (id, user, methodology,
+    quantity_milli, unit, parameters as JSON text, occurred_at). A record the batch then
+    rejects is marked again; a batch that fails rolls back, so its records are pending again.
+
+    Person by person: a citizen's backlog is capped in one batch, in time order, and credited by
+    one ledger entry; and a batch's writes to the indexes kept per person (records, reductions,
+    cap usage, ledger entries) fall in one narrow range of keys instead of all over them, which
+    keeps them in the database's cache however large the tables grow.
+
+    Starting after the previous batch's last record keeps the index scan off the entries the run
     has just moved out of ``pending`` (dead until vacuumed), so a batch costs the same at the
-    end of a long run as at its start. A record skipped that way (pending again after review,
-    or locked by another runner) is taken by the next run. ``share`` = (k, n) takes only the
-    records of users whose id is k modulo n: parallel workers then never cap the same person.
+    end of a long run as at its start. A record skipped that way (new for a person already
+    passed, pending again after review, or locked by another runner) is taken by the next run.
+    ``share`` = (k, n) takes only the records of users whose id is k modulo n: parallel workers
+    then never cap the same person.
     """
     suspended = select(Methodology.id).where(
         Methodology.status == MethodologyStatus.SUSPENDED.value
     )
     c = _RECORDS.c
     claimable = select(c.id).where(
-        c.status == RecordStatus.PENDING.value,
-        c.id > after,
+        # Inline, not a parameter: a prepared statement's generic plan could not prove the
+        # partial index's predicate (status = 'pending') from a parameter.
+        c.status == literal(RecordStatus.PENDING.value, literal_execute=True),
+        tuple_(c.user_id, c.id) > tuple_(*after),
         c.methodology_id.not_in(suspended),
     )
     if share is not None:
         claimable = claimable.where(c.user_id % share[1] == share[0])
-    claimable = claimable.order_by(c.id).limit(limit).with_for_update(skip_locked=True)
+    claimable = claimable.order_by(c.user_id, c.id).limit(limit).with_for_update(skip_locked=True)
+    if _is_postgresql():
+        # = ANY(ARRAY(…)): the claimed ids are looked up by primary key. With IN (…) the planner
+        # may hash the subquery and scan the whole table for each batch.
+        claimed = c.id == any_(func.array(claimable.scalar_subquery()))
+    else:
+        claimed = c.id.in_(claimable)
     stmt = (
         update(_RECORDS)
-        .where(c.id.in_(claimable))
+        .where(claimed)
         .values(status=RecordStatus.QUANTIFIED.value)
         .returning(
             c.id,
@@ -196,7 +298,7 @@ def _claim(limit: int, after: int, share: tuple[int, int] | None) -> Sequence[Se
             c.occurred_at,
         )
     )
-    return sorted(session().execute(stmt).all(), key=itemgetter(0))
+    return sorted(session().execute(stmt).all(), key=itemgetter(1, 0))
 
 
 # PostgreSQL: the usage rows of a batch's keys, read in one statement, and the batch's
@@ -214,24 +316,47 @@ _USAGE_ROW = [_USAGE.c[name] for name in (*_KEY_COLUMNS, *_VALUE_COLUMNS)]
 _READ_USAGE_PG = select(*_USAGE_ROW).join(
     _USAGE_KEYS, and_(*(_USAGE.c[name] == _USAGE_KEYS.c[name] for name in _KEY_COLUMNS))
 )
-_INCREMENTS = (
+_TOTAL_COLUMNS = ("total_grams", "total_quantity_milli", "total_records")
+# The batch's increments and the totals it expects, in key order.
+_GIVEN = select(
     func.unnest(
         *_KEY_ARRAYS,
         bindparam("grams", type_=IntArray()),
         bindparam("quantities", type_=IntArray()),
         bindparam("records", type_=IntArray()),
+        bindparam("total_grams", type_=IntArray()),
+        bindparam("total_quantities", type_=IntArray()),
+        bindparam("total_records", type_=IntArray()),
     )
-    .table_valued(*_KEY_COLUMNS, *_VALUE_COLUMNS)
+    .table_valued(*_KEY_COLUMNS, *_VALUE_COLUMNS, *_TOTAL_COLUMNS)
     .render_derived()
-)
+).cte("given")
 _NEW_USAGE = postgresql.insert(_USAGE).from_select(
     [*_KEY_COLUMNS, *_VALUE_COLUMNS],
-    select(*(_INCREMENTS.c[name] for name in (*_KEY_COLUMNS, *_VALUE_COLUMNS))),
+    select(*(_GIVEN.c[n] for n in (*_KEY_COLUMNS, *_VALUE_COLUMNS))),
 )
-_ADD_USAGE_PG = _NEW_USAGE.on_conflict_do_update(
-    index_elements=list(_KEY_COLUMNS),
-    set_={name: _USAGE.c[name] + _NEW_USAGE.excluded[name] for name in _VALUE_COLUMNS},
-).returning(*_USAGE_ROW)
+_ADDED = (
+    _NEW_USAGE.on_conflict_do_update(
+        index_elements=list(_KEY_COLUMNS),
+        set_={name: _USAGE.c[name] + _NEW_USAGE.excluded[name] for name in _VALUE_COLUMNS},
+    )
+    .returning(*_USAGE_ROW)
+    .cte("added")
+)
+# The upsert, answering with the keys whose new totals are not what the batch expected.
+_ADD_USAGE_PG = (
+    select(*(_ADDED.c[name] for name in _KEY_COLUMNS))
+    .join_from(_ADDED, _GIVEN, and_(*(_ADDED.c[n] == _GIVEN.c[n] for n in _KEY_COLUMNS)))
+    .where(
+        or_(
+            *(
+                _ADDED.c[value] != _GIVEN.c[total]
+                for value, total in zip(_VALUE_COLUMNS, _TOTAL_COLUMNS, strict=True)
+            )
+        )
+    )
+    .limit(1)
+)
 
 
 class UsageMoved(Exception):
@@ -240,12 +365,11 @@ class UsageMoved(Exception):
 
 
 def _key_arrays(keys: list[UsageKey]) -> dict[str, list[Any]]:
-    users, methodologies, periods, starts = zip(*keys, strict=True)
     return {
-        "users": list(users),
-        "methodologies": list(methodologies),
-        "periods": list(periods),
-        "starts": list(starts),
+        "users": [key[0] for key in keys],
+        "methodologies": [key[1] for key in keys],
+        "periods": [key[2] for key in keys],
+        "starts": [key[3] for key in keys],
     }
 
 
@@ -277,9 +401,10 @@ def _add_usage(read: dict[UsageKey, list[int]], totals: dict[UsageKey, list[int]
     in key order (so two runners lock in the same order and never deadlock).
 
     Every key that was read is written, even with a zero increment, so any change to a row the
-    caps were computed from is seen. On PostgreSQL the upsert returns the new totals; if one is
-    not what this batch computed, another transaction (a runner or a reversal) changed the row
-    after it was read, and ``UsageMoved`` rolls the batch back to be run again. On SQLite the
+    caps were computed from is seen. On PostgreSQL the upsert compares the new totals with the
+    ones this batch computed and answers with a key that differs: then another transaction (a
+    runner or a reversal) changed the row after it was read, and ``UsageMoved`` rolls the batch
+    back to be run again. On SQLite the
     writer lock held since ``BEGIN IMMEDIATE`` rules that out.
     """
     if not totals:
@@ -287,16 +412,13 @@ def _add_usage(read: dict[UsageKey, list[int]], totals: dict[UsageKey, list[int]
     keys = sorted(totals)
     increments = [[t - r for t, r in zip(totals[k], read[k], strict=True)] for k in keys]
     if _is_postgresql():
-        grams, quantities, records = zip(*increments, strict=True)
-        rows = session().execute(
-            _ADD_USAGE_PG,
-            _key_arrays(keys)
-            | {"grams": list(grams), "quantities": list(quantities), "records": list(records)},
-        )
-        for user_id, methodology_id, period, start, grams, quantity, records in rows.all():
-            key = (user_id, methodology_id, period, start)
-            if [grams, quantity, records] != totals[key]:
-                raise UsageMoved(f"cap usage {key} changed while the batch was capped")
+        params = _key_arrays(keys)
+        for index, name in enumerate(("grams", "quantities", "records")):
+            params[name] = [values[index] for values in increments]
+            params[f"total_{name}"] = [totals[key][index] for key in keys]
+        moved = session().execute(_ADD_USAGE_PG, params).first()
+        if moved is not None:
+            raise UsageMoved(f"cap usage {tuple(moved)} changed while the batch was capped")
         return
     upsert = sqlite.insert(_USAGE)
     session().execute(
@@ -323,28 +445,18 @@ def _reject(rejected: list[tuple[int, str]]) -> None:
 
 
 def _quantify_claimed(
-    rows: Sequence[Sequence[Any]],
-    versions: FiledVersions,
-    prepared: dict[int, _Version],
-    parameters: dict[str, dict[str, Decimal]],
+    rows: Sequence[Sequence[Any]], run: _Run
 ) -> tuple[list[_Item], list[tuple[int, str]]]:
-    """Quantify each claimed record by the version in force at its time (before caps).
-
-    ``prepared`` caches each version met, by id; ``parameters`` caches record parameters by
-    their JSON text: most records share a handful of parameter sets, each parsed into Decimals
-    once per run.
-    """
-    versions.load({row[2] for row in rows})
+    """Quantify each claimed record by the version in force at its time (before caps)."""
+    run.load({row[2] for row in rows})
+    parameters = run.parameters
     items: list[_Item] = []
     rejected: list[tuple[int, str]] = []
     for record_id, user_id, methodology_id, quantity_milli, unit, params, occurred_at in rows:
-        found = versions.in_force(methodology_id, occurred_at)
-        if found is None:
+        version = run.version_at(methodology_id, occurred_at)
+        if version is None:
             rejected.append((record_id, "No filed methodology version was in force at that time."))
             continue
-        version = prepared.get(found[0].id)
-        if version is None:
-            version = prepared[found[0].id] = _Version.of(*found)
         try:
             if version.quantifier is None:
                 raise FormulaError(version.error)
@@ -362,6 +474,7 @@ def _quantify_claimed(
                 user_id,
                 methodology_id,
                 occurred_at,
+                params,
                 version,
                 result,
                 buckets_for(occurred_at),
@@ -370,80 +483,100 @@ def _quantify_claimed(
     return items, rejected
 
 
+def _by_time(item: _Item) -> tuple[datetime, int]:
+    return item.occurred_at, item.record_id
+
+
 def _apply_caps(
     items: list[_Item],
 ) -> tuple[dict[UsageKey, list[int]], dict[UsageKey, list[int]]]:
     """Cap each person's records per methodology in time order against their stored usage;
-    set each item's ``capped`` and return the usage read and the new totals.
+    set each item's ``capped`` and ``credited_milli`` and return the usage read and the new
+    totals.
 
     Usage is kept only for the periods the version in force caps (a version that caps a new
     period counts from its effective date); a batch spanning two versions caps each record by
     its own version's limits.
     """
-    groups: dict[tuple[int, int], list[_Item]] = defaultdict(list)
+    groups: dict[tuple[int, int], list[_Item]] = {}
     keys: set[UsageKey] = set()
     for item in items:
-        periods = item.version.periods
-        groups[(item.user_id, item.methodology_id)].append(item)
-        for bucket in item.buckets:
-            if bucket.period in periods:
-                keys.add((item.user_id, item.methodology_id, bucket.period, bucket.start))
+        person = (item.user_id, item.methodology_id)
+        group = groups.get(person)
+        if group is None:
+            groups[person] = [item]
+        else:
+            group.append(item)
+        buckets = item.buckets
+        for index in item.version.capped:
+            keys.add((*person, *buckets[index]))
     read = _read_usage(keys)
     usage = {key: list(values) for key, values in read.items()}
-    for (user_id, methodology_id), group in groups.items():
-        if len(group) > 1:
-            group.sort(key=lambda item: (item.occurred_at, item.record_id))
-        # Consecutive runs of one version (versions follow one another in time).
-        for version, grouped in groupby(group, key=attrgetter("version")):
-            run = list(grouped)
-            periods = version.periods
+    for person, group in groups.items():
+        if len(group) == 1:
+            runs = [group]
+        else:
+            group.sort(key=_by_time)
+            # Consecutive runs of one version (versions follow one another in time).
+            runs = [list(run) for _, run in groupby(group, key=attrgetter("version"))]
+        for run in runs:
+            version = run[0].version
+            capped_at = version.capped
             prior: dict[Bucket, Usage] = {}
             for item in run:
-                for bucket in item.buckets:
-                    if bucket.period in periods and bucket not in prior:
-                        g, q, r = usage[(user_id, methodology_id, bucket.period, bucket.start)]
-                        prior[bucket] = Usage(g, Decimal(q) / QUANTITY_SCALE, r)
+                for index in capped_at:
+                    bucket = item.buckets[index]
+                    if bucket not in prior:
+                        grams, quantity, records = usage[(*person, *bucket)]
+                        prior[bucket] = (
+                            Usage(grams, Decimal(quantity) / QUANTITY_SCALE, records)
+                            if grams or quantity or records
+                            else _NO_USAGE
+                        )
             inputs = [
                 CapInput(
                     item.record_id,
                     item.occurred_at,
                     item.result.gross_grams,
                     item.result.activity_quantity,
+                    item.buckets,
                 )
                 for item in run
             ]
             # Results come in processing order: the run's own order.
-            capped_run = apply_caps(inputs, version.caps, EngineCapUsage(prior))
-            for item, capped in zip(run, capped_run, strict=True):
+            for item, capped in zip(
+                run, apply_caps(inputs, version.caps, EngineCapUsage(prior)), strict=True
+            ):
                 item.capped = capped
-                if not periods:
-                    continue
-                credited_milli = int(capped.credited_quantity * QUANTITY_SCALE)
-                for bucket in item.buckets:
-                    if bucket.period in periods:
-                        values = usage[(user_id, methodology_id, bucket.period, bucket.start)]
-                        values[0] += capped.net_grams
-                        values[1] += credited_milli
-                        values[2] += int(capped.is_counted)
+                item.credited_milli = credited_milli = int(
+                    capped.credited_quantity * QUANTITY_SCALE
+                )
+                for index in capped_at:
+                    values = usage[(*person, *item.buckets[index])]
+                    values[0] += capped.net_grams
+                    values[1] += credited_milli
+                    values[2] += capped.is_counted
     return read, usage
 
 
-def _credit(items: list[_Item], points_per_kg: int) -> tuple[int | None, dict[int, int]]:
-    """Post the batch's points: one ledger transaction, one entry per citizen. Returns its id
-    (None when no record earned a point) and the points per record."""
-    points = {
-        item.record_id: cast(CapResult, item.capped).net_grams * points_per_kg // 1000
-        for item in items
-    }
+def _credit(items: list[_Item], run: _Run) -> int | None:
+    """Post the batch's points: one ledger transaction, one entry per citizen; set each item's
+    ``points``. Returns the transaction's id, or None when no record earned a point."""
     per_user: dict[int, int] = defaultdict(int)
+    points_per_kg = run.points_per_kg
     for item in items:
-        per_user[item.user_id] += points[item.record_id]
-    per_user = {user_id: total for user_id, total in per_user.items() if total > 0}
+        item.points = points = cast(CapResult, item.capped).net_grams * points_per_kg // 1000
+        if points:
+            per_user[item.user_id] += points
     if not per_user:
-        return None, points
-    accounts = ensure_user_accounts(per_user)
+        return None
+    accounts = run.accounts
+    missing = [user_id for user_id in per_user if user_id not in accounts]
+    if missing:
+        # A user's points account never changes once created: looked up once per run.
+        accounts.update(ensure_user_accounts(missing))
     total = sum(per_user.values())
-    record_ids = sorted(points)
+    record_ids = sorted(item.record_id for item in items)
     digest = hashlib.sha256(",".join(map(str, record_ids)).encode()).hexdigest()
     posting = Posting(
         idempotency_key=f"reduction:records:{record_ids[0]}-{record_ids[-1]}:{digest[:32]}",
@@ -459,7 +592,7 @@ def _credit(items: list[_Item], points_per_kg: int) -> tuple[int | None, dict[in
             "record_digest": digest,
         },
     )
-    return append([posting])[0], points
+    return append([posting])[0]
 
 
 def _snapshot_id(result: Quantification) -> int:
@@ -487,16 +620,9 @@ def _snapshot_id(result: Quantification) -> int:
 
 
 def _run_batch(
-    versions: FiledVersions,
-    prepared: dict[int, _Version],
-    parameters: dict[str, dict[str, Decimal]],
-    snapshots: dict[int, int],
-    points_per_kg: int,
-    limit: int,
-    after: int,
-    share: tuple[int, int] | None,
-) -> tuple[int, QuantifyReport] | None:
-    """Quantify one batch; return the last record id claimed and what the batch did, or None
+    run: _Run, limit: int, after: Cursor, share: tuple[int, int] | None
+) -> tuple[Cursor, QuantifyReport] | None:
+    """Quantify one batch; return the last record claimed and what the batch did, or None
     when no record was left.
 
     Order matters for locks: the claimed records, then cap-usage rows in key order, then the
@@ -507,20 +633,21 @@ def _run_batch(
         if not rows:
             return None
         report = QuantifyReport(batches=1)
-        items, rejected = _quantify_claimed(rows, versions, prepared, parameters)
+        items, rejected = _quantify_claimed(rows, run)
         _reject(rejected)
         report.rejected = len(rejected)
         read, usage = _apply_caps(items)
         _add_usage(read, usage)
-        transaction_id, points = _credit(items, points_per_kg)
+        transaction_id = _credit(items, run)
         now = utcnow()
+        snapshots = run.snapshots
         reductions = []
         for item in items:
             capped = cast(CapResult, item.capped)
             version = item.version
-            if version.id not in snapshots:
-                snapshots[version.id] = _snapshot_id(item.result)
-            user_points = points[item.record_id]
+            snapshot_id = snapshots.get(version.id)
+            if snapshot_id is None:
+                snapshot_id = snapshots[version.id] = _snapshot_id(item.result)
             reductions.append(
                 (
                     item.record_id,
@@ -531,22 +658,22 @@ def _run_batch(
                     capped.gross_grams,
                     capped.capped_grams,
                     capped.net_grams,
-                    user_points,
+                    item.points,
                     f"{capped.capped_by}:{capped.capped_limit}" if capped.capped_by else None,
-                    int(capped.credited_quantity * QUANTITY_SCALE),
+                    item.credited_milli,
                     capped.is_counted,
                     version.is_saleable,
-                    {k: str(v) for k, v in item.result.parameters.items()},
-                    snapshots[version.id],
-                    transaction_id if user_points else None,
+                    version.parameters_json(item.result, item.parameters),
+                    snapshot_id,
+                    transaction_id if item.points else None,
                     now,
                 )
             )
             report.net_grams += capped.net_grams
-            report.points += user_points
-        bulk_insert(_REDUCTIONS, _REDUCTION_COLUMNS, reductions)
+            report.points += item.points
+        bulk_insert(_REDUCTIONS, _REDUCTION_COLUMNS, reductions, as_text=("parameters",))
         report.quantified = len(items)
-        return int(rows[-1][0]), report
+        return (int(rows[-1][1]), int(rows[-1][0])), report
 
 
 MAX_RETRIES = 100
@@ -587,36 +714,32 @@ def _loop(
 ) -> QuantifyReport:
     """Run batches until none is left (or ``max_batches``); ``share`` = (k, n) limits the run to
     the records of users whose id is k modulo n."""
-    versions = FiledVersions()
-    prepared: dict[int, _Version] = {}
-    parameters: dict[str, dict[str, Decimal]] = {}  # JSON text → Decimal values
-    snapshots: dict[int, int] = {}  # version id → factor snapshot id
+    run = _Run(points_per_kg)
     report = QuantifyReport()
-    after = 0
+    after: Cursor = (0, 0)
     retries = 0
-    while max_batches is None or report.batches < max_batches:
-        try:
-            done = _run_batch(
-                versions,
-                prepared,
-                parameters,
-                snapshots,
-                points_per_kg,
-                batch_size,
-                after,
-                share,
-            )
-        except UsageMoved:
-            retries += 1
-            if retries > MAX_RETRIES:
-                raise
-            snapshots.clear()  # ids stored by the rolled-back batch may be gone
-            continue
-        if done is None:
-            break
-        retries = 0
-        after, batch = done
-        report.add(batch)
+    # Each batch makes and drops some twenty objects per record. The cyclic garbage collector
+    # would walk every object of the application (hundreds of thousands: the ORM, the app,
+    # the caches) each time it looks at the oldest generation, which cost about a third of the
+    # job's Python time; objects alive now are set aside from it for the run (gc.freeze).
+    gc.freeze()
+    try:
+        while max_batches is None or report.batches < max_batches:
+            try:
+                done = _run_batch(run, batch_size, after, share)
+            except UsageMoved:
+                retries += 1
+                if retries > MAX_RETRIES:
+                    raise
+                run.forget_writes()
+                continue
+            if done is None:
+                break
+            retries = 0
+            after, batch = done
+            report.add(batch)
+    finally:
+        gc.unfreeze()
     return report
 
 
@@ -641,7 +764,7 @@ def _in_processes(points_per_kg: int, batch_size: int, workers: int) -> Quantify
             for k in range(workers)
         ]
         reports = [future.result() for future in futures]
-    report = QuantifyReport()
+    report = QuantifyReport(processes=workers)
     for each in reports:
         report.add(each)
     return report

@@ -32,6 +32,8 @@ class AccountKind(enum.StrEnum):
 
 
 class LedgerAccount(Base):
+    # Balances change with every posting: the table leaves room on each page so PostgreSQL can
+    # update a balance without touching the indexes (fillfactor 70, migration 0006).
     __tablename__ = "ledger_accounts"
     __table_args__ = (
         UniqueConstraint("kind", "user_id"),

@@ -24,13 +24,23 @@ from itertools import pairwise
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.db import IntArray, bulk_insert, in_ids, session, transaction, utcnow
+from portal.db import IntArray, bulk_insert, session, transaction, utcnow
 from portal.errors import Conflict, NotFound
 from portal.ledger.models import (
     AccountKind,
@@ -214,38 +224,69 @@ def ensure_user_accounts(user_ids: Iterable[int]) -> dict[int, int]:
     missing = [user_id for user_id in wanted if user_id not in accounts]
     if not missing:
         return accounts
-    known: set[int] = set()
-    for chunk in _chunks(missing):
-        known.update(db.scalars(select(User.id).where(in_ids(User.id, chunk))))
+    known = _found(db, _USERS.c.id, _USERS.c.id, missing)
     unknown = [user_id for user_id in missing if user_id not in known]
     if unknown:
         raise NotFound(_l("No such user: %(ids)s.", ids=", ".join(map(str, unknown[:10]))))
     upsert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
     for chunk in _chunks(missing):
-        # One INSERT … SELECT per chunk of users (no statement per account).
-        new_accounts = select(
-            literal(AccountKind.USER_POINTS.value), User.id, literal(0), literal(utcnow())
-        ).where(in_ids(User.id, chunk))
         db.execute(
-            upsert(_ACCOUNTS)
-            .from_select(["kind", "user_id", "balance", "created_at"], new_accounts)
-            .on_conflict_do_nothing(index_elements=["kind", "user_id"])
+            upsert(_ACCOUNTS).on_conflict_do_nothing(index_elements=["kind", "user_id"]),
+            [
+                {
+                    "kind": AccountKind.USER_POINTS.value,
+                    "user_id": user_id,
+                    "balance": 0,
+                    "created_at": now,
+                }
+                for user_id in chunk
+            ],
         )
     accounts.update(_user_accounts(db, missing))
     return accounts
 
 
-def _user_accounts(db: Session, user_ids: Sequence[int]) -> dict[int, int]:
-    accounts: dict[int, int] = {}
-    for chunk in _chunks(user_ids):
-        rows = db.execute(
-            select(_ACCOUNTS.c.user_id, _ACCOUNTS.c.id).where(
-                _ACCOUNTS.c.kind == AccountKind.USER_POINTS.value,
-                in_ids(_ACCOUNTS.c.user_id, chunk),
+_IDS = func.unnest(bindparam("ids", type_=IntArray())).table_valued("id").render_derived()
+_USERS = cast(Table, User.__table__)
+
+
+def _found(
+    db: Session,
+    key: ColumnElement[int],
+    value: ColumnElement[int],
+    ids: Sequence[int],
+    *where: ColumnElement[bool],
+) -> dict[int, int]:
+    """Map each of ``ids`` that some row has as ``key`` (``where`` holding) to its ``value``.
+
+    On PostgreSQL one statement over an array per chunk, each id looked up by index on its own
+    (a LATERAL subquery with LIMIT stays a nested loop): given ``key = ANY(…)``, the planner,
+    costing a few hundred random page reads above a scan, would rather read the whole table.
+    """
+    found: dict[int, int] = {}
+    postgresql = db.get_bind().dialect.name == "postgresql"
+    lookup = select(value.label("value")).where(key == _IDS.c.id, *where).limit(1).lateral()
+    for chunk in _chunks(ids):
+        if postgresql:
+            rows = db.execute(
+                select(_IDS.c.id, lookup.c.value).join_from(_IDS, lookup, true()),
+                {"ids": list(chunk)},
             )
-        )
-        accounts.update({int(user_id): int(account_id) for user_id, account_id in rows})
-    return accounts
+        else:
+            rows = db.execute(select(key, value).where(key.in_(chunk), *where))
+        found.update({int(k): int(v) for k, v in rows})
+    return found
+
+
+def _user_accounts(db: Session, user_ids: Sequence[int]) -> dict[int, int]:
+    return _found(
+        db,
+        _ACCOUNTS.c.user_id,
+        _ACCOUNTS.c.id,
+        user_ids,
+        _ACCOUNTS.c.kind == AccountKind.USER_POINTS.value,
+    )
 
 
 def append(postings: Sequence[Posting]) -> list[int | None]:
@@ -368,9 +409,7 @@ _APPLY_DELTA = (
 # PostgreSQL: all credits in one statement over two arrays (an executemany would send one
 # UPDATE per account; the quantify job credits thousands of accounts per batch).
 _CREDITS = (
-    func.unnest(
-        bindparam("accounts", type_=IntArray()), bindparam("deltas", type_=IntArray())
-    )
+    func.unnest(bindparam("accounts", type_=IntArray()), bindparam("deltas", type_=IntArray()))
     .table_valued("account", "delta")
     .render_derived()
 )

@@ -32,7 +32,7 @@ from decimal import Decimal, DecimalException
 from functools import cached_property, lru_cache
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Final, Literal, Protocol, TypedDict
+from typing import Final, Literal, NamedTuple, Protocol, TypedDict
 from zoneinfo import ZoneInfo
 
 from portal.methodology.units import DECIMAL_CONTEXT, convert
@@ -476,9 +476,12 @@ def quantify(
 # ---------------------------------------------------------------------------------- caps
 
 
-@dataclass(frozen=True, order=True)
-class Bucket:
-    """One Asia/Shanghai calendar period; ``start`` is its first day (a month's 1st, Jan 1st)."""
+class Bucket(NamedTuple):
+    """One Asia/Shanghai calendar period; ``start`` is its first day (a month's 1st, Jan 1st).
+
+    A named tuple: hashed and compared in C, which counts where the quantify job keys usage by
+    bucket for every record.
+    """
 
     period: Period
     start: date
@@ -541,12 +544,14 @@ class CapInput:
     """One record of one person under one methodology, already quantified.
 
     ``occurred_at`` is aware (UTC in practice); ``quantity`` is in the activity unit.
+    ``buckets`` are ``buckets_for(occurred_at)`` when the caller has them already.
     """
 
     record_id: int
     occurred_at: datetime
     gross_grams: int
     quantity: Decimal
+    buckets: tuple[Bucket, Bucket, Bucket] | None = None
 
 
 @dataclass(slots=True)
@@ -580,7 +585,8 @@ class _Tally:
 
 def _check_cap_input(item: CapInput) -> tuple[Bucket, Bucket, Bucket]:
     """Refuse a malformed record; return its buckets."""
-    buckets = buckets_for(item.occurred_at)  # refuses a naive datetime before sorting compares it
+    # buckets_for refuses a naive datetime before sorting compares it.
+    buckets = item.buckets or buckets_for(item.occurred_at)
     if isinstance(item.gross_grams, bool) or not isinstance(item.gross_grams, int):
         raise TypeError(f"record {item.record_id}: gross_grams must be an int")
     if item.gross_grams < 0:

@@ -125,6 +125,10 @@ class FiledVersions:
                 (version, spec_from_definition(version.definition))
             )
 
+    def of(self, methodology_id: int) -> list[tuple[MethodologyVersion, VersionSpec]]:
+        """The filed versions of a loaded methodology, with their parsed definitions."""
+        return self._by_methodology[methodology_id]
+
     def in_force(
         self, methodology_id: int, at: datetime
     ) -> tuple[MethodologyVersion, VersionSpec] | None:

@@ -107,6 +107,42 @@ def test_one_batch_caps_many_people_on_different_days(db: Any, methodologies: An
     assert get_balance(first.id) == get_balance(second.id) == 800
 
 
+def test_a_persons_backlog_is_capped_and_credited_together(db: Any, methodologies: Any) -> None:
+    # Records of two people entered alternately, each person's out of time order: with batches
+    # of three the job still takes one person's three records at a time, caps them in time
+    # order and credits each person by one ledger entry.
+    first, second = factories.make_user(), factories.make_user()
+    cycling = methodologies[CYCLING]
+    rides = {}
+    for hours in (5, 0, 2):
+        for user in (first, second):
+            km = "8.5" if hours == 2 else "8"
+            rides[(user.id, hours)] = add_ride(user, cycling, km, DAY + timedelta(hours=hours))
+    report = quantify_pending(points_per_kg=1000, batch_size=3)
+    assert (report.batches, report.quantified) == (2, 6)
+    net = {r.record_id: r.net_grams for r in reductions(db)}
+    for user in (first, second):
+        # 320 g, 340 g, then 3.5 of the last 8 km fit the 20 km day: 140 g.
+        assert [net[rides[(user.id, hours)].id] for hours in (0, 2, 5)] == [320, 340, 140]
+        assert get_balance(user.id) == 800
+    postings = db.session.scalars(select(LedgerTransaction).order_by(LedgerTransaction.id))
+    assert [len(posting.entries) for posting in postings] == [2, 2]  # issuance and one person
+    assert verify().ok
+
+
+def test_stored_parameters_name_the_defaults_applied(db: Any, methodologies: Any) -> None:
+    user = factories.make_user()
+    ebike = methodologies["JLCH-TR-004"]
+    given = add_ride(user, ebike, "3", DAY)
+    given.parameters = {"is_ebike": "0"}
+    default = add_ride(user, ebike, "2.5", DAY + timedelta(hours=1))
+    db.session.commit()
+    quantify_pending(points_per_kg=1000)
+    rows = {r.record_id: r for r in reductions(db)}
+    assert rows[given.id].parameters == {"Q": "3", "is_ebike": "0"}
+    assert rows[default.id].parameters == {"Q": "2.5", "is_ebike": "1"}
+
+
 def test_rerun_credits_nothing_twice(db: Any, methodologies: Any) -> None:
     user = factories.make_user()
     add_ride(user, methodologies[CYCLING], "10", DAY)
