@@ -1,5 +1,5 @@
 """Declarative base, UTC datetimes, SQLite connection settings, the ``transaction()`` helper and
-the bulk helpers ``bulk_insert``, ``in_ids`` and the PostgreSQL array parameter types.
+the bulk helper ``bulk_insert`` and the PostgreSQL array parameter types.
 
 Services own the transaction (CONVENTIONS rule 2): each public command runs inside
 ``with transaction():`` and commits once; helpers called inside only flush. Nested
@@ -27,7 +27,6 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
-    any_,
     bindparam,
     cast,
     event,
@@ -35,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine.interfaces import Dialect
-from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, registry
+from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
 NAMING_CONVENTION = {
@@ -210,8 +209,10 @@ class _ArrayLiteral(UserDefinedType[Sequence[Any]]):
             if value is None:
                 return None
             text = ",".join(map(item, value))
-            if valid is not None and value and (
-                not valid.fullmatch(text) or text.count(",") != len(value) - 1
+            if (
+                valid is not None
+                and value
+                and (not valid.fullmatch(text) or text.count(",") != len(value) - 1)
             ):
                 raise ValueError(f"not a {self.element} array: {text[:80]!r}")
             return "{" + text + "}"
@@ -242,13 +243,3 @@ class TextArray(_ArrayLiteral):
     def item(value: str) -> str:
         # Double-quoted, with backslashes and quotes escaped: any text round-trips.
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def in_ids(
-    column: ColumnElement[int] | InstrumentedAttribute[int], ids: Sequence[int]
-) -> ColumnElement[bool]:
-    """``column IN (ids)`` for a long list of integer ids: one array parameter on PostgreSQL
-    (thousands of separate parameters are slow to send and parse), a plain IN elsewhere."""
-    if session().get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(ids), type_=IntArray()))
-    return column.in_(ids)

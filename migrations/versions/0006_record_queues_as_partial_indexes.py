@@ -8,8 +8,9 @@ then record id) and flagged ones (the review queue, oldest first), so each gets 
 index holding only its own records.
 
 Ledger accounts and cap usage are rows updated in place again and again (a balance, a running
-total): with room left on each page (fillfactor 70) PostgreSQL can keep the new version on the
-same page without touching the indexes (a HOT update).
+total): pages written from now on keep room (fillfactor 70) for PostgreSQL to put a row's new
+version beside the old one without touching the indexes (a HOT update). Pages already full
+stay as they are until the table is rewritten.
 
 Revision ID: 0006
 Revises: 0005

@@ -61,6 +61,7 @@ from portal.activities.rules import QUANTITY_SCALE
 from portal.db import DateArray, IntArray, TextArray, bulk_insert, session, transaction, utcnow
 from portal.ledger.services import Posting, append, ensure_user_accounts, issuance_account_id
 from portal.methodology.engine import (
+    NO_USAGE,
     PERIODS,
     QUANTITY_NAME,
     Bucket,
@@ -109,7 +110,6 @@ _REDUCTION_COLUMNS = (
 )
 
 UsageKey = tuple[int, int, str, date]  # user, methodology, period, bucket start
-_NO_USAGE = Usage()
 
 
 @dataclass
@@ -198,7 +198,9 @@ class _Run:
         self.accounts: dict[int, int] = {}
 
     def forget_writes(self) -> None:
-        """After a rolled-back batch: snapshots and accounts it stored may be gone."""
+        """After a rolled-back batch, forget the snapshot and account ids learnt since the
+        last commit: rows the batch stored are gone. (``UsageMoved`` comes before either is
+        written today; this keeps a reordering of the batch from making that matter.)"""
         self.snapshots.clear()
         self.accounts.clear()
 
@@ -252,10 +254,11 @@ def _claim(limit: int, after: Cursor, share: tuple[int, int] | None) -> Sequence
     quantity_milli, unit, parameters as JSON text, occurred_at). A record the batch then
     rejects is marked again; a batch that fails rolls back, so its records are pending again.
 
-    Person by person: a citizen's backlog is capped in one batch, in time order, and credited by
-    one ledger entry; and a batch's writes to the indexes kept per person (records, reductions,
-    cap usage, ledger entries) fall in one narrow range of keys instead of all over them, which
-    keeps them in the database's cache however large the tables grow.
+    Person by person: a citizen's backlog (up to a batch of it) is capped in one batch, in time
+    order, and credited by one ledger entry instead of one per batch it would otherwise be
+    spread over; and a batch's writes to the indexes kept per person (reductions, cap usage,
+    ledger entries) fall in one narrow range of keys. A backlog longer than a batch is capped
+    batch by batch in record order, as records always were across batches.
 
     Starting after the previous batch's last record keeps the index scan off the entries the run
     has just moved out of ``pending`` (dead until vacuumed), so a batch costs the same at the
@@ -531,7 +534,7 @@ def _apply_caps(
                         prior[bucket] = (
                             Usage(grams, Decimal(quantity) / QUANTITY_SCALE, records)
                             if grams or quantity or records
-                            else _NO_USAGE
+                            else NO_USAGE
                         )
             inputs = [
                 CapInput(
@@ -721,8 +724,11 @@ def _loop(
     # Each batch makes and drops some twenty objects per record. The cyclic garbage collector
     # would walk every object of the application (hundreds of thousands: the ORM, the app,
     # the caches) each time it looks at the oldest generation, which cost about a third of the
-    # job's Python time; objects alive now are set aside from it for the run (gc.freeze).
-    gc.freeze()
+    # job's Python time; objects alive now are set aside from it for the run (gc.freeze),
+    # unless something else in the process froze them already (then it is theirs to undo).
+    froze = gc.get_freeze_count() == 0
+    if froze:
+        gc.freeze()
     try:
         while max_batches is None or report.batches < max_batches:
             try:
@@ -739,7 +745,8 @@ def _loop(
             after, batch = done
             report.add(batch)
     finally:
-        gc.unfreeze()
+        if froze:
+            gc.unfreeze()
     return report
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    literal,
     or_,
     select,
     true,
@@ -211,11 +212,12 @@ def issuance_account_id() -> int:
 def ensure_user_accounts(user_ids: Iterable[int]) -> dict[int, int]:
     """Map each user id to its points account id, creating the missing accounts. Flush-only.
 
-    For jobs and services inside their own transaction (the quantify job passes thousands of
-    ids at once: a few statements per 5,000). Safe when two callers race for the same user:
-    ``INSERT … ON CONFLICT DO NOTHING`` on the unique (kind, user_id) and then a SELECT, which on
-    PostgreSQL (READ COMMITTED) sees the other caller's committed row; on SQLite writers are
-    serialised anyway. Raises NotFound if a user id does not exist; nothing is inserted then.
+    For jobs and services inside their own transaction (the quantify job passes hundreds of
+    ids at once: on PostgreSQL four statements per 5,000 at most, each id looked up by index).
+    Safe when two callers race for the same user: ``INSERT … ON CONFLICT DO NOTHING`` on the
+    unique (kind, user_id) and then a SELECT, which on PostgreSQL (READ COMMITTED) sees the
+    other caller's committed row; on SQLite writers are serialised anyway. Raises NotFound if
+    a user id does not exist; nothing is inserted then.
     """
     wanted = sorted(set(user_ids))  # sorted: concurrent callers insert in one order, no deadlock
     db = session()
@@ -228,21 +230,37 @@ def ensure_user_accounts(user_ids: Iterable[int]) -> dict[int, int]:
     unknown = [user_id for user_id in missing if user_id not in known]
     if unknown:
         raise NotFound(_l("No such user: %(ids)s.", ids=", ".join(map(str, unknown[:10]))))
-    upsert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
     for chunk in _chunks(missing):
-        db.execute(
-            upsert(_ACCOUNTS).on_conflict_do_nothing(index_elements=["kind", "user_id"]),
-            [
-                {
-                    "kind": AccountKind.USER_POINTS.value,
-                    "user_id": user_id,
-                    "balance": 0,
-                    "created_at": now,
-                }
-                for user_id in chunk
-            ],
-        )
+        if db.get_bind().dialect.name == "postgresql":
+            # One INSERT … SELECT over the array per chunk (no statement per account).
+            db.execute(
+                pg_insert(_ACCOUNTS)
+                .from_select(
+                    ["kind", "user_id", "balance", "created_at"],
+                    select(
+                        literal(AccountKind.USER_POINTS.value),
+                        _IDS.c.id,
+                        literal(0),
+                        literal(now, _ACCOUNTS.c.created_at.type),
+                    ),
+                )
+                .on_conflict_do_nothing(index_elements=["kind", "user_id"]),
+                {"ids": list(chunk)},
+            )
+        else:
+            db.execute(
+                sqlite_insert(_ACCOUNTS).on_conflict_do_nothing(index_elements=["kind", "user_id"]),
+                [
+                    {
+                        "kind": AccountKind.USER_POINTS.value,
+                        "user_id": user_id,
+                        "balance": 0,
+                        "created_at": now,
+                    }
+                    for user_id in chunk
+                ],
+            )
     accounts.update(_user_accounts(db, missing))
     return accounts
 

@@ -528,7 +528,7 @@ class Usage:
     records: int = 0
 
 
-_NO_USAGE: Final = Usage()
+NO_USAGE: Final = Usage()
 
 
 @dataclass(frozen=True)
@@ -585,7 +585,9 @@ class _Tally:
 
 def _check_cap_input(item: CapInput) -> tuple[Bucket, Bucket, Bucket]:
     """Refuse a malformed record; return its buckets."""
-    # buckets_for refuses a naive datetime before sorting compares it.
+    # Refuse a naive datetime before sorting compares it (buckets_for does too).
+    if item.occurred_at.tzinfo is None or item.occurred_at.utcoffset() is None:
+        raise ValueError(f"record {item.record_id}: occurred_at must be timezone-aware")
     buckets = item.buckets or buckets_for(item.occurred_at)
     if isinstance(item.gross_grams, bool) or not isinstance(item.gross_grams, int):
         raise TypeError(f"record {item.record_id}: gross_grams must be an int")
@@ -684,7 +686,7 @@ def apply_caps(
             bucket = buckets[capped[0]]
             tally = by_start.get(bucket.start)
             if tally is None:
-                before = used.get(bucket, _NO_USAGE)
+                before = used.get(bucket, NO_USAGE)
                 tally = by_start[bucket.start] = _Tally(
                     before.grams, before.quantity, before.records
                 )

@@ -581,6 +581,10 @@ def test_no_caps_keep_every_gram() -> None:
 def test_caps_refuse_bad_input() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         apply_caps([CapInput(1, datetime(2026, 3, 1), 1, D(1))], PER_DAY_20KM)
+    # Buckets the caller worked out already do not let a naive time through.
+    buckets = buckets_for(utc("2026-03-01T00:00:00"))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        apply_caps([CapInput(1, datetime(2026, 3, 1), 1, D(1), buckets)], PER_DAY_20KM)
     with pytest.raises(ValueError, match="gross_grams"):
         apply_caps([CapInput(1, utc("2026-03-01T00:00:00"), -1, D(1))], PER_DAY_20KM)
     with pytest.raises(TypeError, match="quantity"):
