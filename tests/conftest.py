@@ -46,6 +46,14 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def needs_postgresql(why: str) -> pytest.MarkDecorator:
+    """Skip a module's tests on SQLite, saying why they need PostgreSQL."""
+    return pytest.mark.skipif(
+        not TEST_DATABASE_URL.startswith("postgres"),
+        reason=f"needs PostgreSQL (set TEST_DATABASE_URL): {why}",
+    )
+
+
 @contextmanager
 def dedicated_database(suffix: str, folder: Path) -> Iterator[str]:
     """A database of its own, for tests whose clients commit (browser, parallel workers, a job

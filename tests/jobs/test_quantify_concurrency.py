@@ -20,7 +20,7 @@ from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
 from portal.activities.quantify import quantify_pending
 from portal.extensions import db
 from portal.ledger.queries import get_balance, verify
-from tests.conftest import TEST_DATABASE_URL, dedicated_app
+from tests.conftest import dedicated_app, needs_postgresql
 from tests.jobs.ledger_checks import assert_credited_once
 from tests.jobs.rides import add_pending_rides
 
@@ -29,10 +29,7 @@ USERS = 30
 RIDES_PER_USER = 12  # 12 rides of 3 km on one day: the 20 km daily cycling cap bites
 DAY = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 
-pytestmark = pytest.mark.skipif(
-    not TEST_DATABASE_URL.startswith("postgres"),
-    reason="needs PostgreSQL (set TEST_DATABASE_URL): SQLite lets one writer in at a time",
-)
+pytestmark = needs_postgresql("SQLite lets one writer in at a time")
 
 
 @pytest.fixture(scope="module")

@@ -20,17 +20,14 @@ from portal.activities import quantify
 from portal.activities.models import BehaviorRecord, CapUsage, RecordStatus, Reduction
 from portal.extensions import db
 from portal.ledger.queries import get_balance, verify
-from tests.conftest import TEST_DATABASE_URL, dedicated_app
+from tests.conftest import dedicated_app, needs_postgresql
 from tests.jobs.ledger_checks import assert_credited_once
 from tests.jobs.rides import add_pending_rides
 
 DAY = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 RIDES = 12  # 12 rides of 3 km on one day: the 20 km daily cycling cap allows 800 g
 
-pytestmark = pytest.mark.skipif(
-    not TEST_DATABASE_URL.startswith("postgres"),
-    reason="needs PostgreSQL (set TEST_DATABASE_URL): SQLite runs one writer, in-process",
-)
+pytestmark = needs_postgresql("SQLite runs one writer, in-process")
 
 
 @pytest.fixture

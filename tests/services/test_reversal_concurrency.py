@@ -38,17 +38,14 @@ from portal.methodology.engine import buckets_for
 from portal.methodology.models import Methodology
 from portal.methodology.services import seed_filed_methodologies
 from tests import factories
-from tests.conftest import TEST_DATABASE_URL, dedicated_app
+from tests.conftest import dedicated_app, needs_postgresql
 
 USERS = 24
 EXTRA_RIDES = 5  # 2 km each, quantified while the partners' records arrive
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 RIDE = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
-pytestmark = pytest.mark.skipif(
-    not TEST_DATABASE_URL.startswith("postgres"),
-    reason="needs PostgreSQL (set TEST_DATABASE_URL): SQLite lets one writer in at a time",
-)
+pytestmark = needs_postgresql("SQLite lets one writer in at a time")
 
 
 @pytest.fixture(scope="module")
