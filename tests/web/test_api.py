@@ -34,13 +34,13 @@ def send(
     *,
     path: str = "/api/v1/behaviors",
     secret: str = SECRET,
-    signed_at: datetime | None = None,
+    clock_skew: timedelta = timedelta(0),
     headers: dict[str, str] | None = None,
 ) -> Any:
     body = payload if isinstance(payload, str | bytes) else json.dumps(payload)
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
     msg_id = f"msg_{uuid.uuid4().hex}"
-    at = signed_at or datetime.now(UTC)
+    at = datetime.now(UTC) + clock_skew  # now at send time, not at collection
     sent = {
         "Content-Type": "application/json",
         "webhook-id": msg_id,
@@ -127,8 +127,8 @@ def test_a_resent_record_is_a_duplicate(client: FlaskClient, db: Any, metro: Par
             "missing_signature",
             "webhook-id, webhook-timestamp",
         ),
-        ({"signed_at": datetime.now(UTC) - timedelta(minutes=6)}, "invalid_signature", "too old"),
-        ({"signed_at": datetime.now(UTC) + timedelta(minutes=6)}, "invalid_signature", "too new"),
+        ({"clock_skew": -timedelta(minutes=6)}, "invalid_signature", "too old"),
+        ({"clock_skew": timedelta(minutes=6)}, "invalid_signature", "too new"),
         ({"headers": {"X-Partner-Id": "ptn_nobody"}}, "unknown_partner", "ptn_nobody"),
         ({"headers": {"X-Partner-Id": ""}}, "missing_partner", "X-Partner-Id"),
     ],
