@@ -17,6 +17,13 @@ from portal.db import session
 AnySelect = Select[*tuple[Any, ...]]
 
 PER_PAGE = 20
+# Pages beyond this are past the end of any list here; a bigger number from the query string
+# would make an OFFSET the database cannot hold (a 64-bit integer), so it is read as this one.
+LAST_PAGE = 10**9
+
+
+def _page(page: int) -> int:
+    return min(max(page, 1), LAST_PAGE)
 
 
 class RowPagination(SelectPagination):
@@ -26,14 +33,15 @@ class RowPagination(SelectPagination):
 
 
 def paginate(stmt: AnySelect, page: int, per_page: int = PER_PAGE) -> Pagination:
-    """One page of a single-entity select; a page past the end is empty, not an error."""
+    """One page of a single-entity select; a page past the end (however far) is empty, not an
+    error."""
     return SelectPagination(
-        select=stmt, session=session(), page=max(page, 1), per_page=per_page, error_out=False
+        select=stmt, session=session(), page=_page(page), per_page=per_page, error_out=False
     )
 
 
 def paginate_rows(stmt: AnySelect, page: int, per_page: int = PER_PAGE) -> Pagination:
     """One page of a multi-entity select; items are tuples in the select's column order."""
     return RowPagination(
-        select=stmt, session=session(), page=max(page, 1), per_page=per_page, error_out=False
+        select=stmt, session=session(), page=_page(page), per_page=per_page, error_out=False
     )

@@ -101,6 +101,8 @@ def test_user_search_and_pagination(client: FlaskClient, db: Any, login_as: Any)
     assert "Page 1 of 2" in first.text
     second = client.get("/admin/users?q=骑行者&page=2", headers={**EN, "HX-Request": "true"})
     assert "<html" not in second.text and "Page 2 of 2" in second.text
+    for page in ("abc", "-1", "9" * 30):  # not a page, before the first, past any OFFSET
+        assert client.get(f"/admin/users?q=骑行者&page={page}", headers=EN).status_code == 200
     none = client.get("/admin/users?q=nobody-at-all", headers=EN)
     assert "No account matches this search." in none.text
 
