@@ -22,7 +22,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
@@ -120,22 +119,6 @@ class BehaviorRecord(Base):
     __table_args__ = (
         UniqueConstraint("partner_id", "external_id"),
         CheckConstraint("quantity_milli > 0", name="quantity_positive"),
-        # The two queues read by status, each holding only its own records (migration 0006):
-        # pending records for the quantify job, flagged ones for review.
-        Index(
-            "ix_behavior_records_pending",
-            "user_id",
-            "id",
-            postgresql_where=text("status = 'pending'"),
-            sqlite_where=text("status = 'pending'"),
-        ),
-        Index(
-            "ix_behavior_records_flagged",
-            "created_at",
-            "id",
-            postgresql_where=text("status = 'flagged'"),
-            sqlite_where=text("status = 'flagged'"),
-        ),
         Index("ix_behavior_records_user_occurred", "user_id", "occurred_at"),
     )
 
@@ -164,6 +147,28 @@ class BehaviorRecord(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     evidence: Mapped[Evidence | None] = relationship()
+
+
+class RecordQueue(Base):
+    """The records waiting in a status: ``pending`` ones for the quantify job, which takes them
+    person by person (user id, then record id), and ``flagged`` ones for an ecology official.
+
+    Written by triggers on ``behavior_records`` (migration 0007), whoever changes a record: a
+    record entering either status is queued, one leaving it is taken out — except ``pending`` →
+    ``quantified``, the quantify job's move, which deletes the rows it takes itself (and any row
+    whose record it finds no longer pending). No index of ``behavior_records`` names ``status``,
+    so that move is an update in place. Keys are copied from the record (no foreign keys, as in
+    ``reductions``).
+    """
+
+    __tablename__ = "record_queues"
+    # SQLite stores the rows in key order (no rowid), the order the job reads and deletes them.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    queue: Mapped[str] = mapped_column(String(16), primary_key=True)  # the status waited in
+    user_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    record_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    methodology_id: Mapped[int] = mapped_column(BigIntPK)
 
 
 class FactorSnapshot(Base):

@@ -6,9 +6,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, select
 
-from portal.activities.models import AccountLink, BehaviorRecord, RecordStatus, Reduction
+from portal.activities.models import (
+    AccountLink,
+    BehaviorRecord,
+    RecordQueue,
+    RecordStatus,
+    Reduction,
+)
 from portal.db import session
 from portal.methodology.engine import SHANGHAI
 from portal.methodology.models import Methodology
@@ -119,26 +125,24 @@ def grams_by_day(user_id: int, days: int, today: date) -> list[tuple[date, int]]
     return sorted(totals.items())
 
 
+def _flagged() -> ColumnElement[bool]:
+    """The review queue's rows (kept by triggers: migration 0007)."""
+    return RecordQueue.queue == RecordStatus.FLAGGED.value
+
+
 def list_flagged(page: int = 1) -> Pagination:
     """Records waiting for an official, oldest first (appeals included)."""
     stmt = (
         select(BehaviorRecord, Methodology)
+        .join(RecordQueue, and_(RecordQueue.record_id == BehaviorRecord.id, _flagged()))
         .join(Methodology, BehaviorRecord.methodology_id == Methodology.id)
-        .where(BehaviorRecord.status == RecordStatus.FLAGGED.value)
         .order_by(BehaviorRecord.created_at, BehaviorRecord.id)
     )
     return paginate_rows(stmt, page)
 
 
 def count_flagged() -> int:
-    return (
-        session().scalar(
-            select(func.count(BehaviorRecord.id)).where(
-                BehaviorRecord.status == RecordStatus.FLAGGED.value
-            )
-        )
-        or 0
-    )
+    return session().scalar(select(func.count()).where(_flagged())) or 0
 
 
 def list_links(user_id: int) -> list[AccountLink]:

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
+from portal.activities.models import BehaviorRecord, RecordQueue, RecordStatus, Reduction
 from portal.activities.quantify import quantify_pending
 from portal.extensions import db
 from portal.ledger.queries import get_balance, verify
@@ -74,6 +74,7 @@ def test_parallel_workers_credit_each_record_once(pg_app: Flask) -> None:
             )
         )
         assert pending == 0
+        assert db.session.scalar(select(func.count()).select_from(RecordQueue)) == 0
         for user_id in users:
             # 3 km x 0.04 kg/km = 120 g a ride; the 20 km cap allows 6 2/3 rides = 800 g a day.
             net = db.session.scalar(

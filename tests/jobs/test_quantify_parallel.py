@@ -14,10 +14,16 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from portal.activities import quantify
-from portal.activities.models import BehaviorRecord, CapUsage, RecordStatus, Reduction
+from portal.activities.models import (
+    BehaviorRecord,
+    CapUsage,
+    RecordQueue,
+    RecordStatus,
+    Reduction,
+)
 from portal.extensions import db
 from portal.ledger.queries import get_balance, verify
 from tests.conftest import dedicated_app, needs_postgresql
@@ -66,33 +72,50 @@ def test_worker_processes_share_the_backlog(pg_app: Flask, monkeypatch: pytest.M
         assert assert_credited_once(db.session) == report.batches
         pending = select(func.count()).where(BehaviorRecord.status != RecordStatus.QUANTIFIED)
         assert db.session.scalar(pending) == 0
+        assert db.session.scalar(select(func.count()).select_from(RecordQueue)) == 0
         assert verify().ok
 
 
+@pytest.mark.parametrize("stored", [False, True], ids=["row-inserted", "row-added-to"])
 def test_a_batch_whose_cap_usage_moved_meanwhile_is_run_again(
-    pg_app: Flask, monkeypatch: pytest.MonkeyPatch
+    pg_app: Flask, monkeypatch: pytest.MonkeyPatch, stored: bool
 ) -> None:
+    """The rival stores the day's usage row the batch read as missing (the batch's insert
+    fails), or adds to the row the batch read (the batch's upsert sees other totals)."""
     [user_id] = add_pending_rides(pg_app, 1, RIDES, DAY)
+    key = {"user_id": user_id, "period": "day", "bucket_start": DAY.date()}
+    if stored:
+        with pg_app.app_context(), db.engine.begin() as setup:
+            methodology_id = setup.scalar(select(BehaviorRecord.methodology_id).limit(1))
+            setup.execute(
+                insert(CapUsage).values(
+                    **key, methodology_id=methodology_id, grams=0, quantity_milli=0, records=0
+                )
+            )
     apply_caps = quantify._apply_caps
     calls: list[int] = []
+    rival = {"grams": 120, "quantity_milli": 3000, "records": 1}
 
     def caps_then_a_rival_commits(items: list[Any]) -> Any:
         capped = apply_caps(items)
         calls.append(len(items))
         if len(calls) == 1:
             # Another runner credits 120 g on that day between this batch's read and write.
-            with db.engine.begin() as rival:
-                rival.execute(
-                    insert(CapUsage).values(
-                        user_id=user_id,
-                        methodology_id=items[0].methodology_id,
-                        period="day",
-                        bucket_start=DAY.date(),
-                        grams=120,
-                        quantity_milli=3000,
-                        records=1,
+            with db.engine.begin() as conn:
+                if stored:
+                    conn.execute(
+                        update(CapUsage)
+                        .where(
+                            *(CapUsage.__table__.c[name] == value for name, value in key.items())
+                        )
+                        .values({name: CapUsage.__table__.c[name] + n for name, n in rival.items()})
                     )
-                )
+                else:
+                    conn.execute(
+                        insert(CapUsage).values(
+                            **key, methodology_id=items[0].methodology_id, **rival
+                        )
+                    )
         return capped
 
     monkeypatch.setattr(quantify, "_apply_caps", caps_then_a_rival_commits)
@@ -106,5 +129,6 @@ def test_a_batch_whose_cap_usage_moved_meanwhile_is_run_again(
         usage = db.session.execute(select(CapUsage.grams, CapUsage.quantity_milli)).one()
         assert tuple(usage) == (800, 20_000)
         assert db.session.scalar(select(func.count(Reduction.id))) == RIDES
+        assert db.session.scalar(select(func.count()).select_from(RecordQueue)) == 0
         assert assert_credited_once(db.session) == 1
         assert verify().ok
