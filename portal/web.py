@@ -109,6 +109,11 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
+def page_arg() -> int:
+    """The ?page= of a list: 1 when absent or not a number; pagination clamps the rest."""
+    return request.args.get("page", 1, type=int) or 1
+
+
 def safe_next(target: str | None, fallback: str) -> str:
     """Only same-site relative paths may be redirected to after login or a language switch."""
     if not target:

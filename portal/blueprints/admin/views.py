@@ -20,7 +20,7 @@ from portal.blueprints.admin.forms import (
     OrganisationForm,
 )
 from portal.errors import DomainError
-from portal.web import attach_error, client_ip, language, render
+from portal.web import attach_error, client_ip, language, page_arg, render
 
 bp = Blueprint("admin", __name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -29,10 +29,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 @bp.context_processor
 def labels() -> dict[str, object]:
     return {"org_kind_labels": ORG_KIND_LABELS, "member_role_labels": MEMBER_ROLE_LABELS}
-
-
-def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
 
 
 @bp.get("/")
@@ -51,7 +47,7 @@ def users() -> Response:
     return render(
         "admin/users.html",
         "admin/partials/_users.html",
-        pagination=queries.list_users(search, _page()),
+        pagination=queries.list_users(search, page_arg()),
         q=search,
     )
 
@@ -82,7 +78,7 @@ def organisations() -> Response:
         kind = ""
     return render(
         "admin/organisations.html",
-        pagination=queries.list_organisations(kind, _page()),
+        pagination=queries.list_organisations(kind, page_arg()),
         kind=kind,
     )
 
@@ -178,7 +174,7 @@ def audit() -> Response:
         filters = {key: getattr(form, key).data or "" for key in filters}
         since = _day_start(form.since.data)
         until = _day_start(form.until.data, next_day=True)
-    pagination = queries.list_audit_events(**filters, since=since, until=until, page=_page())
+    pagination = queries.list_audit_events(**filters, since=since, until=until, page=page_arg())
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render(
         "admin/audit.html",

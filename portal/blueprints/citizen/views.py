@@ -29,13 +29,9 @@ from portal.methodology.models import Methodology
 from portal.methodology.queries import FiledVersions, list_public_methodologies
 from portal.methodology.specs import CATEGORIES, Category
 from portal.methodology.stored import VersionSpec
-from portal.web import attach_error, client_ip, language, render, send_evidence
+from portal.web import attach_error, client_ip, language, page_arg, render, send_evidence
 
 bp = Blueprint("citizen", __name__)
-
-
-def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
 
 
 @bp.get("/")
@@ -201,7 +197,7 @@ def records() -> Response:
     return render(
         "citizen/records.html",
         "citizen/partials/_records.html",
-        pagination=activity_queries.list_records(current_user.id, _page()),
+        pagination=activity_queries.list_records(current_user.id, page_arg()),
         flag_labels=FLAG_LABELS,
         appeal_form=AppealForm(formdata=None),
     )
@@ -242,7 +238,7 @@ def reductions() -> Response:
         totals=activity_queries.get_totals(current_user.id),
         by_category=[(c, by_category.get(c.code, 0)) for c in CATEGORIES if c.code in by_category],
         by_day=activity_queries.grams_by_day(current_user.id, 30, today),
-        pagination=activity_queries.list_reductions(current_user.id, _page()),
+        pagination=activity_queries.list_reductions(current_user.id, page_arg()),
     )
 
 
@@ -272,7 +268,7 @@ def reduction(reduction_id: int) -> Response:
 def data_access() -> Response:
     return render(
         "citizen/data_access.html",
-        pagination=account_queries.list_personal_data_reads(current_user.id, _page()),
+        pagination=account_queries.list_personal_data_reads(current_user.id, page_arg()),
     )
 
 

@@ -19,7 +19,7 @@ from portal.activities.rules import FLAG_LABELS
 from portal.blueprints.official import bp
 from portal.errors import DomainError
 from portal.methodology.queries import get_methodology
-from portal.web import client_ip, render, send_evidence
+from portal.web import client_ip, page_arg, render, send_evidence
 
 
 class DecisionForm(FlaskForm):
@@ -32,10 +32,9 @@ class DecisionForm(FlaskForm):
 
 @bp.get("/reviews")
 def flagged() -> Response:
-    page = request.args.get("page", 1, type=int) or 1
     return render(
         "official/reviews.html",
-        pagination=activity_queries.list_flagged(page),
+        pagination=activity_queries.list_flagged(page_arg()),
         flag_labels=FLAG_LABELS,
     )
 
