@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from portal.demo import seed_demo
@@ -33,6 +34,9 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--disable-extensions",
 ]
+
+# The machine is shared by chromium, the live server and its database: wait longer than 5 s.
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -40,7 +40,7 @@ def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 def test_parallel_workers_credit_each_record_once(pg_app: Flask) -> None:
     users = add_pending_rides(pg_app, USERS, RIDES_PER_USER, DAY)
-    start = threading.Barrier(WORKERS)
+    start = threading.Barrier(WORKERS, timeout=60)
     errors: list[BaseException] = []
     reports: list[Any] = []
 
@@ -57,7 +57,7 @@ def test_parallel_workers_credit_each_record_once(pg_app: Flask) -> None:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert errors == []
+    assert errors == [] and not any(t.is_alive() for t in threads)
     total = USERS * RIDES_PER_USER
     assert sum(r.quantified for r in reports) == total
     assert sum(1 for r in reports if r.quantified) > 1, "the workers should have shared the work"

@@ -112,7 +112,7 @@ def _wait_for_the_killed_backend(app: Flask, database_url: str) -> None:
         return
     busy = text(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-        "AND pid <> pg_backend_pid() AND state <> 'idle'"
+        "AND pid <> pg_backend_pid() AND state <> 'idle' AND backend_type = 'client backend'"
     )
     deadline = time.monotonic() + 30
     with app.app_context():
@@ -131,6 +131,7 @@ def test_sigkill_mid_run_then_rerun(kill_app: tuple[Flask, str]) -> None:
         "DATABASE_URL": database_url,
         "SECRET_KEY": "kill-test",
         "PYTHONPATH": str(ROOT),
+        "QUANTIFY_WORKERS": "1",  # one process, so the kill reaches every worker
     }
     job = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run", "quantify"],

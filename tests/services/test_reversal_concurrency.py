@@ -128,7 +128,7 @@ def _send(partner_id: int, users: list[int]) -> list[services.Outcome]:
 
 def test_replacing_while_quantifying(pg_app: Flask) -> None:
     users, (first, second) = _fill(pg_app)
-    start = threading.Barrier(3)
+    start = threading.Barrier(3, timeout=60)
     errors: list[BaseException] = []
     outcomes: list[services.Outcome] = []
 
@@ -154,7 +154,7 @@ def test_replacing_while_quantifying(pg_app: Flask) -> None:
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert errors == []
+    assert errors == [] and not any(t.is_alive() for t in threads)
     assert [o.status for o in outcomes] == ["accepted"] * (2 * USERS)
 
     with pg_app.app_context():
