@@ -29,6 +29,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.accounts.models import Role, User
@@ -121,7 +122,7 @@ def safe_next(target: str | None, fallback: str) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return fallback
-    if "\\" in target:
+    if "\\" in target or not target.isprintable():  # no header splitting by CR/LF, no NUL
         return fallback
     return target
 
@@ -248,7 +249,17 @@ def _error_response(code: int, detail: str | None = None) -> tuple[str, int] | R
     )
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in our URLs names a row: a number past a 64-bit key matches no route (404)
+    instead of overflowing the database's integer."""
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None, **kw: Any) -> None:
+        kw.setdefault("max", 2**63 - 1)
+        super().__init__(map, fixed_digits, min, **kw)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = RowIdConverter  # before any blueprint's routes are added
     app.after_request(_security_headers)
 
     @app.errorhandler(CSRFError)

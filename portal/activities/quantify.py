@@ -99,6 +99,9 @@ from portal.methodology.stored import VersionSpec
 from portal.methodology.units import UnitMismatch
 
 BATCH_SIZE = 5000
+# One record may reduce at most 1,000 t CO2e: far above any personal behaviour, and low enough
+# that grams, points and balances stay 64-bit integers whatever a filed formula computes.
+MAX_GRAMS = 10**12
 
 _RECORDS = cast(Table, BehaviorRecord.__table__)
 _QUEUE = cast(Table, RecordQueue.__table__)
@@ -590,6 +593,15 @@ def _quantify_claimed(
             result = version.quantifier(Decimal(quantity_milli) / QUANTITY_SCALE, unit, given)
         except (FormulaError, ParameterError, UnitMismatch, ValueError) as error:
             rejected.append((record_id, f"Could not be quantified: {error}"))
+            continue
+        if result.gross_grams > MAX_GRAMS:
+            rejected.append(
+                (
+                    record_id,
+                    f"Could not be quantified: {result.gross_grams} g is more than one "
+                    f"record may reduce ({MAX_GRAMS} g).",
+                )
+            )
             continue
         items.append(
             _Item(

@@ -72,6 +72,9 @@ class RecordRefused(Exception):
         self.problems = problems
 
 
+_FAR_BEYOND = _l("The quantity is far beyond anything one record can hold.")
+
+
 def parse_decimal(raw: Any) -> Decimal | None:
     """A finite Decimal from a string or number (never through float), else None."""
     if isinstance(raw, bool) or raw is None:
@@ -88,6 +91,9 @@ def _check_quantity(
 ) -> Decimal | None:
     if quantity <= 0:
         problems.append(Problem("quantity", _l("The quantity must be greater than zero.")))
+        return None
+    if quantity > ABSURD_QUANTITY:  # before quantize, which cannot hold a number this long
+        problems.append(Problem("quantity", _FAR_BEYOND))
         return None
     if quantity != quantity.quantize(Decimal("0.001")):
         problems.append(Problem("quantity", _l("Use at most three decimal places.")))
@@ -110,12 +116,8 @@ def _check_quantity(
         )
         return None
     ceiling = spec.plausibility.max_quantity
-    if quantity > ABSURD_QUANTITY or (
-        ceiling is not None and in_activity_unit > ceiling * ABSURD_MULTIPLE
-    ):
-        problems.append(
-            Problem("quantity", _l("The quantity is far beyond anything one record can hold."))
-        )
+    if ceiling is not None and in_activity_unit > ceiling * ABSURD_MULTIPLE:
+        problems.append(Problem("quantity", _FAR_BEYOND))
         return None
     return in_activity_unit
 

@@ -178,27 +178,44 @@ def test_death_mid_batch_writes_nothing(db: Any, methodologies: Any, monkeypatch
     assert get_balance(user.id) == 400 and verify().ok
 
 
-def test_the_version_in_force_at_the_behaviour_is_used(db: Any, methodologies: Any) -> None:
+def rides_around_a_new_cycling_factor(methodologies: Any, value: str) -> tuple[Any, Any]:
+    """A new cycling version with its first factor at ``value`` takes effect in five minutes;
+    one 10 km ride before it (at DAY) and one an hour after it, both pending."""
     user = factories.make_user()
-    official = factories.make_user_with_role(factories.Role.OFFICIAL)
     cycling = methodologies[CYCLING]
     definition = definition_from_spec(spec_from_definition(cycling.versions[0].definition))
-    definition["factors"][0]["value"] = "0.05"
+    definition["factors"][0]["value"] = value
     switch = utcnow() + timedelta(minutes=5)
     methodology_services.publish_version(
-        actor=official,
+        actor=factories.make_user_with_role(factories.Role.OFFICIAL),
         methodology_id=cycling.id,
         definition=definition,
         effective_from=switch,
-        change_note="New survey",
+        change_note=f"Factor {value[:20]}",
         is_saleable=True,
     )
     before = add_ride(user, cycling, "10", DAY)
-    after = add_ride(user, cycling, "10", switch + timedelta(hours=1))
+    return before, add_ride(user, cycling, "10", switch + timedelta(hours=1))
+
+
+def test_the_version_in_force_at_the_behaviour_is_used(db: Any, methodologies: Any) -> None:
+    before, after = rides_around_a_new_cycling_factor(methodologies, "0.05")
     quantify_pending(points_per_kg=1000)
     rows = {r.record_id: r for r in reductions(db)}
     assert rows[before.id].gross_grams == 400 and rows[after.id].gross_grams == 500
     assert rows[after.id].version_id != rows[before.id].version_id
+
+
+def test_a_version_computing_absurd_grams_rejects_its_records_only(
+    db: Any, methodologies: Any
+) -> None:
+    before, after = rides_around_a_new_cycling_factor(methodologies, "1" + "0" * 300)
+    report = quantify_pending(points_per_kg=1000)
+    assert report.quantified == 1 and report.rejected == 1
+    db.session.refresh(after)
+    assert after.status == RecordStatus.REJECTED
+    assert "more than one record may reduce (1000000000000 g)" in after.review_reason
+    assert [r.record_id for r in reductions(db)] == [before.id]
 
 
 def test_record_without_a_version_in_force_is_rejected(db: Any, methodologies: Any) -> None:

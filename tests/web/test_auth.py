@@ -117,6 +117,11 @@ def test_login_redirects_only_to_local_next(client: FlaskClient, db: Any) -> Non
     client.post("/auth/logout")
     evil = client.post("/auth/login?next=//evil.example/x", data=data)
     assert evil.headers["Location"].endswith("/me/")
+    # Line breaks would split the Location header; logged in, the login page redirects at once.
+    split = client.get("/auth/login?next=/%0d%0aSet-Cookie:x=1")
+    assert split.status_code == 302 and split.headers["Location"].endswith("/me/")
+    switched = client.post("/language", data={"locale": "en", "next": "/me/\r\nX: 1"})
+    assert switched.status_code == 302 and switched.headers["Location"] == "/"
 
 
 def test_remember_me_sets_a_cookie(client: FlaskClient, db: Any) -> None:

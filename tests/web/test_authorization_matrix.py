@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.routing import IntegerConverter
 
 from portal.accounts.models import Role
 from portal.blueprints import AUDIENCES
@@ -26,7 +27,7 @@ def _routes(app: Flask) -> list[tuple[str, str, str]]:
             if rule.endpoint == "static":
                 continue
             values = {
-                arg: 1 if rule._converters[arg].__class__.__name__ == "IntegerConverter" else "x"
+                arg: 1 if isinstance(rule._converters[arg], IntegerConverter) else "x"
                 for arg in rule.arguments
             }
             path = app.url_for(rule.endpoint, **values)

@@ -80,7 +80,12 @@ def test_bad_quantity_is_named_on_the_form(
         ("0", "greater than zero"),
         ("-2", "greater than zero"),
         ("abc", "Not a valid decimal"),
+        ("NaN", "Not a valid decimal"),
+        ("sNaN", "Not a valid decimal"),
+        ("-Infinity", "Not a valid decimal"),
         ("1e7", "far beyond"),
+        ("1e30", "far beyond"),
+        ("9" * 400, "far beyond"),
     ]:
         response = client.post(
             "/me/log/transport/JLCH-TR-003",
@@ -103,6 +108,18 @@ def test_bad_quantity_is_named_on_the_form(
         headers=EN,
     )
     assert response.status_code == 422 and "cannot be in the future" in response.text
+    # The first hours of year 1 in Shanghai fall before any UTC date.
+    response = client.post(
+        "/me/log/transport/JLCH-TR-003",
+        data={
+            "quantity": "3",
+            "unit": "km",
+            "occurred_at": "0001-01-01T00:00",
+            "photo": (png(5), "t.png"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422 and "该时间没有有效的已备案方法学版本" in response.text
     assert db.session.scalar(select(BehaviorRecord)) is None
 
 

@@ -76,6 +76,21 @@ def test_error_pages_in_both_languages(
     assert english in en.text and chinese in zh.text
 
 
+@pytest.mark.parametrize("number", [str(2**63), "9" * 40])
+def test_an_id_past_any_row_is_not_found(client: FlaskClient, login_as: Any, number: str) -> None:
+    login_as("official")
+    for path in (
+        f"/me/reductions/{number}",
+        f"/official/reviews/{number}",
+        f"/me/evidence/{number}",
+    ):
+        for language, text in (("en", "Page not found"), ("zh-CN", "页面不存在")):
+            response = client.get(path, headers={"Accept-Language": language})
+            assert response.status_code == 404 and text in response.text, path
+    refused = client.post(f"/official/reviews/{number}", data={"decision": "approve"})
+    assert refused.status_code == 404
+
+
 def test_unhandled_error_gives_the_500_page(
     app: Any, client: FlaskClient, db: Any, monkeypatch: Any
 ) -> None:

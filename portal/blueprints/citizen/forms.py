@@ -31,15 +31,26 @@ from portal.methodology.units import UNITS, get_unit
 TRIP_CATEGORY = "transport"
 
 
+class NumberField(DecimalField):
+    """A decimal that is a number: NaN and infinities are refused with WTForms' own message,
+    before any comparison (a signalling NaN raises on every one)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+
 class _LogForm(FlaskForm):
-    quantity = DecimalField(
+    quantity = NumberField(
         _l("How much"),
         places=None,
         validators=[InputRequired()],
         render_kw={"inputmode": "decimal", "step": "any"},
     )
 
-    def validate_quantity(self, field: DecimalField) -> None:
+    def validate_quantity(self, field: NumberField) -> None:
         # The intake rules check this too (and the upper bounds); here it is reported together
         # with the form's other errors.
         if field.data is not None and field.data <= 0:
@@ -74,7 +85,7 @@ def make_log_form(
         if parameter.is_flag:
             attrs[f"param_{parameter.name}"] = BooleanField(label)
         else:
-            attrs[f"param_{parameter.name}"] = DecimalField(
+            attrs[f"param_{parameter.name}"] = NumberField(
                 label,
                 places=None,
                 validators=[

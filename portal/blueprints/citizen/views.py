@@ -113,7 +113,12 @@ def log_category(category: str) -> Response:
 
 
 def _to_utc(local: datetime | None) -> datetime | None:
-    return None if local is None else local.replace(tzinfo=SHANGHAI).astimezone(UTC)
+    if local is None:
+        return None
+    try:
+        return local.replace(tzinfo=SHANGHAI).astimezone(UTC)
+    except OverflowError:  # the first hours of year 1 have no UTC date; the rules refuse it
+        return datetime.min.replace(tzinfo=UTC)
 
 
 def _field_for(problem_field: str) -> str:

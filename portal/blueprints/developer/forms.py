@@ -119,6 +119,19 @@ def _not_q(form: Form, field: Field) -> None:
         raise ValidationError(_l("Q is the activity quantity; choose another name."))
 
 
+class WholeNumberField(IntegerField):
+    """An integer below 10^15: a longer one would fail inside WTForms' NumberRange (which turns
+    it into a float) and overflow a 64-bit column."""
+
+    LIMIT = 10**15
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        if self.data is not None and abs(self.data) >= self.LIMIT:
+            self.data = None
+            raise ValueError(_l("The value is far too large."))
+
+
 class _Row(Form):
     """A repeated row inside the definition form: no CSRF token of its own, WTForms' messages
     translated as in FlaskForm, and left alone when every one of its ``KEY_FIELDS`` is blank."""
@@ -163,7 +176,7 @@ class SourceRow(_Row):
 
     title = StringField(_l("Source title"), [_InUsedRow(), Length(max=300)], filters=[_strip])
     issuer = StringField(_l("Issuer"), [_InUsedRow(), Length(max=200)], filters=[_strip])
-    year = IntegerField(_l("Year (optional)"), [_InUsedRow(False), NumberRange(1900, 2100)])
+    year = WholeNumberField(_l("Year (optional)"), [_InUsedRow(False), NumberRange(1900, 2100)])
     url = StringField(
         _l("Web address (optional)"),
         [
@@ -247,11 +260,11 @@ class ParameterRow(_Row):
 
 
 class CapRow(_Row):
-    grams = IntegerField(_l("Grams CO₂e"), [Optional(), NumberRange(min=0)])
+    grams = WholeNumberField(_l("Grams CO₂e"), [Optional(), NumberRange(min=0)])
     quantity = StringField(
         _l("Quantity"), [Optional(), _decimal], filters=[_strip], render_kw={"inputmode": "decimal"}
     )
-    records = IntegerField(_l("Records"), [Optional(), NumberRange(min=0)])
+    records = WholeNumberField(_l("Records"), [Optional(), NumberRange(min=0)])
 
 
 class CapsForm(_Row):
