@@ -24,7 +24,7 @@ translations: $(VENV)/.installed
 translations-update: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project "tanhui-jilin" -o $(CATALOG)/messages.pot .
-	$(VENV)/bin/pybabel update -i $(CATALOG)/messages.pot -d $(CATALOG) -D messages --no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel update -i $(CATALOG)/messages.pot -d $(CATALOG) -D messages --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 # Web server and scheduler together; Ctrl-C stops both.
 run: install

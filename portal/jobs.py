@@ -52,6 +52,10 @@ class JobRun(Base):
     host: Mapped[str] = mapped_column(String(255), default="")
 
 
+# What each JobRun.status says to an administrator.
+JOB_STATUS_LABELS = {"running": _l("Running"), "ok": _l("Succeeded"), "error": _l("Failed")}
+
+
 @dataclass(frozen=True)
 class Job:
     name: str

@@ -259,12 +259,14 @@ def grant_membership(
     return membership
 
 
-def revoke_membership(*, actor: User, membership_id: int, ip: str | None = None) -> None:
-    """Remove a membership. Platform administrators only."""
+def revoke_membership(
+    *, actor: User, organisation_id: int, membership_id: int, ip: str | None = None
+) -> None:
+    """Remove a membership of that organisation. Platform administrators only."""
     _require_admin(actor)
     with transaction() as db:
         membership = db.get(Membership, membership_id)
-        if membership is None:
+        if membership is None or membership.organisation_id != organisation_id:
             raise NotFound(_l("No such membership."))
         record_audit(
             "org.revoke",

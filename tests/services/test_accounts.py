@@ -113,13 +113,20 @@ def test_only_admins_create_organisations_and_grant_roles(db: Any) -> None:
         actor=admin, organisation_id=org.id, login=citizen.phone, role="manager"
     )
     assert _count(db, Membership) == 1 and membership.role == MemberRole.MANAGER
-    services.revoke_membership(actor=admin, membership_id=membership.id)
+    other = services.create_organisation(
+        actor=admin, name_zh="另一法院", name_en="Other", kind="court", city_code="220100"
+    )
+    with pytest.raises(NotFound):  # the membership is not one of that organisation's
+        services.revoke_membership(
+            actor=admin, organisation_id=other.id, membership_id=membership.id
+        )
+    services.revoke_membership(actor=admin, organisation_id=org.id, membership_id=membership.id)
     db.session.refresh(citizen)
     assert citizen.roles == {Role.CITIZEN}
     actions = db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.actor_id == admin.id)
     ).all()
-    assert actions == ["org.create", "org.grant", "org.grant", "org.revoke"]
+    assert actions == ["org.create", "org.grant", "org.grant", "org.create", "org.revoke"]
 
 
 def test_grant_to_unknown_login_or_org(db: Any) -> None:

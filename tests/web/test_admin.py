@@ -24,8 +24,11 @@ def test_admin_creates_an_organisation_and_grants_a_role(
             "kind": "regulator",
             "city_code": "220200",
         },
+        headers=EN,
     )
     assert response.status_code == 302
+    shown = client.get(response.headers["Location"], headers=EN).text
+    assert "Organisation Jilin City Ecology Bureau created." in shown
     org = db.session.scalar(select(Organisation).where(Organisation.name_zh == "吉林市生态环境局"))
     member = factories.make_user()
     page = client.post(
@@ -136,3 +139,6 @@ def test_jobs_page_shows_the_last_heartbeat(client: FlaskClient, db: Any, login_
     run_job("heartbeat")
     page = client.get("/admin/jobs", headers=EN)
     assert "alive on" in page.text and "status-ok" in page.text
+    assert "Every 1 minute" in page.text and ">Succeeded<" in page.text
+    zh = client.get("/admin/jobs").text
+    assert "每1分钟" in zh and ">成功<" in zh and "interval" not in zh

@@ -20,7 +20,7 @@ from portal.blueprints.admin.forms import (
     OrganisationForm,
 )
 from portal.errors import DomainError
-from portal.web import attach_error, client_ip, language, page_arg, render
+from portal.web import attach_error, client_ip, language, localized, page_arg, render
 
 bp = Blueprint("admin", __name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -100,7 +100,8 @@ def new_organisation() -> Response:
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash(_("Organisation %(name)s created.", name=org.name_zh), "success")
+            name = localized(org, "name") or org.name_zh
+            flash(_("Organisation %(name)s created.", name=name), "success")
             return redirect(url_for("admin.organisation", organisation_id=org.id))
     return render(
         "admin/organisation_new.html", form=form, status=422 if form.is_submitted() else 200
@@ -150,7 +151,12 @@ def grant(organisation_id: int) -> Response:
 @bp.post("/organisations/<int:organisation_id>/members/<int:membership_id>/revoke")
 def revoke(organisation_id: int, membership_id: int) -> Response:
     try:
-        services.revoke_membership(actor=current_user, membership_id=membership_id, ip=client_ip())
+        services.revoke_membership(
+            actor=current_user,
+            organisation_id=organisation_id,
+            membership_id=membership_id,
+            ip=client_ip(),
+        )
     except DomainError as error:
         flash(str(error.message), "error")
     else:
@@ -189,6 +195,7 @@ def audit() -> Response:
 def jobs() -> Response:
     return render(
         "admin/jobs.html",
+        status_labels=job_table.JOB_STATUS_LABELS,
         jobs=job_table.JOBS.values(),
         last_runs=job_table.last_runs(),
         recent=job_table.recent_runs(),
