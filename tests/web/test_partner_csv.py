@@ -110,8 +110,11 @@ def test_upload_happy_path(client: FlaskClient, db: Any, metro: Partner, staff: 
 
 
 def test_upload_without_bom_and_in_chinese(client: FlaskClient, db: Any, metro: Partner) -> None:
-    response = upload(client, metro, csv_file(HEADER, row("t-1"), bom=False))
+    lines = [HEADER, row("t-1"), row("t-2") + ",extra", row("t-3", quantity="1e30")]
+    response = upload(client, metro, csv_file(*lines, bom=False))
     assert response.status_code == 200 and '<html lang="zh-CN">' in response.text
+    assert "<code>row</code>" not in response.text and "此行的单元格数多于标题行。" in response.text
+    assert "数量远超单条记录可能达到的范围。" in response.text
     assert count(db) == 1
 
 
