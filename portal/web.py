@@ -258,8 +258,19 @@ class RowIdConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, **kw)
 
 
+def _refuse_nul() -> tuple[str, int] | Response | None:
+    """No text column can hold U+0000 (PostgreSQL refuses it), so no query or form value may."""
+    values = [*request.args.values(), *(v for _, vs in request.form.lists() for v in vs)]
+    if any("\x00" in value for value in values):
+        return _error_response(
+            400, _("The request contains a NUL character, which no field accepts.")
+        )
+    return None
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = RowIdConverter  # before any blueprint's routes are added
+    app.before_request(_refuse_nul)
     app.after_request(_security_headers)
 
     @app.errorhandler(CSRFError)

@@ -158,6 +158,9 @@ def _text(row: Mapping[str, Any], name: str, problems: list[Problem]) -> str | N
         problems.append(Problem(name, MSG_TEXT))
         return None
     value = value.strip()
+    if "\x00" in value:  # no text column can hold it
+        problems.append(Problem(name, _l("The text contains a NUL character.")))
+        return None
     if len(value) > TEXT_LIMITS[name]:
         problems.append(Problem(name, _l("At most %(count)s characters.", count=TEXT_LIMITS[name])))
         return None

@@ -44,6 +44,21 @@ def test_admin_creates_an_organisation_and_grants_a_role(
     assert Role.OFFICIAL in member.roles
 
 
+def test_an_organisation_filter_without_matches_says_so(
+    client: FlaskClient, db: Any, login_as: Any
+) -> None:
+    login_as("admin")
+    factories.make_org(kind="school")
+    assert (
+        "No organisation of this kind."
+        in client.get("/admin/organisations?kind=bank", headers=EN).text
+    )
+    assert "没有此类型的机构。" in client.get("/admin/organisations?kind=bank").text
+    assert (
+        "No organisation of this kind." not in client.get("/admin/organisations", headers=EN).text
+    )
+
+
 def test_grant_to_unknown_login_shows_the_error_in_the_fragment(
     client: FlaskClient, db: Any, login_as: Any
 ) -> None:

@@ -222,6 +222,8 @@ def test_bad_records_are_rejected_one_by_one(client: FlaskClient, db: Any, metro
         trip("absurd", quantity="1e9"),
         trip("vast", quantity="1e309"),  # more digits than a decimal context holds
         trip("long", quantity=10**30),  # a JSON integer
+        trip("nul\x00"),  # PostgreSQL text cannot hold U+0000
+        trip("nul-note", note="a\x00b"),
         trip(
             "far", hours_ago=6, quantity="61"
         ),  # above the plausible 60 km: kept for review, not refused
@@ -237,6 +239,8 @@ def test_bad_records_are_rejected_one_by_one(client: FlaskClient, db: Any, metro
         return [(e["field"], e["message"]) for e in results[name]["errors"]]
 
     assert results["ok"]["status"] == "accepted"
+    assert errors("nul\x00") == [("external_id", "The text contains a NUL character.")]
+    assert errors("nul-note") == [("note", "The text contains a NUL character.")]
     assert errors("cycling") == [("scenario", "This partner is not authorised for that scenario.")]
     assert errors("abc") == [("quantity", "The quantity must be a number.")]
     assert errors("naive") == [("occurred_at", "The time must include a time zone.")]
@@ -249,7 +253,7 @@ def test_bad_records_are_rejected_one_by_one(client: FlaskClient, db: Any, metro
     assert errors("future") == [("occurred_at", "The behaviour cannot be in the future.")]
     assert errors("stranger")[0][0] == "user_ref"
     assert results["clothes"]["status"] == "accepted"
-    assert response.json["accepted"] == 3 and response.json["rejected"] == 10
+    assert response.json["accepted"] == 3 and response.json["rejected"] == 12
     assert count(db) == 3
 
 
@@ -290,6 +294,8 @@ def test_link_code_flow(client: FlaskClient, db: Any, metro: Partner) -> None:
     other = services.create_link_code(factories.make_user().id).code
     clash = send(client, metro, {"code": other, "user_ref": "card-77"}, path="/api/v1/links")
     assert clash.status_code == 409 and clash.json["errors"][0]["field"] == "user_ref"
+    nul = send(client, metro, {"code": other, "user_ref": "card\x0079"}, path="/api/v1/links")
+    assert nul.status_code == 422 and nul.json["errors"][0]["field"] == "user_ref"
     shape = send(client, metro, {"code": 12345678}, path="/api/v1/links")
     assert shape.status_code == 422
     assert {e["field"] for e in shape.json["errors"]} == {"code", "user_ref"}

@@ -165,6 +165,14 @@ def test_photo_behaviour_in_chinese(
     assert client.get(f"/me/evidence/{record.evidence_id}").status_code == 404
 
 
+def test_before_any_methodology_is_filed_the_log_page_says_so(
+    client: FlaskClient, login_as: Any, db: Any
+) -> None:
+    login_as("citizen")
+    assert "目前还没有可在此申报的行为。" in client.get("/me/log").text
+    assert "No behaviour can be recorded here yet." in client.get("/me/log", headers=EN).text
+
+
 def test_partner_only_behaviour_has_no_form(
     client: FlaskClient, login_as: Any, methodologies: Any
 ) -> None:

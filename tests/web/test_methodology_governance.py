@@ -245,6 +245,11 @@ def test_official_reviews_and_files_through_the_forms(
     _review(client, mid, "request_changes", comment="请补充数据来源")
     db.session.refresh(methodology)
     assert methodology.status == S.CHANGES_REQUESTED
+    # The same button pressed again from a stale tab: told why, on the page as it now is.
+    stale = _review(client, mid, "request_changes", comment="")
+    assert stale.status_code == 302
+    told = client.get(stale.headers["Location"], headers=EN).text
+    assert "JLCH-TR-911 is now" in told and "that action no longer applies" in told
 
     developer = db.session.get(User, methodology.submitted_by_id)
     factories.log_in(client, developer)
@@ -273,7 +278,9 @@ def test_official_reviews_and_files_through_the_forms(
     db.session.refresh(methodology)
     assert methodology.status == S.RETIRED
     illegal = _review(client, mid, "start_review")
-    assert illegal.status_code == 422 and "cannot be moved that way" in illegal.text
+    assert illegal.status_code == 302
+    told = client.get(illegal.headers["Location"], headers=EN).text
+    assert "JLCH-TR-911 is now Retired; that action no longer applies." in told
 
 
 def test_an_official_of_the_developer_organisation_is_told_why_they_cannot_file(

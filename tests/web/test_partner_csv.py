@@ -83,6 +83,11 @@ def test_index_lists_the_organisations_platforms(
 def test_index_without_platforms(client: FlaskClient, db: Any, staff: User) -> None:
     page = client.get("/partner/")
     assert page.status_code == 200 and 'class="empty-state"' in page.text
+    factories.make_partner([], organisation_id=staff.memberships[0].organisation_id)
+    page = client.get("/partner/")
+    assert "暂无：由平台运营方授权此平台可上报的场景。" in page.text
+    english = client.get("/partner/", headers={"Accept-Language": "en"}).text
+    assert "None yet: the platform operator authorises the scenarios" in english
 
 
 def test_upload_happy_path(client: FlaskClient, db: Any, metro: Partner, staff: User) -> None:

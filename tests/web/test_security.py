@@ -91,6 +91,18 @@ def test_an_id_past_any_row_is_not_found(client: FlaskClient, login_as: Any, num
     assert refused.status_code == 404
 
 
+def test_a_nul_character_in_a_form_or_query_is_refused(
+    client: FlaskClient, login_as: Any, methodologies: Any, db: Any
+) -> None:
+    """PostgreSQL text cannot hold U+0000: it is refused before any view, in both languages."""
+    login_as("citizen")
+    note = client.post("/me/log/transport/JLCH-TR-003", data={"quantity": "3", "note": "a\x00"})
+    assert note.status_code == 400 and "NUL" in note.text
+    search = client.get("/me/records?page=%00", headers={"Accept-Language": "en"})
+    assert search.status_code == 400 and "contains a NUL character" in search.text
+    assert client.get("/me/records?page=2").status_code == 200
+
+
 def test_unhandled_error_gives_the_500_page(
     app: Any, client: FlaskClient, db: Any, monkeypatch: Any
 ) -> None:

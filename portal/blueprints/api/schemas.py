@@ -163,13 +163,16 @@ class BatchResult(BaseModel):
     rejected: int
 
 
+NO_NUL = r"^[^\x00]*$"  # no text column can hold U+0000
+
+
 class LinkRequest(BaseModel):
     """Redeem the one-time code a citizen gave your app and name them ``user_ref``."""
 
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(min_length=1, max_length=16, examples=["K7PQ2M9X"])
-    user_ref: str = Field(min_length=1, max_length=64, examples=["card-7741"])
+    code: str = Field(min_length=1, max_length=16, pattern=NO_NUL, examples=["K7PQ2M9X"])
+    user_ref: str = Field(min_length=1, max_length=64, pattern=NO_NUL, examples=["card-7741"])
 
 
 class LinkResult(BaseModel):

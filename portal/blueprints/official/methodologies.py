@@ -201,6 +201,20 @@ def methodology(methodology_id: int) -> Response:
 def review(methodology_id: int) -> Response:
     methodology = _get(methodology_id)
     form = ReviewForm()
+    offered = {action.name for action in ACTIONS.get(methodology.status, ())}
+    if form.action.data in _DONE and form.action.data not in offered:
+        # Another official moved it first (another tab, another desk): say so on its page, where
+        # the buttons now offered are, instead of an error on a form the page no longer shows.
+        status_label = STATUS_LABELS[S(methodology.status)]
+        flash(
+            _(
+                "%(code)s is now %(status)s; that action no longer applies.",
+                code=methodology.code,
+                status=status_label,
+            ),
+            "error",
+        )
+        return redirect(url_for("official.methodology", methodology_id=methodology.id))
     if form.validate_on_submit():
         action = form.action.data or ""
         effective_from = None
