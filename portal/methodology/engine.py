@@ -195,7 +195,16 @@ class Quantification:
 
 
 class FormulaError(ValueError):
-    """A formula outside the safe arithmetic subset, or one that cannot be evaluated."""
+    """A formula outside the safe arithmetic subset, or one that cannot be evaluated.
+
+    ``reason`` says which, for callers that explain it in the reader's language: ``too_long``,
+    ``syntax`` (with the 1-based character ``position``), ``not_allowed`` (a construct, call or
+    literal outside the subset) or ``evaluation`` (anything found while evaluating)."""
+
+    def __init__(self, message: str, reason: str = "evaluation", position: int | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.position = position
 
 
 class ParameterError(ValueError):
@@ -237,34 +246,41 @@ _ALLOWED_NODES: Final = (
 def _literal(node: ast.Constant) -> Decimal:
     value = node.value
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise FormulaError(f"only numeric literals are allowed, not {value!r}")
+        raise FormulaError(f"only numeric literals are allowed, not {value!r}", "not_allowed")
     # repr gives the shortest string that round-trips, i.e. the literal as written (0.3, not
     # 0.299999...), so the Decimal is exact.
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if not number.is_finite():
-        raise FormulaError(f"literal {value!r} is not finite")
+        raise FormulaError(f"literal {value!r} is not finite", "not_allowed")
     return number
 
 
 @lru_cache(maxsize=256)
 def _parse(formula: str) -> ast.Expression:
     if len(formula) > MAX_FORMULA_LENGTH:
-        raise FormulaError(f"formula longer than {MAX_FORMULA_LENGTH} characters")
+        raise FormulaError(f"formula longer than {MAX_FORMULA_LENGTH} characters", "too_long")
     try:
         tree = ast.parse(formula, mode="eval")
     except SyntaxError as exc:
-        raise FormulaError(f"formula {formula!r} does not parse: {exc.msg}") from None
+        raise FormulaError(
+            f"formula {formula!r} does not parse: {exc.msg}", "syntax", exc.offset
+        ) from None
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
             raise FormulaError(
                 f"formula {formula!r} uses {type(node).__name__}; only numbers, names, "
-                "+ - * / ( ) and max/min are allowed"
+                "+ - * / ( ) and max/min are allowed",
+                "not_allowed",
             )
         if isinstance(node, ast.Call):
             if not (isinstance(node.func, ast.Name) and node.func.id in _FUNCTIONS):
-                raise FormulaError(f"formula {formula!r} calls something other than max/min")
+                raise FormulaError(
+                    f"formula {formula!r} calls something other than max/min", "not_allowed"
+                )
             if node.keywords or len(node.args) < 2:
-                raise FormulaError(f"max/min in {formula!r} take two or more plain arguments")
+                raise FormulaError(
+                    f"max/min in {formula!r} take two or more plain arguments", "not_allowed"
+                )
         elif isinstance(node, ast.Constant):
             _literal(node)
     return tree

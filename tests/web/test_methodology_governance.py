@@ -117,7 +117,8 @@ def test_developer_drafts_through_the_form_and_submits(
         ({"factors-0-sources-0-year": "9" * 400}, "factors-0-sources-0-year-error", "far too"),
         ({"caps-month-quantity": "-2"}, "caps-month-quantity-error", "Write a number"),
         ({"formula": "Q * nothing_declared"}, "formula-error", "no row declares: nothing_declared"),
-        ({"formula": "__import__('os')"}, "formula-error", "cannot be read"),
+        ({"formula": "__import__('os')"}, "formula-error", "only numbers, names, + - * / ( )"),
+        ({"formula": "Q * (ef"}, "formula-error", "cannot be read near character 5"),
         ({"factors-0-name": "Q"}, "factors-0-name-error", "Q is the activity quantity"),
         (
             {"factors-0-sources-0-url": "javascript:alert(1)"},
@@ -148,6 +149,20 @@ def test_invalid_drafts_name_the_field_and_create_nothing(
     assert f'id="{error_id}"' in page.text, error_id
     assert message in page.text.replace("&#39;", "'")
     assert "Please correct the marked fields." in page.text
+    assert _count(db) == 0
+
+
+def test_a_formula_problem_is_explained_in_chinese(
+    client: FlaskClient, db: Any, login_as: Any
+) -> None:
+    _, org_id = _developer(login_as)
+    for formula, message in [
+        ("Q * (ef", "公式在第5个字符附近无法解析：请检查括号和运算符。"),
+        ("Q * ef ** 2", "公式只能使用数字、名称、+ - * / ( )，以及含两个或以上数值的 max 或 min。"),
+    ]:
+        page = client.post("/developer/new", data={**draft_fields(org_id), "formula": formula})
+        assert page.status_code == 422 and message in page.text, formula
+        assert "does not parse" not in page.text and "only numbers" not in page.text
     assert _count(db) == 0
 
 

@@ -45,6 +45,7 @@ from wtforms.validators import (
 )
 
 from portal.methodology.engine import (
+    MAX_FORMULA_LENGTH,
     PERIODS,
     QUANTITY_NAME,
     SHANGHAI,
@@ -117,6 +118,23 @@ def _decimal(form: Form, field: Field) -> None:
 def _not_q(form: Form, field: Field) -> None:
     if field.data == QUANTITY_NAME:
         raise ValidationError(_l("Q is the activity quantity; choose another name."))
+
+
+def _formula_problem(error: FormulaError) -> Any:
+    """Why a formula cannot be read, in the reader's language (the engine's own text is
+    English)."""
+    if error.reason == "syntax" and error.position:
+        return _l(
+            "The formula cannot be read near character %(position)s: check its brackets and "
+            "operators.",
+            position=error.position,
+        )
+    if error.reason == "not_allowed":
+        return _l(
+            "A formula may use only numbers, names, + - * / ( ) and max or min of two or more "
+            "values."
+        )
+    return _l("The formula cannot be read: %(why)s", why=str(error))
 
 
 class WholeNumberField(IntegerField):
@@ -303,7 +321,7 @@ class DefinitionForm(FlaskForm):
     activity_unit = SelectField(_l("Activity unit"), validators=[DataRequired()])
     formula = TextAreaField(
         _l("Formula"),
-        validators=[DataRequired(), Length(max=400)],
+        validators=[DataRequired(), Length(max=MAX_FORMULA_LENGTH)],
         filters=[_one_line],
         description=_l(
             "The result is kg CO₂e. Use Q for the activity quantity, the factor and parameter "
@@ -404,7 +422,7 @@ class DefinitionForm(FlaskForm):
             try:
                 used = formula_names(self.formula.data)
             except FormulaError as exc:
-                self.formula.errors.append(_l("The formula cannot be read: %(why)s", why=str(exc)))
+                self.formula.errors.append(_formula_problem(exc))
                 return False
             unknown = used - seen - {QUANTITY_NAME}
             unused = seen - used
