@@ -34,8 +34,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
+
+# PostgreSQL SQLSTATEs of losing a race to another transaction that wrote the same keys.
+UNIQUE_VIOLATION = "23505"
+DEADLOCK = "40P01"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -114,6 +119,17 @@ def session() -> Session:
     from portal.extensions import db
 
     return db.session()
+
+
+@contextmanager
+def unless_taken(conflict: Exception) -> Iterator[None]:
+    """Raise ``conflict`` for a unique violation inside. A service's check before an insert
+    passes for two concurrent requests alike; the constraint then refuses the later one, which
+    is told what the check would have said instead of failing with a database error."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise conflict from error
 
 
 @contextmanager

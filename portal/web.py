@@ -3,6 +3,7 @@ error pages and template helpers. Domain packages never import this module."""
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,7 +33,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response as BaseResponse
 
-from portal.accounts.models import Role, User
+from portal.accounts.models import AUDIT_IP_LENGTH, Role, User
 from portal.accounts.regions import city_name
 from portal.activities.evidence import evidence_path
 from portal.activities.models import Evidence
@@ -107,7 +108,13 @@ def unit_label(code: str) -> str:
 
 
 def client_ip() -> str | None:
-    return request.remote_addr
+    """The client's address for the audit log, when it is one. Behind ProxyFix it comes from
+    X-Forwarded-For, which a client can fill with any text when no proxy of ours sets it."""
+    try:
+        address = str(ipaddress.ip_address(request.remote_addr or ""))
+    except ValueError:
+        return None
+    return address if len(address) <= AUDIT_IP_LENGTH else None
 
 
 def page_arg() -> int:

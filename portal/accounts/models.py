@@ -154,6 +154,9 @@ class Membership(Base):
     organisation: Mapped[Organisation] = relationship(back_populates="memberships", lazy="joined")
 
 
+AUDIT_IP_LENGTH = 45  # the longest text form of an IPv6 address (IPv4-mapped)
+
+
 class AuditEvent(Base):
     """One sensitive action: who did what to which subject, when, and the details."""
 
@@ -169,7 +172,7 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     subject_type: Mapped[str | None] = mapped_column(String(40))
     subject_id: Mapped[str | None] = mapped_column(String(64))
-    ip: Mapped[str | None] = mapped_column(String(45))
+    ip: Mapped[str | None] = mapped_column(String(AUDIT_IP_LENGTH))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship(lazy="joined")

@@ -12,7 +12,7 @@ from portal.accounts.identity import parse_identifier, password_problem
 from portal.accounts.models import MemberRole, Membership, Organisation, OrgKind, User
 from portal.accounts.queries import get_user_by_identifier
 from portal.accounts.regions import CITY_BY_CODE
-from portal.db import transaction, utcnow
+from portal.db import transaction, unless_taken, utcnow
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
 SUPPORTED_LOCALES = ("zh_Hans_CN", "en")
@@ -199,7 +199,9 @@ def create_organisation(
             created_by_id=actor.id,
         )
         db.add(org)
-        db.flush()
+        taken = _l("An organisation with this name or unified social credit code already exists.")
+        with unless_taken(Conflict(taken, field="name_zh")):
+            db.flush()
         record_audit(
             "org.create",
             actor_id=actor.id,
@@ -247,7 +249,9 @@ def grant_membership(
         else:
             membership.role = member_role.value
             membership.granted_by_id = actor.id
-        db.flush()
+        granted = _l("Someone else has just given this person a role here. Reload the page.")
+        with unless_taken(Conflict(granted, field="login")):
+            db.flush()
         record_audit(
             "org.grant",
             actor_id=actor.id,

@@ -161,6 +161,12 @@ def _text(row: Mapping[str, Any], name: str, problems: list[Problem]) -> str | N
     if "\x00" in value:  # no text column can hold it
         problems.append(Problem(name, _l("The text contains a NUL character.")))
         return None
+    if not value.isascii():
+        try:
+            value.encode()
+        except UnicodeEncodeError:  # a lone surrogate from a JSON escape such as \ud800
+            problems.append(Problem(name, _l("The text is not valid Unicode.")))
+            return None
     if len(value) > TEXT_LIMITS[name]:
         problems.append(Problem(name, _l("At most %(count)s characters.", count=TEXT_LIMITS[name])))
         return None

@@ -65,6 +65,8 @@ from portal.activities.models import (
 )
 from portal.activities.rules import QUANTITY_SCALE
 from portal.db import (
+    DEADLOCK,
+    UNIQUE_VIOLATION,
     DateArray,
     IntArray,
     TextArray,
@@ -495,7 +497,7 @@ def _read_usage(keys: set[UsageKey]) -> dict[UsageKey, UsageRow]:
 # inserts was stored (unique violation), or, rows being upserted and then inserted (each in key
 # order, but not in one order across both), a runner doing the same waited on this one while
 # this one waited on it (deadlock: PostgreSQL fails one of the two).
-_MOVED_STATES = ("23505", "40P01")
+_MOVED_STATES = (UNIQUE_VIOLATION, DEADLOCK)
 
 
 def _add_usage(read: dict[UsageKey, UsageRow], totals: dict[UsageKey, list[int]]) -> None:

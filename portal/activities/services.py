@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from portal.accounts.audit import record_audit
 from portal.accounts.models import Role, User
@@ -43,7 +43,7 @@ from portal.activities.rules import (
     RecordRefused,
     check_record,
 )
-from portal.db import session, transaction, utcnow
+from portal.db import DEADLOCK, session, transaction, unless_taken, utcnow
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.methodology.engine import SHANGHAI
 from portal.methodology.models import Methodology, MethodologyStatus
@@ -51,6 +51,7 @@ from portal.methodology.queries import FiledVersions, get_methodologies_by_code
 from portal.methodology.stored import VersionSpec
 
 MAX_BATCH = 1000
+SUBMIT_ATTEMPTS = 3  # a deadlock, then a unique violation, then the answer (see below)
 LINK_CODE_TTL = timedelta(minutes=30)
 LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 OPEN_STATUSES = (RecordStatus.PENDING.value, RecordStatus.FLAGGED.value)
@@ -324,13 +325,17 @@ def submit_partner_records(
     """
     if len(items) > MAX_BATCH:
         raise InvalidInput(_l("At most 1,000 records per call."), field="records")
-    for attempt in (1, 2):
+    for attempt in range(1, SUBMIT_ATTEMPTS + 1):
         try:
             return _submit_once(partner_id, items, channel, now or utcnow())
-        except IntegrityError:
-            # A concurrent call inserted one of these external ids first; the retry sees it
-            # and answers "duplicate" for it.
-            if attempt == 2:
+        except DBAPIError as error:
+            # A concurrent call inserted some of these external ids first: a unique violation
+            # once it commits, or a deadlock when both insert the same ids in opposite orders
+            # and PostgreSQL fails one. A retry that starts before the other call commits
+            # waits on its rows and fails once more; the next sees them and answers
+            # "duplicate" for them.
+            deadlock = getattr(error.orig, "sqlstate", None) == DEADLOCK
+            if attempt == SUBMIT_ATTEMPTS or not (isinstance(error, IntegrityError) or deadlock):
                 raise
     raise AssertionError("unreachable")
 
@@ -602,14 +607,25 @@ def link_account(
                 or_(AccountLink.partner_user_ref == ref, AccountLink.user_id == link_code.user_id),
             )
         )
+        taken = Conflict(
+            _l("This citizen or this user reference is already linked."), field="user_ref"
+        )
         if clash is not None:
-            raise Conflict(
-                _l("This citizen or this user reference is already linked."), field="user_ref"
-            )
+            raise taken
         link_code.used_at = now
-        link = AccountLink(partner_id=partner_id, user_id=link_code.user_id, partner_user_ref=ref)
-        db.add(link)
-        db.flush()
+        # A citizen who unlinked this partner before links again on the same row: one row per
+        # (partner, citizen), its history in the audit log.
+        link = db.scalar(
+            select(AccountLink)
+            .where(AccountLink.partner_id == partner_id, AccountLink.user_id == link_code.user_id)
+            .with_for_update(of=AccountLink)  # not the eagerly joined rows
+        )
+        if link is None:
+            link = AccountLink(partner_id=partner_id, user_id=link_code.user_id)
+            db.add(link)
+        link.partner_user_ref, link.linked_at, link.unlinked_at = ref, now, None
+        with unless_taken(taken):
+            db.flush()
         record_audit(
             "link.created",
             actor_id=link_code.user_id,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from portal.accounts.audit import record_audit
 from portal.accounts.models import Role, User
-from portal.db import session, transaction, utcnow
+from portal.db import session, transaction, unless_taken, utcnow
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.methodology.models import (
     Methodology,
@@ -171,8 +171,9 @@ def create_draft(
     _check_definition(definition)
     spec = spec_from_definition(definition)
     with transaction() as db:
+        taken = Conflict(_l("A methodology with this code already exists."), field="code")
         if db.scalar(select(Methodology.id).where(Methodology.code == code.strip().upper())):
-            raise Conflict(_l("A methodology with this code already exists."), field="code")
+            raise taken
         methodology = Methodology(
             code=code.strip().upper(),
             scenario_code=scenario_code.strip(),
@@ -183,7 +184,8 @@ def create_draft(
             developer_org_id=organisation_id,
         )
         db.add(methodology)
-        db.flush()
+        with unless_taken(taken):
+            db.flush()
         version = MethodologyVersion(
             methodology_id=methodology.id,
             version_no=1,

@@ -106,21 +106,29 @@ def _fill(app: Flask) -> tuple[list[int], list[int]]:
         return users, ids
 
 
+def _rides(
+    users: list[int], km: int, at: datetime, id_prefix: str, ref_prefix: str
+) -> list[services.RecordInput]:
+    """A 20-minute ride of ``km`` from ``at`` for each user, in their order; the external id
+    and the user reference are the prefixes followed by the user id."""
+    return [
+        services.RecordInput(
+            "JLCH-TR-003",
+            Decimal(km),
+            "km",
+            at,
+            at + timedelta(minutes=20),
+            external_id=f"{id_prefix}{user_id}",
+            user_ref=f"{ref_prefix}{user_id}",
+        )
+        for user_id in users
+    ]
+
+
 def _send(partner_id: int, users: list[int]) -> list[services.Outcome]:
     return services.submit_partner_records(
         partner_id=partner_id,
-        items=[
-            services.RecordInput(
-                "JLCH-TR-003",
-                Decimal(5),
-                "km",
-                RIDE,
-                RIDE + timedelta(minutes=20),
-                external_id=f"p{partner_id}-u{user_id}",
-                user_ref=f"u{user_id}",
-            )
-            for user_id in users
-        ],
+        items=_rides(users, 5, RIDE, f"p{partner_id}-u", "u"),
         channel=Channel.PARTNER_API,
         now=NOW,
     )
@@ -203,3 +211,53 @@ def test_replacing_while_quantifying(pg_app: Flask) -> None:
         report = verify()
         assert report.ok, report.problems
         db.session.remove()
+
+
+def _race(app: Flask, partner_id: int, batches: list[list[services.RecordInput]]) -> list[str]:
+    """Submit the batches from as many threads, started together; the outcomes' statuses."""
+    start = threading.Barrier(len(batches), timeout=60)
+    errors: list[BaseException] = []
+    statuses: list[str] = []
+
+    def send(items: list[services.RecordInput]) -> None:
+        try:
+            with app.app_context():
+                start.wait()
+                outcomes = services.submit_partner_records(
+                    partner_id=partner_id, items=items, channel=Channel.PARTNER_API, now=NOW
+                )
+                statuses.extend(o.status for o in outcomes)
+        except BaseException as error:  # surfaced below
+            errors.append(error)
+
+    threads = [threading.Thread(target=send, args=(items,)) for items in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == [] and not any(t.is_alive() for t in threads)
+    return statuses
+
+
+def test_the_same_records_sent_twice_in_opposite_orders(pg_app: Flask) -> None:
+    """Two calls (a retry racing the original) insert the same external ids in opposite orders:
+    PostgreSQL may fail one with a deadlock, which is retried like a unique violation; every
+    record is stored once and answered accepted by one call and duplicate by the other."""
+    with pg_app.app_context():
+        seed_filed_methodologies()
+        partner = factories.make_partner(["JLCH-TR-003"])
+        users = [factories.make_user() for _ in range(30)]
+        for user in users:
+            factories.link(partner, user, f"o{user.id}")
+        ids, partner_id = [u.id for u in users], partner.id
+        db.session.remove()
+
+    for round_ in range(5):
+        items = _rides(ids, 3, RIDE + timedelta(hours=round_), f"r{round_}-u", "o")
+        statuses = _race(pg_app, partner_id, [items, items[::-1]])
+        assert sorted(statuses) == ["accepted"] * len(ids) + ["duplicate"] * len(ids)
+    with pg_app.app_context():
+        stored = db.session.scalar(
+            select(func.count(BehaviorRecord.id)).where(BehaviorRecord.partner_id == partner_id)
+        )
+        assert stored == 5 * len(ids)

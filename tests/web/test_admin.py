@@ -146,6 +146,10 @@ def test_audit_log_search(client: FlaskClient, db: Any, login_as: Any) -> None:
     assert "No audit events match these filters." in dated.text
     bad = client.get("/admin/audit?since=not-a-date", headers=EN)
     assert bad.status_code == 200 and "Not a valid date value." in bad.text
+    for query in ("until=9999-12-31", "since=0001-01-01&until=0001-01-01"):
+        edge = client.get(f"/admin/audit?{query}", headers=EN)
+        assert edge.status_code == 200 and "Choose a date from 2000 to 2999." in edge.text
+    assert "请选择2000年至2999年之间的日期。" in client.get("/admin/audit?until=9999-12-31").text
 
 
 def test_jobs_page_shows_the_last_heartbeat(client: FlaskClient, db: Any, login_as: Any) -> None:

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext
 from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
+from portal.accounts.models import AuditEvent
 from portal.activities import partners, services
 from portal.activities.models import AccountLink, BehaviorRecord, Partner
 from tests import factories
@@ -224,6 +225,7 @@ def test_bad_records_are_rejected_one_by_one(client: FlaskClient, db: Any, metro
         trip("long", quantity=10**30),  # a JSON integer
         trip("nul\x00"),  # PostgreSQL text cannot hold U+0000
         trip("nul-note", note="a\x00b"),
+        trip("surrogate", note="a\ud800b"),  # sent as the JSON escape \ud800
         trip(
             "far", hours_ago=6, quantity="61"
         ),  # above the plausible 60 km: kept for review, not refused
@@ -241,6 +243,7 @@ def test_bad_records_are_rejected_one_by_one(client: FlaskClient, db: Any, metro
     assert results["ok"]["status"] == "accepted"
     assert errors("nul\x00") == [("external_id", "The text contains a NUL character.")]
     assert errors("nul-note") == [("note", "The text contains a NUL character.")]
+    assert errors("surrogate") == [("note", "The text is not valid Unicode.")]
     assert errors("cycling") == [("scenario", "This partner is not authorised for that scenario.")]
     assert errors("abc") == [("quantity", "The quantity must be a number.")]
     assert errors("naive") == [("occurred_at", "The time must include a time zone.")]
@@ -253,7 +256,7 @@ def test_bad_records_are_rejected_one_by_one(client: FlaskClient, db: Any, metro
     assert errors("future") == [("occurred_at", "The behaviour cannot be in the future.")]
     assert errors("stranger")[0][0] == "user_ref"
     assert results["clothes"]["status"] == "accepted"
-    assert response.json["accepted"] == 3 and response.json["rejected"] == 12
+    assert response.json["accepted"] == 3 and response.json["rejected"] == 13
     assert count(db) == 3
 
 
@@ -301,6 +304,31 @@ def test_link_code_flow(client: FlaskClient, db: Any, metro: Partner) -> None:
     assert {e["field"] for e in shape.json["errors"]} == {"code", "user_ref"}
     unsigned = client.post("/api/v1/links", json=payload)
     assert unsigned.status_code == 401
+
+
+def test_a_citizen_unlinks_and_links_again(
+    app: Any, client: FlaskClient, db: Any, metro: Partner
+) -> None:
+    citizen = factories.make_user()
+    code = services.create_link_code(citizen.id).code
+    assert send(client, metro, {"code": code, "user_ref": "card-5"}, path="/api/v1/links").json
+    me = app.test_client()
+    factories.log_in(me, citizen)
+    link = db.session.scalar(select(AccountLink).where(AccountLink.user_id == citizen.id))
+    en = {"Accept-Language": "en"}
+    assert me.post(f"/me/links/{link.id}/unlink", headers=en).status_code == 302
+    assert "can no longer send records" in me.get("/me/links", headers=en).text
+    refused = send(client, metro, {"records": [trip("t-5a", user_ref="card-5")]})
+    assert refused.json["results"][0]["errors"][0]["field"] == "user_ref"
+    # A new code from the citizen, redeemed by the same partner, links them again.
+    again = services.create_link_code(citizen.id).code
+    relinked = send(client, metro, {"code": again, "user_ref": "card-5"}, path="/api/v1/links")
+    assert relinked.status_code == 201
+    accepted = send(client, metro, {"records": [trip("t-5b", user_ref="card-5")]})
+    assert accepted.json["results"][0]["status"] == "accepted"
+    moves = select(AuditEvent.action).where(AuditEvent.action.in_(["link.created", "link.removed"]))
+    actions = db.session.scalars(moves.order_by(AuditEvent.id)).all()
+    assert actions == ["link.created", "link.removed", "link.created"]
 
 
 def test_openapi_lists_only_the_api(client: FlaskClient, db: Any) -> None:

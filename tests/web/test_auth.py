@@ -124,6 +124,21 @@ def test_login_redirects_only_to_local_next(client: FlaskClient, db: Any) -> Non
     assert switched.status_code == 302 and switched.headers["Location"] == "/"
 
 
+def test_the_audit_keeps_only_a_real_client_address(client: FlaskClient, db: Any) -> None:
+    """Behind ProxyFix the address comes from X-Forwarded-For, which a client can forge."""
+    user = factories.make_user()
+    data = {"login": user.phone, "password": "Wrong2026pass"}
+    for forwarded in ("x" * 100, "fe80::1%" + "e" * 60, "2001:db8::7"):
+        response = client.post("/auth/login", data=data, headers={"X-Forwarded-For": forwarded})
+        assert response.status_code == 422, forwarded
+    ips = db.session.scalars(
+        select(AuditEvent.ip)
+        .where(AuditEvent.action == "auth.login_failed")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert ips == [None, None, "2001:db8::7"]
+
+
 def test_remember_me_sets_a_cookie(client: FlaskClient, db: Any) -> None:
     user = factories.make_user()
     client.post(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from portal.accounts.models import MemberRole, OrgKind
 from portal.blueprints.auth.forms import city_choices
@@ -58,6 +60,13 @@ class GrantForm(FlaskForm):
     )
 
 
+def _in_our_era(form: FlaskForm, field: DateField) -> None:
+    """Audit dates from 2000 to 2999: the first and last days a calendar holds cannot be moved
+    into UTC or past midnight."""
+    if field.data is not None and not date(2000, 1, 1) <= field.data <= date(2999, 12, 31):
+        raise ValidationError(_l("Choose a date from 2000 to 2999."))
+
+
 class AuditSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
@@ -66,5 +75,5 @@ class AuditSearchForm(FlaskForm):
     actor = StringField(_l("Actor"), validators=[Optional(), Length(max=254)])
     subject_type = StringField(_l("Subject type"), validators=[Optional(), Length(max=40)])
     subject_id = StringField(_l("Subject id"), validators=[Optional(), Length(max=64)])
-    since = DateField(_l("From (date)"), validators=[Optional()])
-    until = DateField(_l("Until (date, inclusive)"), validators=[Optional()])
+    since = DateField(_l("From (date)"), validators=[Optional(), _in_our_era])
+    until = DateField(_l("Until (date, inclusive)"), validators=[Optional(), _in_our_era])
