@@ -267,7 +267,11 @@ class RowIdConverter(IntegerConverter):
 
 def _refuse_nul() -> tuple[str, int] | Response | None:
     """No text column can hold U+0000 (PostgreSQL refuses it), so no query or form value may."""
-    values = [*request.args.values(), *(v for _, vs in request.form.lists() for v in vs)]
+    values = [
+        *request.args.values(),
+        *(v for _, vs in request.form.lists() for v in vs),
+        *(upload.filename or "" for upload in request.files.values()),
+    ]
     if any("\x00" in value for value in values):
         return _error_response(
             400, _("The request contains a NUL character, which no field accepts.")

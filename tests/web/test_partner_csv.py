@@ -164,6 +164,13 @@ def test_bad_files_are_refused_clearly(
     )
 
 
+def test_a_nul_in_the_file_name_is_refused(client: FlaskClient, db: Any, metro: Partner) -> None:
+    named = csv_file(HEADER, row("t-1"), name="records\x00.csv")
+    response = upload(client, metro, named, **{"Accept-Language": "en"})
+    assert response.status_code == 400 and "contains a NUL character" in response.text
+    assert count(db) == 0
+
+
 def test_other_partners_staff_get_403(client: FlaskClient, db: Any, methodologies: Any) -> None:
     theirs = factories.make_partner([METRO], organisation_id=factories.make_org(kind="partner").id)
     factories.log_in(client, factories.make_user_with_role(Role.PARTNER))
