@@ -51,7 +51,7 @@ from portal.methodology.queries import FiledVersions, get_methodologies_by_code
 from portal.methodology.stored import VersionSpec
 
 MAX_BATCH = 1000
-SUBMIT_ATTEMPTS = 3  # a deadlock, then a unique violation, then the answer (see below)
+SUBMIT_ATTEMPTS = 3  # tries of one partner call that loses races (see submit_partner_records)
 LINK_CODE_TTL = timedelta(minutes=30)
 LINK_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 OPEN_STATUSES = (RecordStatus.PENDING.value, RecordStatus.FLAGGED.value)
@@ -329,11 +329,11 @@ def submit_partner_records(
         try:
             return _submit_once(partner_id, items, channel, now or utcnow())
         except DBAPIError as error:
-            # A concurrent call inserted some of these external ids first: a unique violation
-            # once it commits, or a deadlock when both insert the same ids in opposite orders
-            # and PostgreSQL fails one. A retry that starts before the other call commits
-            # waits on its rows and fails once more; the next sees them and answers
-            # "duplicate" for them.
+            # A concurrent call wrote some of the same rows first: a unique violation, or a
+            # deadlock between calls that lock the same rows in other orders (calls of one
+            # partner take turns, see _submit_once; another partner's may touch the same
+            # citizens' reports). A retry that starts before the other call commits may wait on
+            # its rows and fail once more; the next one sees them.
             deadlock = getattr(error.orig, "sqlstate", None) == DEADLOCK
             if attempt == SUBMIT_ATTEMPTS or not (isinstance(error, IntegrityError) or deadlock):
                 raise
@@ -344,7 +344,10 @@ def _submit_once(
     partner_id: int, items: Sequence[RecordInput], channel: Channel, now: datetime
 ) -> list[Outcome]:
     with transaction() as db:
-        partner = db.get(Partner, partner_id)
+        # One call per partner at a time (FOR NO KEY UPDATE of its row): a retry racing the
+        # original call would otherwise insert the same external ids in another order and
+        # deadlock, or wait on them and fail; the later call now sees them as duplicates.
+        partner = db.get(Partner, partner_id, with_for_update={"key_share": True, "of": Partner})
         if partner is None or not partner.is_active:
             raise NotAllowed(_l("This partner is not active."))
         allowed = set(partner.methodology_codes)

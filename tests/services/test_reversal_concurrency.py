@@ -240,9 +240,9 @@ def _race(app: Flask, partner_id: int, batches: list[list[services.RecordInput]]
 
 
 def test_the_same_records_sent_twice_in_opposite_orders(pg_app: Flask) -> None:
-    """Two calls (a retry racing the original) insert the same external ids in opposite orders:
-    PostgreSQL may fail one with a deadlock, which is retried like a unique violation; every
-    record is stored once and answered accepted by one call and duplicate by the other."""
+    """Two calls (a retry racing the original) send the same external ids in opposite orders.
+    Without the calls of one partner taking turns, PostgreSQL failed one with a deadlock; now
+    every record is stored once, answered accepted by one call and duplicate by the other."""
     with pg_app.app_context():
         seed_filed_methodologies()
         partner = factories.make_partner(["JLCH-TR-003"])
