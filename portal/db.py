@@ -74,6 +74,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 # BIGINT on PostgreSQL; on SQLite only "INTEGER PRIMARY KEY" autoincrements (it is 64-bit there).
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
+MAX_ROW_ID = 2**63 - 1  # the largest key either column type holds
 
 
 class Base(DeclarativeBase):

@@ -37,6 +37,7 @@ from portal.accounts.models import AUDIT_IP_LENGTH, Role, User
 from portal.accounts.regions import city_name
 from portal.activities.evidence import evidence_path
 from portal.activities.models import Evidence
+from portal.db import MAX_ROW_ID
 from portal.errors import DomainError
 from portal.extensions import db, htmx
 from portal.methodology.units import UNITS
@@ -260,19 +261,22 @@ class RowIdConverter(IntegerConverter):
     """``<int:…>`` in our URLs names a row: a number past a 64-bit key matches no route (404)
     instead of overflowing the database's integer."""
 
-    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None, **kw: Any) -> None:
-        kw.setdefault("max", 2**63 - 1)
-        super().__init__(map, fixed_digits, min, **kw)
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = MAX_ROW_ID,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
 
 
 def _refuse_nul() -> tuple[str, int] | Response | None:
     """No text column can hold U+0000 (PostgreSQL refuses it), so no query or form value may."""
-    values = [
-        *request.args.values(),
-        *(v for _, vs in request.form.lists() for v in vs),
-        *(upload.filename or "" for upload in request.files.values()),
-    ]
-    if any("\x00" in value for value in values):
+    values = [v for vs in request.values.listvalues() for v in vs]  # every value of every key
+    names = [upload.filename or "" for upload in request.files.values()]
+    if any("\x00" in value for value in (*values, *names)):
         return _error_response(
             400, _("The request contains a NUL character, which no field accepts.")
         )
