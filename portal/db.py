@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
     BigInteger,
     BindParameter,
@@ -84,8 +85,9 @@ class Base(DeclarativeBase):
     )
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+# Unbound, like the other extensions (``portal.extensions`` hands it on); declared here, beside
+# the base its models use, so that this module and the extensions import one way only.
+db = SQLAlchemy(model_class=Base)
 
 
 @event.listens_for(Engine, "connect")
@@ -117,8 +119,6 @@ _depth: ContextVar[int] = ContextVar("transaction_depth", default=0)
 
 def session() -> Session:
     """The current request's or job's session (Flask-SQLAlchemy's scoped session)."""
-    from portal.extensions import db
-
     return db.session()
 
 

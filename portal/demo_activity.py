@@ -20,8 +20,8 @@ from portal.activities import services as activities
 from portal.activities.models import AccountLink, BehaviorRecord, Channel, Partner
 from portal.activities.partners import create_partner
 from portal.activities.quantify import QuantifyReport, quantify_pending
-from portal.db import session, utcnow
-from portal.methodology.engine import SHANGHAI
+from portal.clock import SHANGHAI, utcnow
+from portal.db import session
 
 DAYS = 21
 # (organisation zh, organisation en, partner name, methodology codes)

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
@@ -28,11 +27,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection, String, Text, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.db import Base, BigIntPK, session, transaction, utcnow
+from portal.clock import SHANGHAI, utcnow
+from portal.db import Base, BigIntPK, session, transaction
 
 log = logging.getLogger(__name__)
 
-TIMEZONE = ZoneInfo("Asia/Shanghai")
 # Any constant works as long as nothing else in the database takes the same advisory lock.
 ADVISORY_LOCK_KEY = 0x7A6E_4A4C  # "znJL"
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 900}
@@ -244,7 +243,7 @@ def _job_runner(app: Flask, name: str) -> Callable[[], None]:
 
 def build_scheduler(app: Flask) -> BlockingScheduler:
     """A scheduler with every registered job; Asia/Shanghai, coalesced, one instance each."""
-    scheduler = BlockingScheduler(timezone=TIMEZONE)
+    scheduler = BlockingScheduler(timezone=SHANGHAI)
     for job in JOBS.values():
         scheduler.add_job(
             _job_runner(app, job.name),

@@ -19,7 +19,8 @@ from portal.accounts.models import (
     User,
 )
 from portal.activities.models import AccountLink, Partner
-from portal.db import session, utcnow
+from portal.clock import utcnow
+from portal.db import session
 
 PASSWORD = "Green2026pass"
 _seq = itertools.count(1)

@@ -12,7 +12,8 @@ from portal.accounts.identity import parse_identifier, password_problem
 from portal.accounts.models import MemberRole, Membership, Organisation, OrgKind, User
 from portal.accounts.queries import get_user_by_identifier
 from portal.accounts.regions import CITY_BY_CODE
-from portal.db import transaction, unless_taken, utcnow
+from portal.clock import utcnow
+from portal.db import transaction, unless_taken
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
 SUPPORTED_LOCALES = ("zh_Hans_CN", "en")

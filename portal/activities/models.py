@@ -26,7 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal.db import Base, BigIntPK, utcnow
+from portal.clock import utcnow
+from portal.db import Base, BigIntPK
 
 
 class Channel(enum.StrEnum):

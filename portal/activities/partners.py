@@ -38,7 +38,8 @@ from portal.activities.services import (
     link_account,
     submit_partner_records,
 )
-from portal.db import session, transaction, utcnow
+from portal.clock import utcnow
+from portal.db import session, transaction
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.methodology.engine import RecordParameter
 from portal.methodology.models import Methodology, MethodologyStatus

@@ -64,6 +64,7 @@ from portal.activities.models import (
     Reduction,
 )
 from portal.activities.rules import QUANTITY_SCALE
+from portal.clock import utcnow
 from portal.db import (
     DEADLOCK,
     UNIQUE_VIOLATION,
@@ -73,7 +74,6 @@ from portal.db import (
     bulk_insert,
     session,
     transaction,
-    utcnow,
 )
 from portal.ledger.services import Posting, append, ensure_user_accounts, issuance_account_id
 from portal.methodology.engine import (

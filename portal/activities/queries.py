@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, and_, func, select
@@ -15,8 +15,8 @@ from portal.activities.models import (
     RecordStatus,
     Reduction,
 )
+from portal.clock import local_date, local_midnight
 from portal.db import session
-from portal.methodology.engine import SHANGHAI
 from portal.methodology.models import Methodology
 from portal.pagination import paginate_rows
 
@@ -111,7 +111,7 @@ def grams_by_day(user_id: int, days: int, today: date) -> list[tuple[date, int]]
     """Net grams of live reductions per Asia/Shanghai day for the ``days`` days ending ``today``
     (zeros included)."""
     first = today - timedelta(days=days - 1)
-    start = datetime.combine(first, datetime.min.time(), SHANGHAI)
+    start = local_midnight(first)
     rows = session().execute(
         select(Reduction.occurred_at, Reduction.net_grams).where(
             Reduction.user_id == user_id, Reduction.occurred_at >= start, Reduction.is_live()
@@ -119,7 +119,7 @@ def grams_by_day(user_id: int, days: int, today: date) -> list[tuple[date, int]]
     )
     totals = {first + timedelta(days=i): 0 for i in range(days)}
     for occurred_at, grams in rows:
-        day = occurred_at.astimezone(SHANGHAI).date()
+        day = local_date(occurred_at)
         if day in totals:
             totals[day] += int(grams)
     return sorted(totals.items())

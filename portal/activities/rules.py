@@ -15,7 +15,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from portal.methodology.engine import SHANGHAI
+from portal.clock import SHANGHAI
 from portal.methodology.stored import VersionSpec
 from portal.methodology.units import UnitMismatch, UnknownUnit, convert, get_unit
 

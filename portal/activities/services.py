@@ -43,9 +43,9 @@ from portal.activities.rules import (
     RecordRefused,
     check_record,
 )
-from portal.db import DEADLOCK, session, transaction, unless_taken, utcnow
+from portal.clock import day_bounds, utcnow
+from portal.db import DEADLOCK, session, transaction, unless_taken
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from portal.methodology.engine import SHANGHAI
 from portal.methodology.models import Methodology, MethodologyStatus
 from portal.methodology.queries import FiledVersions, get_methodologies_by_code
 from portal.methodology.stored import VersionSpec
@@ -86,17 +86,12 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _shanghai_day_bounds(at: datetime) -> tuple[datetime, datetime]:
-    day = at.astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
-    return day, day + timedelta(days=1)
-
-
 def _same_act(a_start: datetime, a_end: datetime | None, a_milli: int, b: BehaviorRecord) -> bool:
     """Two records of one person and methodology describe the same act: their trips overlap,
     or (without trip times) they fall on the same Shanghai day with quantities within 20 %."""
     if a_end is not None and b.ended_at is not None:
         return a_start < b.ended_at and b.occurred_at < a_end
-    if _shanghai_day_bounds(a_start) != _shanghai_day_bounds(b.occurred_at):
+    if day_bounds(a_start) != day_bounds(b.occurred_at):
         return False
     return abs(a_milli - b.quantity_milli) * 5 <= max(a_milli, b.quantity_milli)
 
@@ -108,8 +103,8 @@ def _candidates(
     end: datetime | None,
     channels: tuple[str, ...],
 ) -> list[BehaviorRecord]:
-    low, _ = _shanghai_day_bounds(start)
-    _, high = _shanghai_day_bounds(end or start)
+    low, _ = day_bounds(start)
+    _, high = day_bounds(end or start)
     return list(
         session().scalars(
             select(BehaviorRecord).where(

@@ -23,7 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, BigIntPK, utcnow
+from portal.clock import utcnow
+from portal.db import Base, BigIntPK
 
 
 class AccountKind(enum.StrEnum):

@@ -41,7 +41,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.db import IntArray, bulk_insert, session, transaction, utcnow
+from portal.clock import utcnow
+from portal.db import IntArray, bulk_insert, session, transaction
 from portal.errors import Conflict, NotFound
 from portal.ledger.models import (
     AccountKind,

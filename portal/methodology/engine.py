@@ -27,17 +27,15 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal, DecimalException
 from functools import cached_property, lru_cache
 from operator import itemgetter
 from types import MappingProxyType
 from typing import Final, Literal, NamedTuple, Protocol, TypedDict
-from zoneinfo import ZoneInfo
 
+from portal.clock import bounds_utc, local_date, next_day, next_month, next_year
 from portal.methodology.units import DECIMAL_CONTEXT, convert
-
-SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
 
 Confidence = Literal["published", "derived", "estimate"]
 Period = Literal["day", "month", "year"]
@@ -505,25 +503,21 @@ class Bucket(NamedTuple):
     def end(self) -> date:
         """Return the first day after this period."""
         if self.period == "day":
-            return date.fromordinal(self.start.toordinal() + 1)
+            return next_day(self.start)
         if self.period == "month":
-            year, month = divmod(self.start.month, 12)
-            return date(self.start.year + year, month + 1, 1)
-        return date(self.start.year + 1, 1, 1)
+            return next_month(self.start)
+        return next_year(self.start)
 
     def bounds_utc(self) -> tuple[datetime, datetime]:
         """Return the period as a half-open ``[start, end)`` pair of aware UTC datetimes."""
-        return (
-            datetime.combine(self.start, time(), SHANGHAI).astimezone(UTC),
-            datetime.combine(self.end(), time(), SHANGHAI).astimezone(UTC),
-        )
+        return bounds_utc(self.start, self.end())
 
 
 def buckets_for(occurred_at: datetime) -> tuple[Bucket, Bucket, Bucket]:
     """Return the day, month and year buckets (Asia/Shanghai) of an aware datetime."""
     if occurred_at.tzinfo is None or occurred_at.utcoffset() is None:
         raise ValueError(f"occurred_at must be timezone-aware, not {occurred_at!r}")
-    return _buckets_of(occurred_at.astimezone(SHANGHAI).date())
+    return _buckets_of(local_date(occurred_at))
 
 
 @lru_cache(maxsize=4096)

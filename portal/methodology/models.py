@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.db import Base, BigIntPK, utcnow
+from portal.clock import utcnow
+from portal.db import Base, BigIntPK
 
 
 class MethodologyStatus(enum.StrEnum):

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from portal.accounts.audit import record_audit
 from portal.accounts.models import Role, User
-from portal.db import session, transaction, unless_taken, utcnow
+from portal.clock import utcnow
+from portal.db import session, transaction, unless_taken
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.methodology.models import (
     Methodology,

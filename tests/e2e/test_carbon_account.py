@@ -9,7 +9,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from portal.activities.quantify import quantify_pending
-from portal.methodology.engine import SHANGHAI
+from portal.clock import SHANGHAI
 
 
 def log_in(page: Page, base: str, login: str) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from portal.activities.models import BehaviorRecord, Channel, RecordStatus, Reduction
 from portal.activities.quantify import quantify_pending
-from portal.db import utcnow
+from portal.clock import utcnow
 from portal.ledger import services as ledger
 from portal.ledger.models import LedgerTransaction
 from portal.ledger.queries import get_balance, verify

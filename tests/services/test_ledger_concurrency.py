@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
-from portal.db import transaction, utcnow
+from portal.clock import utcnow
+from portal.db import transaction
 from portal.errors import Conflict
 from portal.extensions import db as _db
 from portal.ledger import queries, services

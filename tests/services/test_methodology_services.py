@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.accounts.models import AuditEvent, MemberRole, Organisation, OrgKind, Role, User
-from portal.db import utcnow
+from portal.clock import utcnow
 from portal.errors import Conflict, InvalidInput, NotAllowed
 from portal.methodology import queries, services
 from portal.methodology.models import (

@@ -15,7 +15,7 @@ from portal.accounts.models import AuditEvent
 from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
 from portal.activities.quantify import quantify_pending
 from portal.activities.rules import FLAG_SPEED
-from portal.methodology.engine import SHANGHAI
+from portal.clock import SHANGHAI
 from tests import factories
 
 EN = {"Accept-Language": "en"}

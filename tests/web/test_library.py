@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from portal.accounts.models import Role
-from portal.db import utcnow
+from portal.clock import utcnow
 from portal.methodology import services
 from portal.methodology.queries import get_methodology_by_code
 from portal.methodology.specs import get_spec

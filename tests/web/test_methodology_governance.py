@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -17,6 +16,7 @@ from portal.blueprints.developer.forms import (
     definition_from_form,
     form_data_from_definition,
 )
+from portal.clock import SHANGHAI
 from portal.methodology import queries, services
 from portal.methodology.models import Methodology, MethodologyStatus
 from portal.methodology.specs import get_spec, load_specs
@@ -25,7 +25,7 @@ from tests import factories
 
 EN = {"Accept-Language": "en"}
 HX = {**EN, "HX-Request": "true"}
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+
 S = MethodologyStatus
 
 

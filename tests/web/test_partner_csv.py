@@ -205,7 +205,7 @@ def test_an_act_that_cannot_be_replaced_is_explained(
     from portal.activities import services
     from portal.activities.quantify import quantify_pending
     from portal.ledger import services as ledger
-    from portal.methodology.engine import SHANGHAI
+    from portal.clock import SHANGHAI
 
     cycling = "JLCH-TR-003"
     bikes = factories.make_partner(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -19,11 +18,11 @@ from portal.blueprints.admin.forms import (
     GrantForm,
     OrganisationForm,
 )
+from portal.clock import local_midnight
 from portal.errors import DomainError
 from portal.web import attach_error, client_ip, language, localized, page_arg, render
 
 bp = Blueprint("admin", __name__)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @bp.context_processor
@@ -167,7 +166,7 @@ def revoke(organisation_id: int, membership_id: int) -> Response:
 def _day_start(day: object, *, next_day: bool = False) -> datetime | None:
     if day is None:
         return None
-    start = datetime.combine(day, time.min, tzinfo=SHANGHAI)  # type: ignore[call-overload]
+    start = local_midnight(day)  # type: ignore[arg-type]
     return start + timedelta(days=1) if next_day else start
 
 

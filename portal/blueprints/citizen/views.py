@@ -21,10 +21,10 @@ from portal.activities.models import RecordStatus
 from portal.activities.rules import FLAG_LABELS, RecordRefused
 from portal.blueprints.auth.forms import ChangePasswordForm
 from portal.blueprints.citizen.forms import AppealForm, EmptyForm, make_log_form
+from portal.clock import SHANGHAI, local_today
 from portal.errors import DomainError
 from portal.extensions import htmx
 from portal.ledger.queries import get_balance
-from portal.methodology.engine import SHANGHAI
 from portal.methodology.models import Methodology
 from portal.methodology.queries import FiledVersions, list_public_methodologies
 from portal.methodology.specs import CATEGORIES, Category
@@ -235,7 +235,7 @@ def evidence(evidence_id: int) -> Response:
 
 @bp.get("/reductions")
 def reductions() -> Response:
-    today = datetime.now(SHANGHAI).date()
+    today = local_today()
     by_category = activity_queries.grams_by_category(current_user.id)
     return render(
         "citizen/reductions.html",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -44,11 +43,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.clock import local_today
 from portal.methodology.engine import (
     MAX_FORMULA_LENGTH,
     PERIODS,
     QUANTITY_NAME,
-    SHANGHAI,
     Caps,
     FactorSpec,
     FormulaError,
@@ -82,15 +81,6 @@ PERIOD_LABELS = {"day": _l("Per day"), "month": _l("Per month"), "year": _l("Per
 FACTOR_ROWS = 3
 PARAMETER_ROWS = 2
 SOURCE_ROWS = 2
-
-
-def shanghai_midnight(day: date) -> datetime:
-    """The aware datetime of ``day``'s midnight in Asia/Shanghai (stored as UTC)."""
-    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
-
-
-def shanghai_today() -> date:
-    return datetime.now(SHANGHAI).date()
 
 
 # ----------------------------------------------------------------------------- validators
@@ -663,7 +653,7 @@ class VersionForm(DefinitionForm):
     )
 
     def validate_effective_from(self, field: DateField) -> None:
-        if field.data and field.data < shanghai_today():
+        if field.data and field.data < local_today():
             raise ValidationError(_l("A new version cannot take effect in the past."))
 
 

@@ -25,7 +25,8 @@ from portal.blueprints.developer.forms import (
     PERIOD_LABELS,
 )
 from portal.blueprints.library import bp
-from portal.db import session, utcnow
+from portal.clock import utcnow
+from portal.db import session
 from portal.methodology import queries
 from portal.methodology.models import Methodology, MethodologyStatus, MethodologyVersion
 from portal.methodology.specs import CATEGORIES

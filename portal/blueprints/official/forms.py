@@ -7,7 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import AnyOf, Length, Optional
 
-from portal.blueprints.developer.forms import TEXT_MAX, shanghai_today
+from portal.blueprints.developer.forms import TEXT_MAX
+from portal.clock import local_today
 
 REVIEW_ACTIONS = ("start_review", "request_changes", "file", "suspend", "reinstate", "retire")
 
@@ -25,7 +26,7 @@ class ReviewForm(FlaskForm):
     effective_from = DateField(
         _l("In force from"),
         validators=[Optional()],
-        default=shanghai_today,
+        default=local_today,
         description=_l("From midnight Beijing time of that day."),
     )
 

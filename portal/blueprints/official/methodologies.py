@@ -24,8 +24,6 @@ from portal.blueprints.developer.forms import (
     VersionForm,
     definition_from_form,
     form_data_from_definition,
-    shanghai_midnight,
-    shanghai_today,
 )
 from portal.blueprints.developer.views import handle_comment
 from portal.blueprints.library.views import (
@@ -37,7 +35,8 @@ from portal.blueprints.library.views import (
 )
 from portal.blueprints.official import bp
 from portal.blueprints.official.forms import ReviewForm, StatusFilterForm
-from portal.db import session, utcnow
+from portal.clock import local_midnight, local_today, utcnow
+from portal.db import session
 from portal.errors import DomainError
 from portal.methodology import queries, services
 from portal.methodology.models import Methodology, MethodologyStatus
@@ -219,7 +218,7 @@ def review(methodology_id: int) -> Response:
         action = form.action.data or ""
         effective_from = None
         if action == "file" and form.effective_from.data:
-            effective_from = shanghai_midnight(form.effective_from.data)
+            effective_from = local_midnight(form.effective_from.data)
         try:
             services.review(
                 actor=current_user,
@@ -272,7 +271,7 @@ def new_version(methodology_id: int) -> Response:
         form = VersionForm(
             formdata=None,
             language=language(),
-            effective_from=shanghai_today() + timedelta(days=1),
+            effective_from=local_today() + timedelta(days=1),
             **data,
         )
     else:
@@ -280,7 +279,7 @@ def new_version(methodology_id: int) -> Response:
     if request.method == "POST" and form.validate():
         day = form.effective_from.data
         # Today means at once; a later day means from its midnight, Beijing time.
-        effective_from = utcnow() if day == shanghai_today() else shanghai_midnight(day)
+        effective_from = utcnow() if day == local_today() else local_midnight(day)
         try:
             version = services.publish_version(
                 actor=current_user,
