@@ -16,9 +16,12 @@ from sqlalchemy import select
 
 from portal.accounts import services as accounts
 from portal.accounts.models import Organisation, OrgKind, User
-from portal.activities import services as activities
+from portal.activities.intake.partner_records import submit_partner_records
+from portal.activities.intake.records import MAX_BATCH, RecordInput
+from portal.activities.intake.self_reports import log_behavior
 from portal.activities.models import AccountLink, BehaviorRecord, Channel, Partner
-from portal.activities.partners import create_partner
+from portal.activities.partners.links import create_link_code, link_account
+from portal.activities.partners.registration import create_partner
 from portal.activities.quantify import QuantifyReport, quantify_pending
 from portal.clock import SHANGHAI, utcnow
 from portal.db import session
@@ -110,10 +113,8 @@ def _link(partner: Partner, user: User) -> None:
         )
     )
     if exists is None:
-        code = activities.create_link_code(user.id)
-        activities.link_account(
-            partner_id=partner.id, code=code.code, partner_user_ref=f"demo-{user.id}"
-        )
+        code = create_link_code(user.id)
+        link_account(partner_id=partner.id, code=code.code, partner_user_ref=f"demo-{user.id}")
 
 
 def _at(day: datetime, hour: int, minute: int) -> datetime:
@@ -130,18 +131,16 @@ def _record(
     ref: str,
     minutes: int | None = None,
     **parameters: str,
-) -> activities.RecordInput:
+) -> RecordInput:
     """A demo partner record; ``key`` makes the external id stable across reruns."""
     end = None if minutes is None else start + timedelta(minutes=minutes)
-    return activities.RecordInput(
+    return RecordInput(
         code, quantity, unit, start, end, parameters=parameters, external_id=key, user_ref=ref
     )
 
 
-def _partner_records(
-    partner: Partner, users: list[User], today: datetime
-) -> list[activities.RecordInput]:
-    items: list[activities.RecordInput] = []
+def _partner_records(partner: Partner, users: list[User], today: datetime) -> list[RecordInput]:
+    items: list[RecordInput] = []
     for user in users:
         rng = random.Random(f"{partner.name}:{user.id}")  # the same records on every rerun
         ref = f"demo-{user.id}"
@@ -221,9 +220,9 @@ def _walks(user: User, today: datetime, upload_dir: Path) -> None:
         if day.date() in logged or rests:
             continue
         start = _at(day, 19, 30)
-        activities.log_behavior(
+        log_behavior(
             user_id=user.id,
-            item=activities.RecordInput(
+            item=RecordInput(
                 "JLCH-TR-001",
                 steps,
                 "steps",
@@ -253,10 +252,10 @@ def seed_activity_demo(
         for user in linked:
             _link(partner, user)
         items = _partner_records(partner, linked, today)
-        for start in range(0, len(items), activities.MAX_BATCH):
-            activities.submit_partner_records(
+        for start in range(0, len(items), MAX_BATCH):
+            submit_partner_records(
                 partner_id=partner.id,
-                items=items[start : start + activities.MAX_BATCH],
+                items=items[start : start + MAX_BATCH],
                 channel=Channel.PARTNER_API,
             )
     for user in citizens[:4]:

@@ -28,7 +28,7 @@ partner_cli = AppGroup("partner", help="Partner platforms that submit records th
 )
 def create_command(name: str, scenarios: tuple[str, ...], organisation_id: int | None) -> None:
     """Register the partner platform NAME and print its id and signing secret (shown once)."""
-    from portal.activities.partners import create_partner
+    from portal.activities.partners.registration import create_partner
     from portal.errors import DomainError
 
     try:

@@ -29,6 +29,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from portal.clock import utcnow
 from portal.db import Base, BigIntPK
 
+QUANTITY_SCALE = 1000  # quantities are stored as integer thousandths (``quantity_milli``)
+
 
 class Channel(enum.StrEnum):
     SELF_REPORT = "self_report"

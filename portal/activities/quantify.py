@@ -56,6 +56,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnClause, ColumnElement
 
 from portal.activities.models import (
+    QUANTITY_SCALE,
     BehaviorRecord,
     CapUsage,
     FactorSnapshot,
@@ -63,7 +64,6 @@ from portal.activities.models import (
     RecordStatus,
     Reduction,
 )
-from portal.activities.rules import QUANTITY_SCALE
 from portal.clock import utcnow
 from portal.db import (
     DEADLOCK,

@@ -34,10 +34,6 @@ def list_records(user_id: int, page: int = 1) -> Pagination:
     return paginate_rows(stmt, page)
 
 
-def get_record(record_id: int) -> BehaviorRecord | None:
-    return session().get(BehaviorRecord, record_id)
-
-
 def get_reduction_for_user(user_id: int, reduction_id: int) -> tuple[Reduction, Methodology] | None:
     """A reduction with its methodology, only if it belongs to ``user_id``. Reversed ones too:
     their explanation stays readable, with a notice that partner data replaced them."""

@@ -12,11 +12,13 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from portal.activities import queries, services
+from portal.activities import queries, review
+from portal.activities.intake import partner_records, self_reports
+from portal.activities.intake.checks import RecordRefused
+from portal.activities.intake.records import Outcome, RecordInput
 from portal.activities.models import BehaviorRecord, CapUsage, Channel, RecordStatus, Reduction
+from portal.activities.partners import links
 from portal.activities.quantify import quantify_pending
-from portal.activities.rules import RecordRefused
-from portal.activities.services import RecordInput
 from portal.errors import Conflict, InvalidInput, NotAllowed
 from portal.ledger import services as ledger
 from portal.ledger.models import LedgerTransaction
@@ -60,7 +62,7 @@ def log(user: Any, item: RecordInput, tmp_path: Path, photo: bytes | None = None
     """Self-report; cycling needs evidence (a picture of the tracked trip), so one is attached."""
     if photo is None and item.methodology_code == CYCLING:
         photo = png()
-    return services.log_behavior(
+    return self_reports.log_behavior(
         user_id=user.id, item=item, photo=photo, upload_dir=tmp_path, now=NOW
     )
 
@@ -181,7 +183,7 @@ def test_partner_batch_outcomes(db: Any, methodologies: Any) -> None:
         RecordInput(**{**trip, "quantity": Decimal(-1)}, external_id="t4"),
         RecordInput(**trip, external_id=None),
     ]
-    outcomes = services.submit_partner_records(
+    outcomes = partner_records.submit_partner_records(
         partner_id=partner.id, items=batch, channel=Channel.PARTNER_API, now=NOW
     )
     assert [o.status for o in outcomes] == [
@@ -198,7 +200,7 @@ def test_partner_batch_outcomes(db: Any, methodologies: Any) -> None:
     assert [p.field for p in outcomes[4].problems] == ["quantity"]
     assert [p.field for p in outcomes[5].problems] == ["external_id"]
     assert records(db) == 1
-    replay = services.submit_partner_records(
+    replay = partner_records.submit_partner_records(
         partner_id=partner.id, items=batch[:1], channel=Channel.PARTNER_API, now=NOW
     )
     assert replay[0].status == "duplicate" and replay[0].record_id == outcomes[0].record_id
@@ -209,7 +211,7 @@ def test_more_than_1000_records_are_refused(db: Any, methodologies: Any) -> None
     partner = factories.make_partner([METRO])
     item = RecordInput(METRO, Decimal(1), "km", NOW, external_id="x")
     with pytest.raises(InvalidInput, match="At most 1,000"):
-        services.submit_partner_records(
+        partner_records.submit_partner_records(
             partner_id=partner.id, items=[item] * 1001, channel=Channel.PARTNER_API, now=NOW
         )
 
@@ -221,7 +223,7 @@ def test_partner_record_supersedes_the_self_report(
     partner = factories.make_partner([CYCLING])
     factories.link(partner, user, "rider-9")
     mine = log(user, ride(), tmp_path)
-    outcome = services.submit_partner_records(
+    outcome = partner_records.submit_partner_records(
         partner_id=partner.id,
         items=[
             RecordInput(
@@ -248,25 +250,25 @@ def test_partner_record_supersedes_the_self_report(
 def test_link_codes(db: Any, methodologies: Any) -> None:
     user = factories.make_user()
     partner = factories.make_partner([METRO])
-    code = services.create_link_code(user.id, now=NOW)
-    link = services.link_account(
+    code = links.create_link_code(user.id, now=NOW)
+    link = links.link_account(
         partner_id=partner.id, code=code.code.lower(), partner_user_ref="card-77", now=NOW
     )
     assert link.user_id == user.id
     with pytest.raises(InvalidInput, match="unknown, used or expired"):
-        services.link_account(
+        links.link_account(
             partner_id=partner.id, code=code.code, partner_user_ref="card-78", now=NOW
         )
-    old = services.create_link_code(user.id, now=NOW - timedelta(hours=1))
+    old = links.create_link_code(user.id, now=NOW - timedelta(hours=1))
     with pytest.raises(InvalidInput):
-        services.link_account(
+        links.link_account(
             partner_id=partner.id, code=old.code, partner_user_ref="card-79", now=NOW
         )
     other = factories.make_user()
     with pytest.raises(Conflict):
-        services.link_account(
+        links.link_account(
             partner_id=partner.id,
-            code=services.create_link_code(other.id, now=NOW).code,
+            code=links.create_link_code(other.id, now=NOW).code,
             partner_user_ref="card-77",
             now=NOW,
         )
@@ -282,23 +284,23 @@ def test_review_and_one_appeal(db: Any, methodologies: Any, tmp_path: Path) -> N
         tmp_path,
     )
     with pytest.raises(NotAllowed):
-        services.review_record(actor=citizen, record_id=record.id, approve=True)
+        review.review_record(actor=citizen, record_id=record.id, approve=True)
     with pytest.raises(InvalidInput):
-        services.review_record(actor=official, record_id=record.id, approve=False)
-    services.review_record(
+        review.review_record(actor=official, record_id=record.id, approve=False)
+    review.review_record(
         actor=official, record_id=record.id, approve=False, reason="40 km in 30 minutes"
     )
-    services.appeal_record(
+    review.appeal_record(
         user_id=citizen.id, record_id=record.id, comment="I rode an e-bike, see the app"
     )
     assert record.status == RecordStatus.FLAGGED
-    services.review_record(
+    review.review_record(
         actor=official, record_id=record.id, approve=False, reason="Still implausible"
     )
     with pytest.raises(Conflict, match="only once"):
-        services.appeal_record(user_id=citizen.id, record_id=record.id, comment="Please look again")
+        review.appeal_record(user_id=citizen.id, record_id=record.id, comment="Please look again")
     with pytest.raises(Conflict):
-        services.review_record(actor=official, record_id=record.id, approve=True)
+        review.review_record(actor=official, record_id=record.id, approve=True)
 
 
 # -------------------------------------------- an act already credited from a self-report
@@ -317,8 +319,8 @@ def partner_ride(mine: BehaviorRecord, external_id: str, ref: str, km: str = "5.
     )
 
 
-def send(partner: Any, *items: RecordInput) -> list[services.Outcome]:
-    return services.submit_partner_records(
+def send(partner: Any, *items: RecordInput) -> list[Outcome]:
+    return partner_records.submit_partner_records(
         partner_id=partner.id, items=list(items), channel=Channel.PARTNER_API, now=NOW
     )
 

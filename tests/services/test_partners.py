@@ -12,10 +12,11 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from portal.accounts.models import AuditEvent, OrgKind, Role
-from portal.activities import partners, services
 from portal.activities.cli import partner_cli
+from portal.activities.intake import csv_upload, parsing, partner_records
+from portal.activities.intake.records import RecordInput
 from portal.activities.models import BehaviorRecord, Channel, Partner
-from portal.activities.services import RecordInput
+from portal.activities.partners import links, registration
 from portal.errors import Conflict, InvalidInput, NotAllowed
 from tests import factories
 
@@ -46,7 +47,7 @@ def trip(**changes: Any) -> dict[str, Any]:
 
 def test_create_partner_makes_a_secret_and_audits(db: Any, methodologies: Any) -> None:
     org = factories.make_org(kind=OrgKind.PARTNER)
-    partner, secret = partners.create_partner(
+    partner, secret = registration.create_partner(
         name=" 长春地铁 ", methodology_codes=["jlch-tr-008", METRO], organisation_id=org.id
     )
     assert partner.name == "长春地铁" and partner.methodology_codes == [METRO]
@@ -56,7 +57,9 @@ def test_create_partner_makes_a_secret_and_audits(db: Any, methodologies: Any) -
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "partner.create"))
     assert event.actor_id is None and event.subject_id == str(partner.id)
     assert secret not in str(event.details) and event.details["public_id"] == partner.public_id
-    other, other_secret = partners.create_partner(name="公共自行车", methodology_codes=[CYCLING])
+    other, other_secret = registration.create_partner(
+        name="公共自行车", methodology_codes=[CYCLING]
+    )
     assert other.public_id != partner.public_id and other_secret != secret
 
 
@@ -73,9 +76,9 @@ def test_create_partner_makes_a_secret_and_audits(db: Any, methodologies: Any) -
 def test_create_partner_refusals(
     db: Any, methodologies: Any, fields: dict[str, Any], error: type, field: str
 ) -> None:
-    partners.create_partner(name="已有平台", methodology_codes=[METRO])
+    registration.create_partner(name="已有平台", methodology_codes=[METRO])
     with pytest.raises(error) as refused:
-        partners.create_partner(**{"name": "新平台", "methodology_codes": [METRO], **fields})
+        registration.create_partner(**{"name": "新平台", "methodology_codes": [METRO], **fields})
     assert refused.value.field == field
     assert db.session.scalar(select(func.count(Partner.id))) == 1
 
@@ -83,14 +86,14 @@ def test_create_partner_refusals(
 def test_create_partner_needs_a_partner_organisation(db: Any, methodologies: Any) -> None:
     school = factories.make_org(kind=OrgKind.SCHOOL)
     with pytest.raises(InvalidInput, match="kind partner"):
-        partners.create_partner(name="x", methodology_codes=[METRO], organisation_id=school.id)
+        registration.create_partner(name="x", methodology_codes=[METRO], organisation_id=school.id)
 
 
 # --- parse_record_row -----------------------------------------------------------------------
 
 
 def test_parse_a_json_record() -> None:
-    parsed = partners.parse_record_row(
+    parsed = parsing.parse_record_row(
         trip(quantity=Decimal("12.5"), scenario="jlch-tr-008", note=" line 2 ")
     )
     assert isinstance(parsed, RecordInput)
@@ -98,16 +101,16 @@ def test_parse_a_json_record() -> None:
     assert parsed.occurred_at == datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
     assert parsed.ended_at is not None and parsed.note == "line 2"
     assert parsed.external_id == "t-1" and parsed.user_ref == "card-1"
-    assert partners.parse_record_row(trip(quantity=12)).quantity == Decimal(12)  # type: ignore[union-attr]
+    assert parsing.parse_record_row(trip(quantity=12)).quantity == Decimal(12)  # type: ignore[union-attr]
 
 
 def test_parse_a_csv_row_with_parameters() -> None:
     row = trip(scenario=GRID, unit="kWh", ended_at="", note="")
     row.update({"param.baseline_kwh": "180", "param.unused": ""})
-    parsed = partners.parse_record_row(row)
+    parsed = parsing.parse_record_row(row)
     assert isinstance(parsed, RecordInput)
     assert parsed.parameters == {"baseline_kwh": "180"} and parsed.ended_at is None
-    json_style = partners.parse_record_row(trip(parameters={"baseline_kwh": 180, "x": None}))
+    json_style = parsing.parse_record_row(trip(parameters={"baseline_kwh": 180, "x": None}))
     assert isinstance(json_style, RecordInput) and json_style.parameters == {"baseline_kwh": 180}
 
 
@@ -133,16 +136,16 @@ def test_parse_a_csv_row_with_parameters() -> None:
     ],
 )
 def test_parse_problems_name_the_field(changes: dict[str, Any], field: str, message: str) -> None:
-    problems = partners.parse_record_row(trip(**changes))
+    problems = parsing.parse_record_row(trip(**changes))
     assert isinstance(problems, list)
     assert [p.field for p in problems] == [field]
     assert message in str(problems[0].message)
 
 
 def test_every_missing_field_is_named() -> None:
-    problems = partners.parse_record_row({})
+    problems = parsing.parse_record_row({})
     assert isinstance(problems, list)
-    assert [p.field for p in problems] == list(partners.REQUIRED_FIELDS)
+    assert [p.field for p in problems] == list(parsing.REQUIRED_FIELDS)
 
 
 # --- submit_partner_rows --------------------------------------------------------------------
@@ -157,7 +160,7 @@ def test_rows_are_answered_in_order(db: Any, methodologies: Any) -> None:
         trip(external_id="t-2", scenario=CYCLING),
         trip(),
     ]
-    outcomes = partners.submit_partner_rows(
+    outcomes = partner_records.submit_partner_rows(
         partner_id=partner.id, rows=rows, channel=Channel.PARTNER_API, now=NOW
     )
     assert [(o.index, o.status) for o in outcomes] == [
@@ -167,11 +170,11 @@ def test_rows_are_answered_in_order(db: Any, methodologies: Any) -> None:
         (3, "duplicate"),
     ]
     assert outcomes[0].external_id == "bad" and outcomes[0].problems[0].field == "quantity"
-    assert partners.request_field(outcomes[2].problems[0].field) == "scenario"
+    assert parsing.request_field(outcomes[2].problems[0].field) == "scenario"
     assert outcomes[3].record_id == outcomes[1].record_id
     assert records(db) == 1
     with pytest.raises(InvalidInput, match="At most 1,000"):
-        partners.submit_partner_rows(
+        partner_records.submit_partner_rows(
             partner_id=partner.id, rows=[trip()] * 1001, channel=Channel.PARTNER_API, now=NOW
         )
 
@@ -200,19 +203,21 @@ ROW = "t-{n},card-1,JLCH-TR-008,12.5,km,2026-11-20T11:00:00+08:00,,\n"
 )
 def test_unusable_files_are_refused(data: bytes, message: str) -> None:
     with pytest.raises(InvalidInput) as refused:
-        partners.read_partner_csv(data)
+        csv_upload.read_partner_csv(data)
     assert refused.value.field == "file"
     assert message in str(refused.value.message)
 
 
 def test_csv_rows_keep_their_line_numbers() -> None:
     data = ("\ufeff" + HEADER.upper() + ROW.format(n=1) + ",,,,,,,\n\n" + ROW.format(n=2)).encode()
-    rows = partners.read_partner_csv(data)
+    rows = csv_upload.read_partner_csv(data)
     assert [r.number for r in rows] == [2, 5]
     assert rows[0].values["external_id"] == "t-1" and rows[0].values["occurred_at"].endswith(
         "08:00"
     )
-    assert partners.read_partner_csv((HEADER + ROW.format(n=1) * 1000).encode())[-1].number == 1001
+    assert (
+        csv_upload.read_partner_csv((HEADER + ROW.format(n=1) * 1000).encode())[-1].number == 1001
+    )
 
 
 def test_upload_by_staff_is_processed_and_audited(db: Any, methodologies: Any) -> None:
@@ -221,7 +226,7 @@ def test_upload_by_staff_is_processed_and_audited(db: Any, methodologies: Any) -
     factories.link(partner, factories.make_user(), "card-1")
     data = (HEADER + ROW.format(n=1) + ROW.format(n=1) + ROW.format(n=2) + "x,y\n").encode()
     data += b"t-9,card-1,JLCH-TR-008,1,km,2026-11-20T11:00:00+08:00,,,surplus\n"
-    report = partners.upload_partner_csv(
+    report = csv_upload.upload_partner_csv(
         actor=staff, partner_id=partner.id, data=data, filename="nov.csv", ip="10.0.0.1", now=NOW
     )
     assert [(n, o.status) for n, o in report.rows] == [
@@ -247,7 +252,7 @@ def test_upload_by_staff_is_processed_and_audited(db: Any, methodologies: Any) -
         "duplicates": 1,
         "rejected": 2,
     }
-    again = partners.upload_partner_csv(
+    again = csv_upload.upload_partner_csv(
         actor=staff, partner_id=partner.id, data=data, filename="nov.csv", now=NOW
     )
     assert again.count("accepted") == 0 and again.count("duplicate") == 3
@@ -258,7 +263,7 @@ def test_only_the_partners_staff_may_upload(db: Any, methodologies: Any) -> None
     partner = factories.make_partner([METRO], organisation_id=factories.make_org(kind="partner").id)
     outsider = factories.make_user_with_role(Role.PARTNER)
     with pytest.raises(NotAllowed):
-        partners.upload_partner_csv(
+        csv_upload.upload_partner_csv(
             actor=outsider, partner_id=partner.id, data=b"", filename="x.csv", now=NOW
         )
 
@@ -269,16 +274,16 @@ def test_only_the_partners_staff_may_upload(db: Any, methodologies: Any) -> None
 def test_a_retried_link_answers_the_existing_link(db: Any, methodologies: Any) -> None:
     partner = factories.make_partner([METRO])
     user = factories.make_user()
-    code = services.create_link_code(user.id, now=NOW).code
-    link, created = partners.link_partner_account(
+    code = links.create_link_code(user.id, now=NOW).code
+    link, created = links.link_partner_account(
         partner_id=partner.id, code=code, user_ref="card-5", now=NOW
     )
-    again, created_again = partners.link_partner_account(
+    again, created_again = links.link_partner_account(
         partner_id=partner.id, code=code, user_ref="card-5", now=NOW
     )
     assert created and not created_again and again.id == link.id
     with pytest.raises(InvalidInput):  # the same code for another reference is not a retry
-        partners.link_partner_account(partner_id=partner.id, code=code, user_ref="card-6", now=NOW)
+        links.link_partner_account(partner_id=partner.id, code=code, user_ref="card-6", now=NOW)
 
 
 # --- flask partner create -------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from portal.activities import queries, services
+from portal.activities import queries, review
 from portal.activities.models import (
     BehaviorRecord,
     RecordQueue,
@@ -68,13 +68,13 @@ def test_the_queues_follow_every_change_of_status(
     assert queries.count_flagged() == 1
     assert [record.id for record, _ in queries.list_flagged().items] == [fast.id]
 
-    services.review_record(actor=official, record_id=fast.id, approve=False, reason="Too fast")
+    review.review_record(actor=official, record_id=fast.id, approve=False, reason="Too fast")
     assert queued(db) == waiting(db) == {("pending", citizen.id, mine.id)}
     assert queries.count_flagged() == 0 and queries.list_flagged().items == []
 
-    services.appeal_record(user_id=citizen.id, record_id=fast.id, comment="It was an e-bike")
+    review.appeal_record(user_id=citizen.id, record_id=fast.id, comment="It was an e-bike")
     assert ("flagged", citizen.id, fast.id) in queued(db)
-    services.review_record(actor=official, record_id=fast.id, approve=True)
+    review.review_record(actor=official, record_id=fast.id, approve=True)
     assert (
         queued(db)
         == waiting(db)

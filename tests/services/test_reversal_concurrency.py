@@ -22,7 +22,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select
 
-from portal.activities import services
+from portal.activities.intake import partner_records, records
 from portal.activities.models import (
     BehaviorRecord,
     CapUsage,
@@ -108,11 +108,11 @@ def _fill(app: Flask) -> tuple[list[int], list[int]]:
 
 def _rides(
     users: list[int], km: int, at: datetime, id_prefix: str, ref_prefix: str
-) -> list[services.RecordInput]:
+) -> list[records.RecordInput]:
     """A 20-minute ride of ``km`` from ``at`` for each user, in their order; the external id
     and the user reference are the prefixes followed by the user id."""
     return [
-        services.RecordInput(
+        records.RecordInput(
             "JLCH-TR-003",
             Decimal(km),
             "km",
@@ -125,8 +125,8 @@ def _rides(
     ]
 
 
-def _send(partner_id: int, users: list[int]) -> list[services.Outcome]:
-    return services.submit_partner_records(
+def _send(partner_id: int, users: list[int]) -> list[records.Outcome]:
+    return partner_records.submit_partner_records(
         partner_id=partner_id,
         items=_rides(users, 5, RIDE, f"p{partner_id}-u", "u"),
         channel=Channel.PARTNER_API,
@@ -138,7 +138,7 @@ def test_replacing_while_quantifying(pg_app: Flask) -> None:
     users, (first, second) = _fill(pg_app)
     start = threading.Barrier(3, timeout=60)
     errors: list[BaseException] = []
-    outcomes: list[services.Outcome] = []
+    outcomes: list[records.Outcome] = []
 
     def run(job: Callable[[], Any]) -> Callable[[], None]:
         def work() -> None:
@@ -213,17 +213,17 @@ def test_replacing_while_quantifying(pg_app: Flask) -> None:
         db.session.remove()
 
 
-def _race(app: Flask, partner_id: int, batches: list[list[services.RecordInput]]) -> list[str]:
+def _race(app: Flask, partner_id: int, batches: list[list[records.RecordInput]]) -> list[str]:
     """Submit the batches from as many threads, started together; the outcomes' statuses."""
     start = threading.Barrier(len(batches), timeout=60)
     errors: list[BaseException] = []
     statuses: list[str] = []
 
-    def send(items: list[services.RecordInput]) -> None:
+    def send(items: list[records.RecordInput]) -> None:
         try:
             with app.app_context():
                 start.wait()
-                outcomes = services.submit_partner_records(
+                outcomes = partner_records.submit_partner_records(
                     partner_id=partner_id, items=items, channel=Channel.PARTNER_API, now=NOW
                 )
                 statuses.extend(o.status for o in outcomes)

@@ -19,8 +19,8 @@ from sqlalchemy import event, func, select
 
 from portal.accounts import services as accounts
 from portal.accounts.models import Membership, Organisation, Role, User
-from portal.activities import services as activities
 from portal.activities.models import AccountLink
+from portal.activities.partners import links
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.methodology.models import Methodology
@@ -78,12 +78,10 @@ def _methodologies() -> tuple[str, Call, Any]:
 
 def _account_links() -> tuple[str, Call, Any]:
     partner = factories.make_partner(["JLCH-TR-008"]).id
-    codes = [activities.create_link_code(factories.make_user().id).code for _ in range(2)]
+    codes = [links.create_link_code(factories.make_user().id).code for _ in range(2)]
 
     def link(thread: int) -> Any:
-        return activities.link_account(
-            partner_id=partner, code=codes[thread], partner_user_ref="card-1"
-        )
+        return links.link_account(partner_id=partner, code=codes[thread], partner_user_ref="card-1")
 
     return "account_links", link, select(func.count(AccountLink.id))
 

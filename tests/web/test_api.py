@@ -20,8 +20,9 @@ from sqlalchemy import func, select
 from standardwebhooks import Webhook
 
 from portal.accounts.models import AuditEvent
-from portal.activities import partners, services
+from portal.activities.intake import parsing
 from portal.activities.models import AccountLink, BehaviorRecord, Partner
+from portal.activities.partners import links
 from tests import factories
 
 METRO, CYCLING, CLOTHES = "JLCH-TR-008", "JLCH-TR-003", "JLCH-CL-001"
@@ -267,7 +268,7 @@ def test_answers_are_in_english_whatever_the_language(
     translated = lazy_gettext("Partner platform")
     with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
         assert str(translated) == "合作平台"
-    monkeypatch.setattr(partners, "MSG_NUMBER", translated)
+    monkeypatch.setattr(parsing, "MSG_NUMBER", translated)
     response = send(
         client,
         metro,
@@ -279,7 +280,7 @@ def test_answers_are_in_english_whatever_the_language(
 
 def test_link_code_flow(client: FlaskClient, db: Any, metro: Partner) -> None:
     citizen = factories.make_user()
-    code = services.create_link_code(citizen.id).code
+    code = links.create_link_code(citizen.id).code
     payload = {"code": code.lower(), "user_ref": "card-77"}
     response = send(client, metro, payload, path="/api/v1/links")
     assert response.status_code == 201
@@ -294,7 +295,7 @@ def test_link_code_flow(client: FlaskClient, db: Any, metro: Partner) -> None:
 
     bad = send(client, metro, {"code": "NOPE2345", "user_ref": "card-78"}, path="/api/v1/links")
     assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "code"
-    other = services.create_link_code(factories.make_user().id).code
+    other = links.create_link_code(factories.make_user().id).code
     clash = send(client, metro, {"code": other, "user_ref": "card-77"}, path="/api/v1/links")
     assert clash.status_code == 409 and clash.json["errors"][0]["field"] == "user_ref"
     nul = send(client, metro, {"code": other, "user_ref": "card\x0079"}, path="/api/v1/links")
@@ -310,7 +311,7 @@ def test_a_citizen_unlinks_and_links_again(
     app: Any, client: FlaskClient, db: Any, metro: Partner
 ) -> None:
     citizen = factories.make_user()
-    code = services.create_link_code(citizen.id).code
+    code = links.create_link_code(citizen.id).code
     assert send(client, metro, {"code": code, "user_ref": "card-5"}, path="/api/v1/links").json
     me = app.test_client()
     factories.log_in(me, citizen)
@@ -321,7 +322,7 @@ def test_a_citizen_unlinks_and_links_again(
     refused = send(client, metro, {"records": [trip("t-5a", user_ref="card-5")]})
     assert refused.json["results"][0]["errors"][0]["field"] == "user_ref"
     # A new code from the citizen, redeemed by the same partner, links them again.
-    again = services.create_link_code(citizen.id).code
+    again = links.create_link_code(citizen.id).code
     relinked = send(client, metro, {"code": again, "user_ref": "card-5"}, path="/api/v1/links")
     assert relinked.status_code == 201
     accepted = send(client, metro, {"records": [trip("t-5b", user_ref="card-5")]})

@@ -12,9 +12,9 @@ from PIL import Image
 from sqlalchemy import insert, select
 
 from portal.accounts.models import AuditEvent
+from portal.activities.intake.checks import FLAG_SPEED
 from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
 from portal.activities.quantify import quantify_pending
-from portal.activities.rules import FLAG_SPEED
 from portal.clock import SHANGHAI
 from tests import factories
 
@@ -244,7 +244,7 @@ def _ride_replaced_by_partner(
     points, the partner's record of the same trip (5.1 km) arrives. Returns both records."""
     from decimal import Decimal
 
-    from portal.activities import services
+    from portal.activities.intake import partner_records, records, self_reports
     from portal.activities.models import Channel
     from portal.ledger import services as ledger
 
@@ -252,9 +252,9 @@ def _ride_replaced_by_partner(
     start = now - timedelta(hours=3)
     partner = factories.make_partner(["JLCH-TR-003"])
     factories.link(partner, user, "rider-1")
-    mine = services.log_behavior(
+    mine = self_reports.log_behavior(
         user_id=user.id,
-        item=services.RecordInput(
+        item=records.RecordInput(
             "JLCH-TR-003", Decimal("5.2"), "km", start, start + timedelta(minutes=25)
         ),
         photo=png(3).getvalue(),
@@ -271,10 +271,10 @@ def _ride_replaced_by_partner(
                 ((account, -spend), (ledger.issuance_account_id(), spend)),
             )
         )
-    outcome = services.submit_partner_records(
+    outcome = partner_records.submit_partner_records(
         partner_id=partner.id,
         items=[
-            services.RecordInput(
+            records.RecordInput(
                 "JLCH-TR-003",
                 Decimal("5.1"),
                 "km",

@@ -202,10 +202,10 @@ def test_an_act_that_cannot_be_replaced_is_explained(
 
     from PIL import Image
 
-    from portal.activities import services
+    from portal.activities.intake import records, self_reports
     from portal.activities.quantify import quantify_pending
-    from portal.ledger import services as ledger
     from portal.clock import SHANGHAI
+    from portal.ledger import services as ledger
 
     cycling = "JLCH-TR-003"
     bikes = factories.make_partner(
@@ -217,9 +217,9 @@ def test_an_act_that_cannot_be_replaced_is_explained(
     start = (datetime.now(SHANGHAI) - timedelta(days=1)).replace(hour=10, minute=0, second=0)
     photo = io.BytesIO()
     Image.new("RGB", (4, 4), (9, 9, 9)).save(photo, "PNG")
-    services.log_behavior(
+    self_reports.log_behavior(
         user_id=citizen.id,
-        item=services.RecordInput(cycling, Decimal(5), "km", start, start + timedelta(minutes=25)),
+        item=records.RecordInput(cycling, Decimal(5), "km", start, start + timedelta(minutes=25)),
         photo=photo.getvalue(),
         upload_dir=tmp_path,
     )

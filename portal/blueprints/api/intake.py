@@ -21,7 +21,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from portal.activities.models import Partner
-from portal.activities.partners import get_partner_by_public_id
+from portal.activities.partners.queries import get_partner_by_public_id
 from portal.blueprints.api.schemas import ApiError, FieldError
 
 PARTNER_HEADER = "X-Partner-Id"

@@ -1,7 +1,7 @@
 """Request and response models of the partner API; spectree turns them into the OpenAPI spec.
 
 A batch is validated as an envelope only (1 to 1,000 JSON objects under ``records``). Each
-record's fields are then read by ``portal.activities.partners.parse_record_row``, the mapping
+record's fields are then read by ``portal.activities.intake.parsing.parse_record_row``, the mapping
 the CSV upload uses too, so a malformed record is answered ``rejected`` with its field errors
 instead of failing the whole batch. ``RecordIn`` therefore accepts any value per field and
 only *documents* the types the records must have.
@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from portal.activities.partners import REQUIRED_FIELDS
-from portal.activities.services import MAX_BATCH
+from portal.activities.intake.parsing import REQUIRED_FIELDS
+from portal.activities.intake.records import MAX_BATCH
 
 TIME_SCHEMA = {"type": "string", "format": "date-time"}
 

@@ -16,9 +16,11 @@ from flask_limiter.util import get_remote_address
 from spectree import Response as Responses
 from werkzeug.exceptions import HTTPException
 
+from portal.activities.intake.parsing import request_field
+from portal.activities.intake.partner_records import submit_partner_rows
+from portal.activities.intake.records import Outcome
 from portal.activities.models import Channel
-from portal.activities.partners import link_partner_account, request_field, submit_partner_rows
-from portal.activities.services import Outcome
+from portal.activities.partners.links import link_partner_account
 from portal.blueprints.api import bp
 from portal.blueprints.api.intake import (
     ApiProblem,

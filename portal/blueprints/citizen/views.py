@@ -15,10 +15,13 @@ from werkzeug.wrappers import Response
 from portal.accounts import queries as account_queries
 from portal.accounts import services as accounts
 from portal.activities import queries as activity_queries
-from portal.activities import services as activities
 from portal.activities.evidence import MAX_EVIDENCE_BYTES
+from portal.activities.intake import self_reports
+from portal.activities.intake.checks import FLAG_LABELS, RecordRefused, requires_photo
+from portal.activities.intake.records import RecordInput
 from portal.activities.models import RecordStatus
-from portal.activities.rules import FLAG_LABELS, RecordRefused
+from portal.activities.partners.links import create_link_code, unlink_account
+from portal.activities.review import appeal_record
 from portal.blueprints.auth.forms import ChangePasswordForm
 from portal.blueprints.citizen.forms import AppealForm, EmptyForm, make_log_form
 from portal.clock import SHANGHAI, local_today
@@ -135,7 +138,7 @@ def log_behavior(category: str, code: str) -> Response:
     if choice is None:
         abort(404)
     methodology, spec = choice
-    needs_photo = activities.requires_photo(spec)
+    needs_photo = requires_photo(spec)
     form = make_log_form(spec, methodology.category, language(), needs_photo=needs_photo)
     if request.method == "GET":
         form.occurred_at.data = datetime.now(SHANGHAI).replace(second=0, microsecond=0, tzinfo=None)
@@ -151,7 +154,7 @@ def log_behavior(category: str, code: str) -> Response:
         photo_bytes = (
             photo.stream.read(MAX_EVIDENCE_BYTES + 1) if photo and photo.filename else None
         )
-        item = activities.RecordInput(
+        item = RecordInput(
             methodology_code=methodology.code,
             quantity=form.quantity.data,
             unit=form.unit.data or spec.activity_unit,
@@ -161,7 +164,7 @@ def log_behavior(category: str, code: str) -> Response:
             note=form.note.data or "",
         )
         try:
-            record = activities.log_behavior(
+            record = self_reports.log_behavior(
                 user_id=current_user.id,
                 item=item,
                 photo=photo_bytes,
@@ -213,7 +216,7 @@ def appeal(record_id: int) -> Response:
     form = AppealForm()
     if form.validate_on_submit():
         try:
-            activities.appeal_record(
+            appeal_record(
                 user_id=current_user.id, record_id=record_id, comment=form.comment.data or ""
             )
         except DomainError as error:
@@ -295,7 +298,7 @@ def link_code() -> Response:
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    code = activities.create_link_code(current_user.id)
+    code = create_link_code(current_user.id)
     return render(
         "citizen/links.html",
         "citizen/partials/_link_code.html",
@@ -308,7 +311,7 @@ def link_code() -> Response:
 @bp.post("/links/<int:link_id>/unlink")
 def unlink(link_id: int) -> Response:
     try:
-        activities.unlink_account(user_id=current_user.id, link_id=link_id)
+        unlink_account(user_id=current_user.id, link_id=link_id)
     except DomainError as error:
         flash(str(error.message), "error")
     else:

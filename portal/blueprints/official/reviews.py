@@ -14,8 +14,8 @@ from wtforms.validators import Length, Optional
 
 from portal.accounts.queries import get_user
 from portal.activities import queries as activity_queries
-from portal.activities import services as activities
-from portal.activities.rules import FLAG_LABELS
+from portal.activities.intake.checks import FLAG_LABELS
+from portal.activities.review import open_for_review, review_record
 from portal.blueprints.official import bp
 from portal.errors import DomainError
 from portal.methodology.queries import get_methodology
@@ -45,7 +45,7 @@ def flagged_record(record_id: int) -> Response:
     if form.validate_on_submit():
         approve = request.form.get("decision") == "approve"
         try:
-            activities.review_record(
+            review_record(
                 actor=current_user,
                 record_id=record_id,
                 approve=approve,
@@ -62,7 +62,7 @@ def flagged_record(record_id: int) -> Response:
             )
             return redirect(url_for("official.flagged"))
     try:
-        record = activities.open_for_review(actor=current_user, record_id=record_id, ip=client_ip())
+        record = open_for_review(actor=current_user, record_id=record_id, ip=client_ip())
     except DomainError:
         abort(404)
     return render(

@@ -1,5 +1,5 @@
 """The partner CSV upload form: it checks that a .csv file of at most 2 MB was chosen; what is
-inside the file is for ``portal.activities.partners.upload_partner_csv``."""
+inside the file is for ``portal.activities.intake.csv_upload.upload_partner_csv``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 
-from portal.activities.partners import CSV_MAX_BYTES
+from portal.activities.intake.csv_upload import CSV_MAX_BYTES
 
 
 class UploadForm(FlaskForm):

@@ -13,9 +13,16 @@ from flask import Response, abort, current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from portal.activities import partners
+from portal.activities.intake.checks import FLAG_LABELS
+from portal.activities.intake.csv_upload import CSV_COLUMNS, CSV_MAX_BYTES, upload_partner_csv
+from portal.activities.intake.parsing import PARAM_PREFIX, request_field
 from portal.activities.models import Partner
-from portal.activities.rules import FLAG_LABELS
+from portal.activities.partners.queries import (
+    is_partner_member,
+    list_partners_for_user,
+    list_recent_records,
+    list_scenario_guides,
+)
 from portal.blueprints.partner import bp
 from portal.blueprints.partner.forms import UploadForm
 from portal.errors import DomainError
@@ -51,7 +58,7 @@ def partner_labels() -> dict[str, object]:
         "outcome_labels": OUTCOME_LABELS,
         "status_classes": STATUS_CLASSES,
         "flag_labels": FLAG_LABELS,
-        "csv_field": lambda name: partners.request_field(name, csv_columns=True),
+        "csv_field": lambda name: request_field(name, csv_columns=True),
     }
 
 
@@ -59,7 +66,7 @@ def _own(partner_id: int) -> Partner:
     partner = db.session.get(Partner, partner_id)
     if partner is None:
         abort(404)
-    if not partners.is_partner_member(current_user, partner):
+    if not is_partner_member(current_user, partner):
         abort(403)
     return partner
 
@@ -69,10 +76,10 @@ def index() -> Response:
     platforms = [
         (
             partner,
-            partners.list_scenario_guides(partner.methodology_codes),
-            partners.list_recent_records(partner.id, limit=20),
+            list_scenario_guides(partner.methodology_codes),
+            list_recent_records(partner.id, limit=20),
         )
-        for partner in partners.list_partners_for_user(current_user.id)
+        for partner in list_partners_for_user(current_user.id)
     ]
     return render("partner/index.html", platforms=platforms)
 
@@ -85,10 +92,10 @@ def upload(partner_id: int) -> Response:
     if form.validate_on_submit():
         storage = form.file.data
         try:
-            report = partners.upload_partner_csv(
+            report = upload_partner_csv(
                 actor=current_user,
                 partner_id=partner.id,
-                data=storage.read(partners.CSV_MAX_BYTES + 1),
+                data=storage.read(CSV_MAX_BYTES + 1),
                 filename=storage.filename or "",
                 ip=client_ip(),
             )
@@ -102,8 +109,8 @@ def upload(partner_id: int) -> Response:
         partner=partner,
         form=form,
         report=report,
-        scenarios=partners.list_scenario_guides(partner.methodology_codes),
-        columns=partners.CSV_COLUMNS,
+        scenarios=list_scenario_guides(partner.methodology_codes),
+        columns=CSV_COLUMNS,
         # htmx swaps only 2xx answers, so a refused file comes back as 200 with its error.
         status=422 if failed and not htmx else 200,
     )
@@ -113,9 +120,9 @@ def upload(partner_id: int) -> Response:
 def csv_template(partner_id: int) -> Response:
     """A CSV with the header row for this platform's scenarios and one example row each."""
     partner = _own(partner_id)
-    guides = partners.list_scenario_guides(partner.methodology_codes)
+    guides = list_scenario_guides(partner.methodology_codes)
     parameters = sorted({p.name for g in guides for p in g.parameters})
-    header = [*partners.CSV_COLUMNS, *(partners.PARAM_PREFIX + name for name in parameters)]
+    header = [*CSV_COLUMNS, *(PARAM_PREFIX + name for name in parameters)]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
@@ -128,7 +135,7 @@ def csv_template(partner_id: int) -> Response:
             "unit": guide.unit or "",
             "occurred_at": "2026-11-20T08:30:00+08:00",
             **{
-                partners.PARAM_PREFIX + p.name: str(p.default if p.default is not None else 0)
+                PARAM_PREFIX + p.name: str(p.default if p.default is not None else 0)
                 for p in guide.parameters
             },
         }

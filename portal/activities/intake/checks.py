@@ -1,9 +1,10 @@
 """Checks every incoming behaviour record meets, whichever channel it came through.
 
 ``check_record`` is pure: it refuses what is malformed (a Problem names the field) and flags
-what is merely implausible (the record is kept and waits for an official). Checks that need
-other records — duplicates, overlapping trips, the same act through two channels — live in
-``portal.activities.services``.
+what is merely implausible (the record is kept and waits for an official); ``check_channel_record``
+adds what every channel checks first against the methodology (known, not suspended, a version in
+force, self-reports allowed). Checks that need other records — duplicates, overlapping trips, the
+same act through two channels — live in ``portal.activities.intake.same_act``.
 """
 
 from __future__ import annotations
@@ -11,15 +12,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 
+from portal.activities.models import QUANTITY_SCALE
 from portal.clock import SHANGHAI
+from portal.methodology.models import Methodology, MethodologyStatus
+from portal.methodology.queries import FiledVersions
 from portal.methodology.stored import VersionSpec
 from portal.methodology.units import UnitMismatch, UnknownUnit, convert, get_unit
 
-QUANTITY_SCALE = 1000  # quantities are stored as integer thousandths
+if TYPE_CHECKING:  # records.py imports Problem from here
+    from portal.activities.intake.records import RecordInput
+
 MAX_AGE = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_TRIP = timedelta(hours=24)
@@ -215,3 +221,63 @@ def check_record(
     ):
         flags.append(FLAG_HOUR)
     return Checked(quantity_milli=int(quantity * QUANTITY_SCALE), parameters=cleaned, flags=flags)
+
+
+def check_channel_record(
+    methodology: Methodology | None,
+    versions: FiledVersions,
+    item: RecordInput,
+    *,
+    now: datetime,
+    is_self_report: bool,
+) -> tuple[VersionSpec, Checked]:
+    """Shape and plausibility checks shared by every channel; RecordRefused on failure.
+    Returns the spec of the version in force at the record's time and the checked values."""
+    if methodology is None:
+        raise RecordRefused([Problem("methodology", _l("Unknown behaviour scenario."))])
+    if methodology.status == MethodologyStatus.SUSPENDED:
+        raise RecordRefused(
+            [
+                Problem(
+                    "methodology",
+                    _l("This methodology is suspended; records are not accepted now."),
+                )
+            ]
+        )
+    if item.quantity is None:
+        raise RecordRefused([Problem("quantity", _l("The quantity must be a number."))])
+    if item.occurred_at.tzinfo is None:
+        raise RecordRefused([Problem("occurred_at", _l("The time must include a time zone."))])
+    found = versions.in_force(methodology.id, item.occurred_at)
+    if found is None:
+        raise RecordRefused(
+            [Problem("methodology", _l("No filed methodology version was in force at that time."))]
+        )
+    _version, spec = found
+    if is_self_report and not spec.self_report:
+        raise RecordRefused(
+            [
+                Problem(
+                    "methodology", _l("This behaviour can only be reported by a partner platform.")
+                )
+            ]
+        )
+    checked = check_record(
+        spec=spec,
+        quantity=item.quantity,
+        unit=item.unit,
+        occurred_at=item.occurred_at,
+        ended_at=item.ended_at,
+        parameters=item.parameters,
+        now=now,
+        is_self_report=is_self_report,
+        category=methodology.category,
+    )
+    return spec, checked
+
+
+def requires_photo(spec: VersionSpec) -> bool:
+    """A self-report needs an uploaded image — a photo, or a picture of the document (GPS
+    track, invoice, certificate) — whenever the methodology does not accept a bare claim."""
+    tiers = set(spec.evidence_tiers)
+    return "self_report" not in tiers and bool(tiers & {"photo", "document"})
