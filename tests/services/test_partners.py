@@ -259,6 +259,29 @@ def test_upload_by_staff_is_processed_and_audited(db: Any, methodologies: Any) -
     assert records(db) == 2
 
 
+def test_an_upload_whose_audit_fails_writes_no_records(
+    db: Any, methodologies: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit entry is written in the records' transaction: it failing takes them back."""
+    staff = factories.make_user_with_role(Role.PARTNER)
+    partner = factories.make_partner([METRO], organisation_id=staff.memberships[0].organisation_id)
+    factories.link(partner, factories.make_user(), "card-1")
+
+    def audit_fails(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("audit log unavailable")
+
+    monkeypatch.setattr(csv_upload, "record_audit", audit_fails)
+    with pytest.raises(RuntimeError, match="audit log unavailable"):
+        csv_upload.upload_partner_csv(
+            actor=staff,
+            partner_id=partner.id,
+            data=(HEADER + ROW.format(n=1)).encode(),
+            filename="nov.csv",
+            now=NOW,
+        )
+    assert records(db) == 0
+
+
 def test_only_the_partners_staff_may_upload(db: Any, methodologies: Any) -> None:
     partner = factories.make_partner([METRO], organisation_id=factories.make_org(kind="partner").id)
     outsider = factories.make_user_with_role(Role.PARTNER)

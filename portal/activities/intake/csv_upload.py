@@ -1,5 +1,5 @@
 """Partner CSV uploads: the file read into rows (a bad file is refused whole, a bad row is
-answered on its own) and submitted like an API call, then audited with its totals."""
+answered on its own) and submitted like an API call, in one transaction with its audit entry."""
 
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from portal.accounts.audit import record_audit
 from portal.accounts.models import User
 from portal.activities.intake.checks import Problem
 from portal.activities.intake.parsing import PARAM_PREFIX, REQUIRED_FIELDS
-from portal.activities.intake.partner_records import submit_partner_rows
+from portal.activities.intake.partner_records import accept_rows, retrying_races
 from portal.activities.intake.records import MAX_BATCH, Outcome
 from portal.activities.models import Channel, Partner
 from portal.activities.partners.queries import is_partner_member
-from portal.db import session, transaction
+from portal.clock import utcnow
+from portal.db import session
 from portal.errors import InvalidInput, NotAllowed, NotFound
 
 CSV_MAX_BYTES = 2 * 1024 * 1024
@@ -118,8 +119,16 @@ def upload_partner_csv(
 
     Members of the partner's organisation only (``NotAllowed``); file-level problems raise
     ``InvalidInput`` and write nothing. Each row is then accepted, duplicate or rejected as
-    through the API (channel ``partner_csv``), and the upload is audited with its totals.
+    through the API (channel ``partner_csv``), and the upload is audited with its totals in the
+    same transaction as its records (retried as a whole when it loses a race, like an API call).
     """
+    at = now or utcnow()
+    return retrying_races(lambda: _upload(actor, partner_id, data, filename, ip, at))
+
+
+def _upload(
+    actor: User, partner_id: int, data: bytes, filename: str, ip: str | None, now: datetime
+) -> CsvReport:
     partner = session().get(Partner, partner_id)
     if partner is None:
         raise NotFound(_l("No such partner."))
@@ -129,15 +138,8 @@ def upload_partner_csv(
         raise NotAllowed(_l("This partner is not active."))
     rows = read_partner_csv(data)
     report = CsvReport(partner=partner)
-    well_formed = [r for r in rows if not r.extra_cells]
-    outcomes = iter(
-        submit_partner_rows(
-            partner_id=partner.id,
-            rows=[r.values for r in well_formed],
-            channel=Channel.PARTNER_CSV,
-            now=now,
-        )
-    )
+    well_formed = [r.values for r in rows if not r.extra_cells]
+    outcomes = iter(accept_rows(partner.id, well_formed, Channel.PARTNER_CSV, now))
     for row in rows:
         if row.extra_cells:
             external_id = row.values.get("external_id", "").strip() or None
@@ -150,19 +152,18 @@ def upload_partner_csv(
         else:
             outcome = next(outcomes)
         report.rows.append((row.number, outcome))
-    with transaction():
-        record_audit(
-            "partner.csv_upload",
-            actor_id=actor.id,
-            subject_type="partner",
-            subject_id=partner.id,
-            ip=ip,
-            details={
-                "filename": filename[:200],
-                "rows": len(report.rows),
-                "accepted": report.count("accepted"),
-                "duplicates": report.count("duplicate"),
-                "rejected": report.count("rejected"),
-            },
-        )
+    record_audit(
+        "partner.csv_upload",
+        actor_id=actor.id,
+        subject_type="partner",
+        subject_id=partner.id,
+        ip=ip,
+        details={
+            "filename": filename[:200],
+            "rows": len(report.rows),
+            "accepted": report.count("accepted"),
+            "duplicates": report.count("duplicate"),
+            "rejected": report.count("rejected"),
+        },
+    )
     return report
