@@ -1,7 +1,7 @@
 """The partner API: submit behaviour records, link citizens, read the OpenAPI document.
 
 No session, no CSRF: each request is authenticated by its Standard Webhooks signature
-(``intake.authenticated``, worked out once per request and shared with the rate limits).
+(``partner_request.authenticated``, worked out once per request and shared with the rate limits).
 Answers are JSON in English whatever the caller's language, so the handling runs under
 ``force_locale("en")`` (our locale selector would otherwise pick Chinese).
 """
@@ -22,7 +22,7 @@ from portal.activities.intake.records import Outcome
 from portal.activities.models import Channel
 from portal.activities.partners.links import link_partner_account
 from portal.blueprints.api import bp
-from portal.blueprints.api.intake import (
+from portal.blueprints.api.partner_request import (
     ApiProblem,
     authenticated,
     parse_json,

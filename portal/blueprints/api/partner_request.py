@@ -1,12 +1,7 @@
-"""Reading a partner's request: who sent it (Standard Webhooks signature), its JSON, its shape.
+"""Reading a partner's request over HTTP: who sent it (its ``X-Partner-Id``, its signature
+checked by ``portal.activities.partners.signatures``), its JSON, its shape.
 
 Every refusal is an :class:`ApiProblem`, answered as JSON by the blueprint's error handler.
-
-Replays: the signature covers ``webhook-id``, ``webhook-timestamp`` and the raw body, and the
-library refuses timestamps more than five minutes old or ahead, so a captured request can only
-be replayed within that window. Within it a replay changes nothing, because records are
-idempotent per (partner, external_id) and a link code works once; so no ``webhook-id`` is
-stored (no state to share between processes, nothing to expire).
 """
 
 from __future__ import annotations
@@ -17,15 +12,18 @@ from typing import Any, NoReturn, TypeVar
 
 from flask import g, request
 from pydantic import BaseModel, ValidationError
-from standardwebhooks import Webhook
-from standardwebhooks.webhooks import WebhookVerificationError
 
 from portal.activities.models import Partner
 from portal.activities.partners.queries import get_partner_by_public_id
+from portal.activities.partners.signatures import (
+    SIGNATURE_HEADERS,
+    SignatureRejected,
+    missing_signature_headers,
+    verify_signature,
+)
 from portal.blueprints.api.schemas import ApiError, FieldError
 
 PARTNER_HEADER = "X-Partner-Id"
-SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -55,7 +53,8 @@ def authenticate() -> tuple[Partner, str]:
     partner = get_partner_by_public_id(public_id)
     if partner is None:
         raise ApiProblem(401, "unknown_partner", f"No partner has the id {public_id[:40]!r}.")
-    missing = [name for name in SIGNATURE_HEADERS if not request.headers.get(name)]
+    headers = {name: request.headers.get(name, "") for name in SIGNATURE_HEADERS}
+    missing = missing_signature_headers(headers)
     if missing:
         raise ApiProblem(
             401,
@@ -67,15 +66,11 @@ def authenticate() -> tuple[Partner, str]:
         body = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiProblem(400, "malformed_body", "The body must be UTF-8 encoded JSON.") from None
-    headers = {name: request.headers[name] for name in SIGNATURE_HEADERS}
     try:
-        Webhook(partner.signing_secret).verify(body, headers, json_parse=False)
-    except (WebhookVerificationError, ValueError) as exc:
-        # The library's message names the problem: missing headers, timestamp too old or too
-        # new, no matching signature. ValueError: a signature header that is not "v1,<b64>".
-        reason = str(exc) if isinstance(exc, WebhookVerificationError) else "Malformed signature"
+        verify_signature(secret=partner.signing_secret, headers=headers, body=body)
+    except SignatureRejected as rejected:
         raise ApiProblem(
-            401, "invalid_signature", f"The signature could not be verified: {reason}."
+            401, "invalid_signature", f"The signature could not be verified: {rejected.reason}."
         ) from None
     if not partner.is_active:
         raise ApiProblem(403, "partner_inactive", "This partner is not active.")
