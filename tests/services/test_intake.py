@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 
 from portal.activities import queries, review
 from portal.activities.intake import partner_records, self_reports
-from portal.activities.intake.checks import RecordRefused
-from portal.activities.intake.records import Outcome, RecordInput
+from portal.activities.intake.records import Outcome, RecordInput, RecordRefused
 from portal.activities.models import BehaviorRecord, CapUsage, Channel, RecordStatus, Reduction
 from portal.activities.partners import links
 from portal.activities.quantify import quantify_pending

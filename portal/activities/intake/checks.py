@@ -12,19 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from portal.activities.intake.records import Problem, RecordInput, RecordRefused
 from portal.activities.models import QUANTITY_SCALE
 from portal.clock import SHANGHAI
 from portal.methodology.models import Methodology, MethodologyStatus
 from portal.methodology.queries import FiledVersions
 from portal.methodology.stored import VersionSpec
 from portal.methodology.units import UnitMismatch, UnknownUnit, convert, get_unit
-
-if TYPE_CHECKING:  # records.py imports Problem from here
-    from portal.activities.intake.records import RecordInput
 
 MAX_AGE = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=5)
@@ -56,26 +54,12 @@ FLAG_LABELS = {
 
 
 @dataclass(frozen=True)
-class Problem:
-    field: str
-    message: Any  # a lazy translation
-
-
-@dataclass(frozen=True)
 class Checked:
     """A record that passed the checks: its quantity in thousandths and any review flags."""
 
     quantity_milli: int
     parameters: dict[str, str]
     flags: list[str] = field(default_factory=list)
-
-
-class RecordRefused(Exception):
-    """The record cannot be accepted; ``problems`` says why, field by field."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
-        self.problems = problems
 
 
 _FAR_BEYOND = _l("The quantity is far beyond anything one record can hold.")

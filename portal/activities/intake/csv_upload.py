@@ -12,10 +12,9 @@ from flask_babel import lazy_gettext as _l
 
 from portal.accounts.audit import record_audit
 from portal.accounts.models import User
-from portal.activities.intake.checks import Problem
 from portal.activities.intake.parsing import PARAM_PREFIX, REQUIRED_FIELDS
 from portal.activities.intake.partner_records import accept_rows, retrying_races
-from portal.activities.intake.records import MAX_BATCH, Outcome
+from portal.activities.intake.records import MAX_BATCH, Outcome, Problem
 from portal.activities.models import Channel, Partner
 from portal.activities.partners.queries import is_partner_member
 from portal.clock import utcnow

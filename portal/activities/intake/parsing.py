@@ -10,8 +10,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from portal.activities.intake.checks import Problem, parse_decimal
-from portal.activities.intake.records import RecordInput
+from portal.activities.intake.checks import parse_decimal
+from portal.activities.intake.records import Problem, RecordInput
 
 # Fields of one record, in the order the API documents them and a CSV template lists them.
 REQUIRED_FIELDS = ("external_id", "user_ref", "scenario", "quantity", "unit", "occurred_at")

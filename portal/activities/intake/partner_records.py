@@ -18,9 +18,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from portal.activities.intake.checks import Problem, RecordRefused, check_channel_record
+from portal.activities.intake.checks import check_channel_record
 from portal.activities.intake.parsing import parse_record_row
-from portal.activities.intake.records import MAX_BATCH, Outcome, RecordInput
+from portal.activities.intake.records import MAX_BATCH, Outcome, Problem, RecordInput, RecordRefused
 from portal.activities.intake.same_act import is_same_act, list_candidates, lock_live
 from portal.activities.intake.superseding import CheckedRecord, replace_counted, store_checked
 from portal.activities.models import AccountLink, BehaviorRecord, Channel, Partner

@@ -1,5 +1,6 @@
-"""What a channel delivers (``RecordInput``) and what becomes of each record of a batch
-(``Outcome``); shared by the citizen's form, the partner API and the CSV upload."""
+"""What a channel delivers (``RecordInput``), what is wrong with it field by field (``Problem``,
+``RecordRefused``) and what becomes of each record of a batch (``Outcome``); shared by the
+citizen's form, the partner API and the CSV upload."""
 
 from __future__ import annotations
 
@@ -8,9 +9,21 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from portal.activities.intake.checks import Problem
-
 MAX_BATCH = 1000  # records per partner call or CSV file
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    message: Any  # a lazy translation
+
+
+class RecordRefused(Exception):
+    """The record cannot be accepted; ``problems`` says why, field by field."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,10 @@ from portal.activities.evidence import store_evidence
 from portal.activities.intake.checks import (
     FLAG_EVIDENCE,
     FLAG_OVERLAP,
-    Problem,
-    RecordRefused,
     check_channel_record,
     requires_photo,
 )
-from portal.activities.intake.records import RecordInput
+from portal.activities.intake.records import Problem, RecordInput, RecordRefused
 from portal.activities.intake.same_act import (
     is_same_act,
     list_candidates,

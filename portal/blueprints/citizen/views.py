@@ -17,8 +17,8 @@ from portal.accounts import services as accounts
 from portal.activities import queries as activity_queries
 from portal.activities.evidence import MAX_EVIDENCE_BYTES
 from portal.activities.intake import self_reports
-from portal.activities.intake.checks import FLAG_LABELS, RecordRefused, requires_photo
-from portal.activities.intake.records import RecordInput
+from portal.activities.intake.checks import FLAG_LABELS, requires_photo
+from portal.activities.intake.records import RecordInput, RecordRefused
 from portal.activities.models import RecordStatus
 from portal.activities.partners.links import create_link_code, unlink_account
 from portal.activities.review import appeal_record
