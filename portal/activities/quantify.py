@@ -86,14 +86,12 @@ from portal.methodology.engine import (
     Caps,
     FormulaError,
     ParameterError,
+    PriorUsage,
     Quantification,
     Quantifier,
     Usage,
     apply_caps,
     buckets_for,
-)
-from portal.methodology.engine import (
-    CapUsage as EngineCapUsage,
 )
 from portal.methodology.models import Methodology, MethodologyStatus, MethodologyVersion
 from portal.methodology.queries import FiledVersions
@@ -682,7 +680,7 @@ def _apply_caps(
             ]
             # Results come in processing order: the run's own order.
             for item, capped in zip(
-                run, apply_caps(inputs, version.caps, EngineCapUsage(prior)), strict=True
+                run, apply_caps(inputs, version.caps, PriorUsage(prior)), strict=True
             ):
                 item.capped = capped
                 item.credited_milli = credited_milli = int(

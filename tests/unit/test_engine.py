@@ -22,11 +22,11 @@ from portal.methodology.engine import (
     Bucket,
     CapInput,
     Caps,
-    CapUsage,
     FactorSpec,
     FormulaError,
     ParameterError,
     PeriodCap,
+    PriorUsage,
     Quantifier,
     RecordParameter,
     Source,
@@ -489,7 +489,7 @@ def test_ties_in_time_are_broken_by_record_id() -> None:
 
 def test_prior_usage_counts_against_the_cap() -> None:
     # 18 km already credited on 03-01; a 5 km ride (200 g) has 2 km of room: 200 x 2/5 = 80 g.
-    prior = CapUsage({Bucket("day", date(2026, 3, 1)): Usage(grams=720, quantity=D(18))})
+    prior = PriorUsage({Bucket("day", date(2026, 3, 1)): Usage(grams=720, quantity=D(18))})
     (result,) = apply_caps(
         [CapInput(1, utc("2026-03-01T02:00:00"), 200, D(5))], PER_DAY_20KM, prior
     )
@@ -498,7 +498,7 @@ def test_prior_usage_counts_against_the_cap() -> None:
 
 
 def test_prior_usage_beyond_the_cap_leaves_nothing() -> None:
-    prior = CapUsage({Bucket("day", date(2026, 3, 1)): Usage(quantity=D(25))})
+    prior = PriorUsage({Bucket("day", date(2026, 3, 1)): Usage(quantity=D(25))})
     (result,) = apply_caps(
         [CapInput(1, utc("2026-03-01T02:00:00"), 200, D(5))], PER_DAY_20KM, prior
     )
@@ -622,7 +622,7 @@ def test_caps_never_credit_more_than_gross_or_the_cap(
         for i, (minutes, gross, quantity) in enumerate(records)
     ]
     first_day = buckets_for(START)[0]
-    prior = CapUsage({first_day: Usage(grams=prior_grams)})
+    prior = PriorUsage({first_day: Usage(grams=prior_grams)})
     results = apply_caps(items, caps, prior)
 
     assert sorted(r.record_id for r in results) == list(range(len(items)))
@@ -658,7 +658,7 @@ def test_caps_never_credit_more_than_gross_or_the_cap(
 )
 def test_a_quantity_cap_prorates_exactly(gross: int, quantity: Decimal, used: Decimal) -> None:
     limit = D(500)
-    prior = CapUsage({buckets_for(START)[0]: Usage(quantity=used)})
+    prior = PriorUsage({buckets_for(START)[0]: Usage(quantity=used)})
     (result,) = apply_caps(
         [CapInput(1, START, gross, quantity)], Caps(day=PeriodCap(quantity=limit)), prior
     )
@@ -671,7 +671,7 @@ def test_a_quantity_cap_prorates_exactly(gross: int, quantity: Decimal, used: De
 
 
 def test_prior_grams_beyond_the_cap_leave_nothing() -> None:
-    prior = CapUsage({Bucket("day", date(2026, 3, 1)): Usage(grams=500)})
+    prior = PriorUsage({Bucket("day", date(2026, 3, 1)): Usage(grams=500)})
     (result,) = apply_caps(
         [CapInput(1, utc("2026-03-01T02:00:00"), 100, D(1))], Caps(day=PeriodCap(grams=300)), prior
     )
@@ -682,7 +682,7 @@ def test_a_zero_gram_record_beyond_a_cap_is_not_reported_as_capped() -> None:
     # Nothing is removed, so no cap is named; the full records cap still refuses to count it,
     # and the spent quantity cap still credits no quantity.
     moment = utc("2026-03-01T02:00:00")
-    prior = CapUsage({buckets_for(moment)[0]: Usage(quantity=D(20), records=4)})
+    prior = PriorUsage({buckets_for(moment)[0]: Usage(quantity=D(20), records=4)})
     caps = Caps(day=PeriodCap(quantity=D(20), records=4))
     (refused,) = apply_caps([CapInput(1, moment, 0, D(5))], caps, prior)
     assert (refused.net_grams, refused.capped_by, refused.is_counted) == (0, None, False)
