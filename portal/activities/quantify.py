@@ -95,8 +95,8 @@ from portal.methodology.engine import (
 )
 from portal.methodology.models import Methodology, MethodologyStatus, MethodologyVersion
 from portal.methodology.queries import FiledVersions
-from portal.methodology.stored import VersionSpec
 from portal.methodology.units import UnitMismatch
+from portal.methodology.versions import VersionSpec
 
 BATCH_SIZE = 5000
 # One record may reduce at most 1,000 t CO2e: far above any personal behaviour, and low enough

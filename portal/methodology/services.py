@@ -19,14 +19,15 @@ from portal.accounts.models import Role, User
 from portal.clock import utcnow
 from portal.db import session, transaction, unless_taken
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from portal.methodology.categories import CATEGORIES
 from portal.methodology.models import (
     Methodology,
     MethodologyEvent,
     MethodologyStatus,
     MethodologyVersion,
 )
-from portal.methodology.specs import CATEGORIES, load_specs
-from portal.methodology.stored import VersionSpec, definition_from_spec, spec_from_definition
+from portal.methodology.seed_specs import load_specs
+from portal.methodology.versions import VersionSpec, definition_from_spec, spec_from_definition
 
 S = MethodologyStatus
 # The seed versions are in force from the platform's first day of records.
@@ -162,7 +163,8 @@ def create_draft(
     is_saleable: bool,
 ) -> Methodology:
     """Start a draft for the developer organisation ``organisation_id`` (the actor must belong
-    to it and hold the developer role). ``definition`` is a version definition (see ``stored``)."""
+    to it and hold the developer role). ``definition`` is a version definition (see
+    ``versions``)."""
     if not actor.has_role(Role.DEVELOPER) or not any(
         m.organisation_id == organisation_id for m in actor.memberships
     ):

@@ -37,7 +37,7 @@ from portal.methodology.engine import (
     formula_names,
     quantify,
 )
-from portal.methodology.specs import MethodologySpec, get_spec, load_specs
+from portal.methodology.seed_specs import MethodologySpec, get_spec, load_specs
 from portal.methodology.units import DECIMAL_CONTEXT, UnitMismatch
 
 D = Decimal

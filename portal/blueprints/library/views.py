@@ -28,9 +28,9 @@ from portal.blueprints.library import bp
 from portal.clock import utcnow
 from portal.db import session
 from portal.methodology import queries
+from portal.methodology.categories import CATEGORIES
 from portal.methodology.models import Methodology, MethodologyStatus, MethodologyVersion
-from portal.methodology.specs import CATEGORIES
-from portal.methodology.stored import VersionSpec, spec_from_definition
+from portal.methodology.versions import VersionSpec, spec_from_definition
 from portal.web import language, render
 
 S = MethodologyStatus
