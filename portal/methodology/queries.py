@@ -12,17 +12,10 @@ from portal.methodology.categories import CATEGORIES
 from portal.methodology.models import (
     Methodology,
     MethodologyEvent,
-    MethodologyStatus,
     MethodologyVersion,
 )
+from portal.methodology.permissions import PUBLIC_STATUSES
 from portal.methodology.versions import VersionSpec, spec_from_definition
-
-# What the public library shows: methodologies the authority has filed (or once filed).
-PUBLIC_STATUSES = (
-    MethodologyStatus.FILED.value,
-    MethodologyStatus.SUSPENDED.value,
-    MethodologyStatus.RETIRED.value,
-)
 
 
 def list_public_methodologies() -> list[Methodology]:
