@@ -21,8 +21,8 @@ from portal.activities.models import QUANTITY_SCALE
 from portal.clock import SHANGHAI
 from portal.methodology.models import Methodology, MethodologyStatus
 from portal.methodology.queries import FiledVersions
-from portal.methodology.stored import VersionSpec
 from portal.methodology.units import UnitMismatch, UnknownUnit, convert, get_unit
+from portal.methodology.versions import VersionSpec
 
 MAX_AGE = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=5)

@@ -15,7 +15,7 @@ from portal.db import session
 from portal.methodology.engine import RecordParameter
 from portal.methodology.models import Methodology
 from portal.methodology.queries import get_version_in_force
-from portal.methodology.stored import spec_from_definition
+from portal.methodology.versions import spec_from_definition
 
 
 def get_partner_by_public_id(public_id: str) -> Partner | None:
