@@ -116,7 +116,8 @@ def _fill(size: int) -> None:
                 "status": "pending",
                 "flags": [],
                 "note": "",
-                "review_reason": "",
+                "review_code": "",
+                "review_params": {},
                 "created_at": now,
             }
         )

@@ -143,7 +143,10 @@ class BehaviorRecord(Base):
     flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
-    review_reason: Mapped[str] = mapped_column(Text, default="")
+    # Why it was rejected or how an official decided: a code of portal.activities.reasons and
+    # its parameters, translated when shown ("" and {} when there is none).
+    review_code: Mapped[str] = mapped_column(String(32), default="")
+    review_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     appeal_comment: Mapped[str | None] = mapped_column(Text)
     appealed_at: Mapped[datetime | None]
     superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("behavior_records.id"))

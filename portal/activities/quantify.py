@@ -64,6 +64,7 @@ from portal.activities.models import (
     RecordStatus,
     Reduction,
 )
+from portal.activities.reasons import NO_VERSION_IN_FORCE, Reason, quantify_failure, too_many_grams
 from portal.clock import utcnow
 from portal.db import (
     DEADLOCK,
@@ -169,7 +170,7 @@ class _Version:
     # only.
     capped: tuple[int, ...]
     quantifier: Quantifier | None  # None when its formula is broken (``error`` says how)
-    error: str = ""
+    error: FormulaError | None = None
     # Record parameters as JSON text → the stored parameters' JSON after the quantity.
     parameters_tail: dict[str, str] = field(default_factory=dict)
 
@@ -177,9 +178,9 @@ class _Version:
     def of(cls, version: MethodologyVersion, spec: VersionSpec) -> _Version:
         caps = spec.caps
         try:
-            quantifier, error = Quantifier(spec), ""
+            quantifier, error = Quantifier(spec), None
         except FormulaError as exc:
-            quantifier, error = None, str(exc)
+            quantifier, error = None, exc
         return cls(
             version.id,
             version.effective_from,
@@ -559,49 +560,52 @@ def _write_usage_pg(
         session().execute(_INSERT_USAGE_PG, params)
 
 
-def _reject(rejected: list[tuple[int, str]]) -> None:
+def _reject(rejected: list[tuple[int, Reason]]) -> None:
     if not rejected:
         return
     session().execute(
         update(_RECORDS)
         .where(_RECORDS.c.id == bindparam("record_id"))
-        .values(status=RecordStatus.REJECTED.value, review_reason=bindparam("reason")),
-        [{"record_id": record_id, "reason": reason[:2000]} for record_id, reason in rejected],
+        .values(
+            status=RecordStatus.REJECTED.value,
+            review_code=bindparam("code"),
+            review_params=bindparam("params"),
+        ),
+        [
+            {"record_id": record_id, "code": code, "params": params}
+            for record_id, (code, params) in rejected
+        ],
     )
 
 
 def _quantify_claimed(
     rows: Sequence[Sequence[Any]], run: _Run
-) -> tuple[list[_Item], list[tuple[int, str]]]:
+) -> tuple[list[_Item], list[tuple[int, Reason]]]:
     """Quantify each claimed record by the version in force at its time (before caps)."""
     run.load({row[2] for row in rows})
     parameters = run.parameters
     items: list[_Item] = []
-    rejected: list[tuple[int, str]] = []
+    rejected: list[tuple[int, Reason]] = []
     for record_id, user_id, methodology_id, quantity_milli, unit, params, occurred_at in rows:
         version = run.version_at(methodology_id, occurred_at)
         if version is None:
-            rejected.append((record_id, "No filed methodology version was in force at that time."))
+            rejected.append((record_id, (NO_VERSION_IN_FORCE, {})))
+            continue
+        if version.quantifier is None:
+            assert version.error is not None  # _Version.of keeps why the formula is broken
+            rejected.append((record_id, quantify_failure(version.error)))
             continue
         try:
-            if version.quantifier is None:
-                raise FormulaError(version.error)
             given = parameters.get(params)
             if given is None:
                 given = {k: Decimal(v) for k, v in json.loads(params).items()}
                 parameters[params] = given
             result = version.quantifier(Decimal(quantity_milli) / QUANTITY_SCALE, unit, given)
         except (FormulaError, ParameterError, UnitMismatch, ValueError) as error:
-            rejected.append((record_id, f"Could not be quantified: {error}"))
+            rejected.append((record_id, quantify_failure(error)))
             continue
         if result.gross_grams > MAX_GRAMS:
-            rejected.append(
-                (
-                    record_id,
-                    f"Could not be quantified: {result.gross_grams} g is more than one "
-                    f"record may reduce ({MAX_GRAMS} g).",
-                )
-            )
+            rejected.append((record_id, too_many_grams(result.gross_grams, MAX_GRAMS)))
             continue
         items.append(
             _Item(

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from portal.accounts.audit import record_audit
 from portal.accounts.models import Role, User
 from portal.activities.models import BehaviorRecord, RecordStatus
+from portal.activities.reasons import official_decision
 from portal.clock import utcnow
 from portal.db import transaction
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -32,13 +33,14 @@ def review_record(
             raise Conflict(_l("This record is not waiting for review."))
         record.status = (RecordStatus.PENDING if approve else RecordStatus.REJECTED).value
         record.reviewed_by_id, record.reviewed_at = actor.id, utcnow()
-        record.review_reason = reason.strip()[:2000]
+        note = reason.strip()[:2000]
+        record.review_code, record.review_params = official_decision(note)
         record_audit(
             "record.approved" if approve else "record.rejected",
             actor_id=actor.id,
             subject_type="behavior_record",
             subject_id=record.id,
-            details={"reason": record.review_reason, "flags": record.flags},
+            details={"reason": note, "flags": record.flags},
         )
     return record
 

@@ -19,6 +19,7 @@ from portal.activities.intake.same_act import (
     transport_ids,
 )
 from portal.activities.models import BehaviorRecord, Channel, RecordStatus
+from portal.activities.reasons import ALREADY_COUNTED
 from portal.activities.reversal import lock_for_reversal, reverse_reductions
 from portal.db import session
 from portal.errors import Conflict
@@ -148,9 +149,7 @@ def replace_counted(
             # of the reversal was written (append runs in a savepoint and failed first).
             record.flags = [*record.flags, FLAG_COUNTED]
             record.status = RecordStatus.REJECTED.value
-            record.review_reason = (
-                "Already counted from the citizen's own report, whose points were spent."
-            )
+            record.review_code, record.review_params = ALREADY_COUNTED, {}
             outcome.status, outcome.flags = "duplicate", list(record.flags)
             continue
         for report in reports:

@@ -24,6 +24,7 @@ from portal.activities.partners.links import create_link_code, unlink_account
 from portal.activities.review import appeal_record
 from portal.blueprints.auth.forms import ChangePasswordForm
 from portal.blueprints.citizen.forms import AppealForm, EmptyForm, make_log_form
+from portal.blueprints.shared.record_reasons import record_reason
 from portal.clock import SHANGHAI, local_today
 from portal.errors import DomainError
 from portal.extensions import htmx
@@ -207,6 +208,7 @@ def records() -> Response:
         "citizen/partials/_records.html",
         pagination=activity_queries.list_records(current_user.id, page_arg()),
         flag_labels=FLAG_LABELS,
+        record_reason=record_reason,
         appeal_form=AppealForm(formdata=None),
     )
 

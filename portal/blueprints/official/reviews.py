@@ -17,6 +17,7 @@ from portal.activities import queries as activity_queries
 from portal.activities.intake.checks import FLAG_LABELS
 from portal.activities.review import open_for_review, review_record
 from portal.blueprints.official import bp
+from portal.blueprints.shared.record_reasons import record_reason
 from portal.errors import DomainError
 from portal.methodology.queries import get_methodology
 from portal.web import client_ip, page_arg, render, send_evidence
@@ -71,6 +72,7 @@ def flagged_record(record_id: int) -> Response:
         citizen=get_user(record.user_id),
         methodology=get_methodology(record.methodology_id),
         flag_labels=FLAG_LABELS,
+        reason=record_reason(record),
         form=form,
         status=422 if form.is_submitted() else 200,
     )
