@@ -51,25 +51,7 @@ def log_behavior(
         assert methodology is not None
         if photo is None and requires_photo(spec):
             raise RecordRefused([Problem("photo", _l("This behaviour needs a photo as evidence."))])
-        partner_records = list_candidates(
-            user_id,
-            methodology.id,
-            item.occurred_at,
-            item.ended_at,
-            (Channel.PARTNER_API.value, Channel.PARTNER_CSV.value),
-        )
-        if any(
-            is_same_act(item.occurred_at, item.ended_at, checked.quantity_milli, r)
-            for r in partner_records
-        ):
-            raise RecordRefused(
-                [
-                    Problem(
-                        "occurred_at",
-                        _l("A partner platform has already reported this behaviour for you."),
-                    )
-                ]
-            )
+        _refuse_what_a_partner_reported(user_id, methodology.id, item, checked.quantity_milli)
         flags = list(checked.flags)
         if methodology.category == "transport" and overlaps_other_trip(
             user_id, item.occurred_at, item.ended_at, transport_ids()
@@ -77,13 +59,7 @@ def log_behavior(
             flags.append(FLAG_OVERLAP)
         evidence_id = None
         if photo is not None:
-            try:
-                evidence, seen_before = store_evidence(
-                    photo, user_id=user_id, upload_dir=upload_dir
-                )
-            except InvalidInput as error:
-                raise RecordRefused([Problem("photo", error.message)]) from error
-            evidence_id = evidence.id
+            evidence_id, seen_before = _store_photo(photo, user_id, upload_dir)
             if seen_before:
                 flags.append(FLAG_EVIDENCE)
         record = BehaviorRecord(
@@ -103,3 +79,37 @@ def log_behavior(
         db.add(record)
         db.flush()
     return record
+
+
+def _refuse_what_a_partner_reported(
+    user_id: int, methodology_id: int, item: RecordInput, quantity_milli: int
+) -> None:
+    """RecordRefused when a partner already sent this act for the citizen: its data counts."""
+    partner_records = list_candidates(
+        user_id,
+        methodology_id,
+        item.occurred_at,
+        item.ended_at,
+        (Channel.PARTNER_API.value, Channel.PARTNER_CSV.value),
+    )
+    if any(
+        is_same_act(item.occurred_at, item.ended_at, quantity_milli, r) for r in partner_records
+    ):
+        raise RecordRefused(
+            [
+                Problem(
+                    "occurred_at",
+                    _l("A partner platform has already reported this behaviour for you."),
+                )
+            ]
+        )
+
+
+def _store_photo(photo: bytes, user_id: int, upload_dir: Path) -> tuple[int, bool]:
+    """The evidence id of the stored photo and whether the same bytes were uploaded before;
+    RecordRefused (field ``photo``) for a file that is not an accepted image."""
+    try:
+        evidence, seen_before = store_evidence(photo, user_id=user_id, upload_dir=upload_dir)
+    except InvalidInput as error:
+        raise RecordRefused([Problem("photo", error.message)]) from error
+    return evidence.id, seen_before

@@ -70,23 +70,7 @@ def store_checked(
             locked[i] for i in v.same_act if i in locked and locked[i].status in LIVE_STATUSES
         ]
         flags = list(checked.flags)
-        if v.methodology_id in transports and (
-            overlaps_other_trip(
-                user_id,
-                item.occurred_at,
-                item.ended_at,
-                transports,
-                frozenset(r.id for r in own_reports),
-            )
-            or any(
-                r.user_id == user_id
-                and r.ended_at
-                and item.ended_at
-                and r.occurred_at < item.ended_at
-                and item.occurred_at < r.ended_at
-                for r in new_records
-            )
-        ):
+        if v.methodology_id in transports and _overlaps(v, own_reports, new_records, transports):
             flags.append(FLAG_OVERLAP)
         record = BehaviorRecord(
             user_id=user_id,
@@ -117,6 +101,31 @@ def store_checked(
         outcome.status = "accepted"
         outcome.record_id, outcome.flags = record.id, flags
     return stored
+
+
+def _overlaps(
+    v: CheckedRecord,
+    own_reports: Sequence[BehaviorRecord],
+    new_records: Sequence[BehaviorRecord],
+    transports: set[int],
+) -> bool:
+    """The trip overlaps another live trip of the citizen, or one stored earlier in this batch;
+    their own reports of this same act do not count."""
+    item = v.item
+    return overlaps_other_trip(
+        v.user_id,
+        item.occurred_at,
+        item.ended_at,
+        transports,
+        frozenset(r.id for r in own_reports),
+    ) or any(
+        r.user_id == v.user_id
+        and r.ended_at
+        and item.ended_at
+        and r.occurred_at < item.ended_at
+        and item.occurred_at < r.ended_at
+        for r in new_records
+    )
 
 
 def replace_counted(
