@@ -15,9 +15,10 @@ import os
 import socket
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,7 +29,7 @@ from sqlalchemy import Connection, String, Text, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import SHANGHAI, utcnow
-from portal.db import Base, BigIntPK, session, transaction
+from portal.db import Base, BigIntPK, db, session, transaction
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +89,40 @@ register_job(
 )
 
 
+def worker_app_context(app: Flask) -> Callable[[], AbstractContextManager[None]]:
+    """What a worker process of a job (the quantify pool) enters to reach ``app``'s database: a
+    picklable callable that builds a copy of the app there (the same database URL and secret
+    key) and pushes its app context, releasing the worker's connections when it leaves."""
+    with app.app_context():
+        url = db.engine.url.render_as_string(hide_password=False)
+    return partial(
+        _app_in_worker, {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": app.config["SECRET_KEY"]}
+    )
+
+
+@contextmanager
+def _app_in_worker(config: dict[str, Any]) -> Iterator[None]:
+    from portal import create_app
+
+    app = create_app(config)
+    with app.app_context():
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
 def quantify() -> str:
     """Turn pending behaviour records into reductions and points (every minute)."""
     from portal.activities.quantify import quantify_pending
 
-    config = current_app.config
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     return str(
         quantify_pending(
-            points_per_kg=int(config["POINTS_PER_KG"]), workers=int(config["QUANTIFY_WORKERS"])
+            points_per_kg=int(app.config["POINTS_PER_KG"]),
+            workers=int(app.config["QUANTIFY_WORKERS"]),
+            worker_context=worker_app_context(app),
         )
     )
 
@@ -172,8 +199,6 @@ class LeaderLock:
 
     def try_acquire(self) -> bool:
         if self._is_postgres:
-            from portal.extensions import db
-
             with self.app.app_context():
                 conn = db.engine.connect()
             got = bool(
