@@ -53,9 +53,9 @@ from portal.activities.models import BehaviorRecord, Reduction  # noqa: E402
 from portal.activities.quantify import quantify_pending  # noqa: E402
 from portal.db import bulk_insert  # noqa: E402
 from portal.extensions import db  # noqa: E402
-from portal.jobs import worker_app_context  # noqa: E402
 from portal.methodology.models import Methodology  # noqa: E402
 from portal.methodology.services import seed_filed_methodologies  # noqa: E402
+from portal.scheduler.workers import worker_app_context  # noqa: E402
 
 RECORDS_PER_USER = 20
 CHUNK = 10_000

@@ -27,8 +27,8 @@ from portal.activities.models import (
 from portal.activities.quantify import batch
 from portal.activities.quantify import pending as quantify_job
 from portal.extensions import db
-from portal.jobs import worker_app_context
 from portal.ledger.queries import get_balance, verify
+from portal.scheduler.workers import worker_app_context
 from tests.conftest import dedicated_app, needs_postgresql
 from tests.jobs.ledger_checks import assert_credited_once
 from tests.jobs.rides import add_pending_rides
