@@ -15,8 +15,7 @@ from operator import attrgetter
 from portal.activities.quantify.cap_usage import NOTHING_USED, UsageKey, UsageRow, read_usage
 from portal.activities.quantify.quantities import ClaimedRecord
 from portal.activities.rules import QUANTITY_SCALE
-from portal.methodology.engine import NO_USAGE, Bucket, CapInput, Usage, apply_caps
-from portal.methodology.engine import CapUsage as EngineCapUsage
+from portal.methodology.engine import NO_USAGE, Bucket, CapInput, PriorUsage, Usage, apply_caps
 
 
 def _by_time(item: ClaimedRecord) -> tuple[datetime, int]:
@@ -81,7 +80,7 @@ def cap_records(
             ]
             # Results come in processing order: the run's own order.
             for item, capped in zip(
-                run, apply_caps(inputs, version.caps, EngineCapUsage(prior)), strict=True
+                run, apply_caps(inputs, version.caps, PriorUsage(prior)), strict=True
             ):
                 item.capped = capped
                 item.credited_milli = credited_milli = int(

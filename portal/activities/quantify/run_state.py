@@ -23,7 +23,7 @@ from portal.methodology.engine import (
 )
 from portal.methodology.models import MethodologyVersion
 from portal.methodology.queries import FiledVersions
-from portal.methodology.stored import VersionSpec
+from portal.methodology.versions import VersionSpec
 
 
 def is_postgresql() -> bool:
