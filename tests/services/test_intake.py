@@ -417,12 +417,14 @@ def test_spent_points_keep_the_self_report_counted(
 ) -> None:
     user, partner, mine = counted_self_report(db, tmp_path, "rider-4")
     account = ledger.ensure_user_accounts([user.id])[user.id]
-    ledger.post(
-        ledger.Posting(
-            "test:spend:rider-4",
-            "redemption",
-            ((account, -100), (ledger.issuance_account_id(), 100)),
-        )
+    ledger.append(
+        [
+            ledger.Posting(
+                "test:spend:rider-4",
+                "redemption",
+                ((account, -100), (ledger.issuance_account_id(), 100)),
+            )
+        ]
     )
     before = usage(db, user)
 

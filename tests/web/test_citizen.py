@@ -264,12 +264,14 @@ def _ride_replaced_by_partner(
     quantify_pending(points_per_kg=1000)
     if spend:
         account = ledger.ensure_user_accounts([user.id])[user.id]
-        ledger.post(
-            ledger.Posting(
-                f"test:spend:{user.id}",
-                "redemption",
-                ((account, -spend), (ledger.issuance_account_id(), spend)),
-            )
+        ledger.append(
+            [
+                ledger.Posting(
+                    f"test:spend:{user.id}",
+                    "redemption",
+                    ((account, -spend), (ledger.issuance_account_id(), spend)),
+                )
+            ]
         )
     outcome = services.submit_partner_records(
         partner_id=partner.id,

@@ -225,10 +225,14 @@ def test_an_act_that_cannot_be_replaced_is_explained(
     )
     quantify_pending(points_per_kg=1000)
     account = ledger.ensure_user_accounts([citizen.id])[citizen.id]
-    ledger.post(
-        ledger.Posting(
-            "test:spend:csv", "redemption", ((account, -150), (ledger.issuance_account_id(), 150))
-        )
+    ledger.append(
+        [
+            ledger.Posting(
+                "test:spend:csv",
+                "redemption",
+                ((account, -150), (ledger.issuance_account_id(), 150)),
+            )
+        ]
     )
     trip = (
         f"b-1,rider-1,{cycling},5,km,{start.isoformat(timespec='seconds')},"
