@@ -96,6 +96,41 @@ def _append(db: Session, postings: Sequence[Posting], keys: list[str]) -> list[i
             deltas[account_id] = deltas.get(account_id, 0) + points
     _apply_deltas(db, deltas)
 
+    rows = _chained_rows(fresh, last_hash)
+    ids = [
+        int(new_id)
+        for new_id in db.scalars(
+            insert(_TRANSACTIONS).returning(_TRANSACTIONS.c.id, sort_by_parameter_order=True),
+            rows,
+        )
+    ]
+    # The chain is verified in id order, so ids must rise in posting order. They do (sequence /
+    # rowid values are handed out in insert order, under the chain-head lock); refuse otherwise.
+    floor = last_id or 0
+    if any(b <= a for a, b in pairwise([floor, *ids])):
+        raise RuntimeError("ledger transaction ids did not rise in posting order")
+    bulk_insert(
+        _ENTRIES,
+        ("transaction_id", "account_id", "points"),
+        (
+            (tx_id, account_id, points)
+            for tx_id, posting in zip(ids, fresh, strict=True)
+            for account_id, points in posting.entries
+        ),
+    )
+    db.execute(
+        update(_HEAD)
+        .where(_HEAD.c.id == CHAIN_HEAD_ID)
+        .values(last_transaction_id=ids[-1], last_hash=rows[-1]["hash"])
+    )
+    _expire_cached_accounts(db, deltas)
+    new_ids = dict(zip((p.idempotency_key for p in fresh), ids, strict=True))
+    return [new_ids.get(key) for key in keys]
+
+
+def _chained_rows(fresh: Sequence[Posting], last_hash: str) -> list[dict[str, Any]]:
+    """The ledger transaction rows of ``fresh``, in order, each hash chained to the one before
+    (the first to ``last_hash``, the chain head's)."""
     created_at = utcnow()
     prev_hash = last_hash
     rows: list[dict[str, Any]] = []
@@ -121,35 +156,7 @@ def _append(db: Session, postings: Sequence[Posting], keys: list[str]) -> list[i
             }
         )
         prev_hash = digest
-    ids = [
-        int(new_id)
-        for new_id in db.scalars(
-            insert(_TRANSACTIONS).returning(_TRANSACTIONS.c.id, sort_by_parameter_order=True),
-            rows,
-        )
-    ]
-    # The chain is verified in id order, so ids must rise in posting order. They do (sequence /
-    # rowid values are handed out in insert order, under the chain-head lock); refuse otherwise.
-    floor = last_id or 0
-    if any(b <= a for a, b in pairwise([floor, *ids])):
-        raise RuntimeError("ledger transaction ids did not rise in posting order")
-    bulk_insert(
-        _ENTRIES,
-        ("transaction_id", "account_id", "points"),
-        (
-            (tx_id, account_id, points)
-            for tx_id, posting in zip(ids, fresh, strict=True)
-            for account_id, points in posting.entries
-        ),
-    )
-    db.execute(
-        update(_HEAD)
-        .where(_HEAD.c.id == CHAIN_HEAD_ID)
-        .values(last_transaction_id=ids[-1], last_hash=prev_hash)
-    )
-    _expire_cached_accounts(db, deltas)
-    new_ids = dict(zip((p.idempotency_key for p in fresh), ids, strict=True))
-    return [new_ids.get(key) for key in keys]
+    return rows
 
 
 _APPLY_DELTA = (

@@ -55,40 +55,44 @@ def cap_records(
             # Consecutive runs of one version (versions follow one another in time).
             runs = [list(run) for _, run in groupby(group, key=attrgetter("version"))]
         for run in runs:
-            version = run[0].version
-            capped_at = version.capped
-            prior: dict[Bucket, Usage] = {}
-            for item in run:
-                for index in capped_at:
-                    bucket = item.buckets[index]
-                    if bucket not in prior:
-                        grams, quantity, records = usage[(*person, *bucket)]
-                        prior[bucket] = (
-                            Usage(grams, Decimal(quantity) / QUANTITY_SCALE, records)
-                            if grams or quantity or records
-                            else NO_USAGE
-                        )
-            inputs = [
-                CapInput(
-                    item.record_id,
-                    item.occurred_at,
-                    item.result.gross_grams,
-                    item.result.activity_quantity,
-                    item.buckets,
-                )
-                for item in run
-            ]
-            # Results come in processing order: the run's own order.
-            for item, capped in zip(
-                run, apply_caps(inputs, version.caps, PriorUsage(prior)), strict=True
-            ):
-                item.capped = capped
-                item.credited_milli = credited_milli = int(
-                    capped.credited_quantity * QUANTITY_SCALE
-                )
-                for index in capped_at:
-                    values = usage[(*person, *item.buckets[index])]
-                    values[0] += capped.net_grams
-                    values[1] += credited_milli
-                    values[2] += capped.is_counted
+            _cap_run(person, run, usage)
     return read, usage
+
+
+def _cap_run(
+    person: tuple[int, int], run: list[ClaimedRecord], usage: dict[UsageKey, list[int]]
+) -> None:
+    """Cap ``run`` (one person's records of one version, in time order) against ``usage``, and
+    add what they used to it."""
+    version = run[0].version
+    capped_at = version.capped
+    prior: dict[Bucket, Usage] = {}
+    for item in run:
+        for index in capped_at:
+            bucket = item.buckets[index]
+            if bucket not in prior:
+                grams, quantity, records = usage[(*person, *bucket)]
+                prior[bucket] = (
+                    Usage(grams, Decimal(quantity) / QUANTITY_SCALE, records)
+                    if grams or quantity or records
+                    else NO_USAGE
+                )
+    inputs = [
+        CapInput(
+            item.record_id,
+            item.occurred_at,
+            item.result.gross_grams,
+            item.result.activity_quantity,
+            item.buckets,
+        )
+        for item in run
+    ]
+    # Results come in processing order: the run's own order.
+    for item, capped in zip(run, apply_caps(inputs, version.caps, PriorUsage(prior)), strict=True):
+        item.capped = capped
+        item.credited_milli = credited_milli = int(capped.credited_quantity * QUANTITY_SCALE)
+        for index in capped_at:
+            values = usage[(*person, *item.buckets[index])]
+            values[0] += capped.net_grams
+            values[1] += credited_milli
+            values[2] += capped.is_counted
