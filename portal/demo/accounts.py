@@ -1,12 +1,10 @@
-"""``flask seed-demo``: idempotent demo data so every feature can be tried right after ``make run``.
-
-One login per audience; later packages extend ``seed_demo`` with their own realistic data.
-"""
+"""Demo accounts: one login per audience (with its organisation and membership), the admin, and
+ten more citizens whose records fill the activity demo. Idempotent: users are found by their
+login, organisations by their Chinese name."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -15,8 +13,6 @@ from portal.accounts.identity import parse_identifier
 from portal.accounts.models import MemberRole, Organisation, OrgKind, User
 from portal.accounts.queries import get_user_by_identifier
 from portal.db import session
-from portal.demo_activity import seed_activity_demo
-from portal.methodology.services import seed_filed_methodologies
 
 DEMO_PASSWORD = "Jilin2026demo"
 PRIVACY_VERSION = "2026-11"
@@ -96,6 +92,21 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
 )
 
 
+# Citizens with no audience of their own: the activity demo's riders, commuters and recyclers.
+EXTRA_CITIZENS = (
+    ("13900001001", "长春骑行者", "220100"),
+    ("13900001002", "净月跑友", "220100"),
+    ("13900001003", "松花江畔", "220200"),
+    ("13900001004", "四平小陈", "220300"),
+    ("13900001005", "辽源环保妈妈", "220400"),
+    ("13900001006", "通化山城", "220500"),
+    ("13900001007", "长白山下", "220600"),
+    ("13900001008", "查干湖渔夫", "220700"),
+    ("13900001009", "白城风电人", "220800"),
+    ("13900001010", "延吉早高峰", "222400"),
+)
+
+
 def _find_user(login: str) -> User | None:
     identifier = parse_identifier(login)
     assert identifier is not None, login
@@ -116,10 +127,32 @@ def _ensure_user(demo: DemoLogin) -> User:
     return user
 
 
-def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin], str]:
-    """Create what is missing; running it again changes nothing (records already sent come back
-    as duplicates). Returns the demo logins and a summary of the demo records quantified."""
-    seed_filed_methodologies()
+def _citizens() -> list[User]:
+    users = []
+    for login, name, city in EXTRA_CITIZENS:
+        user = session().scalar(select(User).where(User.phone == login))
+        if user is None:
+            user = accounts.register_user(
+                login=login,
+                password=DEMO_PASSWORD,
+                display_name=name,
+                city_code=city,
+                district=None,
+                privacy_notice_version=PRIVACY_VERSION,
+            )
+        users.append(user)
+    return users
+
+
+@dataclass(frozen=True)
+class DemoAccounts:
+    admin: User
+    citizens: list[User]  # the demo citizen's login first, then EXTRA_CITIZENS in order
+
+
+def seed_accounts() -> DemoAccounts:
+    """Create the demo logins, their organisations and memberships, and the extra citizens,
+    whatever is missing; the admin creates the organisations and grants the memberships."""
     admin_demo = DEMO_LOGINS[-1]
     admin = _ensure_user(admin_demo)
     if not admin.is_admin:
@@ -142,12 +175,4 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
             accounts.grant_membership(
                 actor=admin, organisation_id=org.id, login=demo.login, role=demo.member_role.value
             )
-    report = seed_activity_demo(
-        admin=admin,
-        citizen=_ensure_user(DEMO_LOGINS[0]),
-        password=DEMO_PASSWORD,
-        privacy_version=PRIVACY_VERSION,
-        points_per_kg=points_per_kg,
-        upload_dir=upload_dir,
-    )
-    return list(DEMO_LOGINS), str(report)
+    return DemoAccounts(admin, [_ensure_user(DEMO_LOGINS[0]), *_citizens()])
