@@ -10,8 +10,8 @@ from portal.accounts.models import User
 from portal.db import session
 from portal.methodology import services
 from portal.methodology.models import Methodology
-from portal.methodology.specs import get_spec
-from portal.methodology.stored import definition_from_spec
+from portal.methodology.seed_specs import get_spec
+from portal.methodology.versions import definition_from_spec
 
 
 def make_draft(

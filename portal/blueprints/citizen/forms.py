@@ -25,8 +25,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.methodology.stored import VersionSpec
 from portal.methodology.units import UNITS, get_unit
+from portal.methodology.versions import VersionSpec
 
 TRIP_CATEGORY = "transport"
 

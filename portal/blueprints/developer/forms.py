@@ -3,7 +3,7 @@
 Forms check shape (CONVENTIONS rule 8): patterns, numbers, required fields of used rows, and that
 the formula names exactly what the rows declare. The services check the rules (who may act,
 duplicate codes, status). :func:`definition_from_form` builds the version definition through
-``portal.methodology.stored.definition_from_spec``, so a drafted definition has exactly the
+``portal.methodology.versions.definition_from_spec``, so a drafted definition has exactly the
 shape of a seeded one; :func:`form_data_from_definition` is its inverse, for prefilling.
 """
 
@@ -44,6 +44,7 @@ from wtforms.validators import (
 )
 
 from portal.clock import local_today
+from portal.methodology.categories import CATEGORIES
 from portal.methodology.engine import (
     MAX_FORMULA_LENGTH,
     PERIODS,
@@ -56,9 +57,13 @@ from portal.methodology.engine import (
     Source,
     formula_names,
 )
-from portal.methodology.specs import CATEGORIES, EVIDENCE_TIERS, Plausibility
-from portal.methodology.stored import VersionSpec, definition_from_spec
 from portal.methodology.units import UNITS
+from portal.methodology.versions import (
+    EVIDENCE_TIERS,
+    Plausibility,
+    VersionSpec,
+    definition_from_spec,
+)
 
 CODE_PATTERN = r"^[A-Z]{2,6}-[A-Z]{2}-\d{3}$"
 _NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,39}$"

@@ -32,7 +32,7 @@ from portal.blueprints.library.views import (
 )
 from portal.errors import Conflict, DomainError
 from portal.extensions import htmx
-from portal.methodology import queries, services
+from portal.methodology import permissions, queries, services
 from portal.methodology.models import Methodology, MethodologyStatus
 from portal.web import attach_error, language, render
 
@@ -48,20 +48,13 @@ NEXT_STEPS = {
     S.SUSPENDED: _l("Suspended by the ecology authority; the history gives the reason."),
     S.RETIRED: _l("Retired; it stays in the library so past reductions remain explained."),
 }
-SUBMITTABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
-# services.update_draft accepts exactly these statuses too.
-EDITABLE = SUBMITTABLE
 
 bp.context_processor(presentation)
 
 
 @bp.context_processor
 def developer_labels() -> dict[str, object]:
-    return {
-        "next_steps": NEXT_STEPS,
-        "submittable": SUBMITTABLE,
-        "editable": EDITABLE,
-    }
+    return {"next_steps": NEXT_STEPS}
 
 
 def _organisations() -> list[Organisation]:
@@ -119,7 +112,7 @@ def edit(methodology_id: int) -> Response:
     """Revise a draft, or a submission sent back for changes: the same form as a new draft,
     prefilled from the version under work; the code and the organisation stay as they are."""
     methodology = _own(methodology_id)
-    if methodology.status not in EDITABLE:
+    if not permissions.may_edit_draft(current_user, methodology):
         return _not_editable(methodology)
     version = methodology.versions[-1]
     if request.method == "GET":
@@ -188,6 +181,9 @@ def _detail_page(
         history=history_rows(methodology),
         comment_form=comment_form or CommentForm(formdata=None),
         submit_form=SubmitForm(formdata=None),
+        may_edit_draft=permissions.may_edit_draft(current_user, methodology),
+        may_submit=permissions.may_submit(current_user, methodology),
+        is_public=permissions.is_public(methodology),
         message=message,
         status=status,
     )

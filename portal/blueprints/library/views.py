@@ -27,10 +27,10 @@ from portal.blueprints.developer.forms import (
 from portal.blueprints.library import bp
 from portal.clock import utcnow
 from portal.db import session
-from portal.methodology import queries
+from portal.methodology import permissions, queries
+from portal.methodology.categories import CATEGORIES
 from portal.methodology.models import Methodology, MethodologyStatus, MethodologyVersion
-from portal.methodology.specs import CATEGORIES
-from portal.methodology.stored import VersionSpec, spec_from_definition
+from portal.methodology.versions import VersionSpec, spec_from_definition
 from portal.web import language, render
 
 S = MethodologyStatus
@@ -228,7 +228,7 @@ def index() -> Response:
 @bp.get("/<code>")
 def detail(code: str) -> Response:
     methodology = queries.get_methodology_by_code(code[:16])
-    if methodology is None or methodology.status not in queries.PUBLIC_STATUSES:
+    if methodology is None or not permissions.is_public(methodology):
         abort(404)
     version = shown_version(methodology)
     return render(

@@ -9,14 +9,13 @@ from wtforms.validators import AnyOf, Length, Optional
 
 from portal.blueprints.developer.forms import TEXT_MAX
 from portal.clock import local_today
-
-REVIEW_ACTIONS = ("start_review", "request_changes", "file", "suspend", "reinstate", "retire")
+from portal.methodology.permissions import REVIEW_MOVES
 
 
 class ReviewForm(FlaskForm):
     """One review action; the service says which need a reason and from which status."""
 
-    action = HiddenField(validators=[AnyOf(REVIEW_ACTIONS)])
+    action = HiddenField(validators=[AnyOf(tuple(REVIEW_MOVES))])
     comment = TextAreaField(
         _l("Comment"),
         validators=[Optional(), Length(max=TEXT_MAX)],
