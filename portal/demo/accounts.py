@@ -113,35 +113,30 @@ def _find_user(login: str) -> User | None:
     return get_user_by_identifier(identifier)
 
 
-def _ensure_user(demo: DemoLogin) -> User:
-    user = _find_user(demo.login)
+def _ensure_user(login: str, display_name: str, city_code: str) -> User:
+    user = _find_user(login)
     if user is None:
         user = accounts.register_user(
-            login=demo.login,
+            login=login,
             password=DEMO_PASSWORD,
-            display_name=demo.display_name,
-            city_code=demo.city_code,
+            display_name=display_name,
+            city_code=city_code,
             district=None,
             privacy_notice_version=PRIVACY_VERSION,
         )
     return user
 
 
-def _citizens() -> list[User]:
-    users = []
-    for login, name, city in EXTRA_CITIZENS:
-        user = session().scalar(select(User).where(User.phone == login))
-        if user is None:
-            user = accounts.register_user(
-                login=login,
-                password=DEMO_PASSWORD,
-                display_name=name,
-                city_code=city,
-                district=None,
-                privacy_notice_version=PRIVACY_VERSION,
-            )
-        users.append(user)
-    return users
+def ensure_organisation(
+    admin: User, name_zh: str, name_en: str, kind: OrgKind, city_code: str
+) -> Organisation:
+    """The organisation of that Chinese name, created by ``admin`` if it is missing."""
+    org = session().scalar(select(Organisation).where(Organisation.name_zh == name_zh))
+    if org is None:
+        org = accounts.create_organisation(
+            actor=admin, name_zh=name_zh, name_en=name_en, kind=kind.value, city_code=city_code
+        )
+    return org
 
 
 @dataclass(frozen=True)
@@ -154,25 +149,18 @@ def seed_accounts() -> DemoAccounts:
     """Create the demo logins, their organisations and memberships, and the extra citizens,
     whatever is missing; the admin creates the organisations and grants the memberships."""
     admin_demo = DEMO_LOGINS[-1]
-    admin = _ensure_user(admin_demo)
+    admin = _ensure_user(admin_demo.login, admin_demo.display_name, admin_demo.city_code)
     if not admin.is_admin:
         admin = accounts.bootstrap_admin(admin_demo.login)
     for demo in DEMO_LOGINS[:-1]:
-        user = _ensure_user(demo)
+        user = _ensure_user(demo.login, demo.display_name, demo.city_code)
         if demo.org is None:
             continue
-        name_zh, name_en, kind = demo.org
-        org = session().scalar(select(Organisation).where(Organisation.name_zh == name_zh))
-        if org is None:
-            org = accounts.create_organisation(
-                actor=admin,
-                name_zh=name_zh,
-                name_en=name_en,
-                kind=kind.value,
-                city_code=demo.city_code,
-            )
+        org = ensure_organisation(admin, *demo.org, demo.city_code)
         if not any(m.organisation_id == org.id for m in user.memberships):
             accounts.grant_membership(
                 actor=admin, organisation_id=org.id, login=demo.login, role=demo.member_role.value
             )
-    return DemoAccounts(admin, [_ensure_user(DEMO_LOGINS[0]), *_citizens()])
+    citizen = DEMO_LOGINS[0]
+    citizens = [(citizen.login, citizen.display_name, citizen.city_code), *EXTRA_CITIZENS]
+    return DemoAccounts(admin, [_ensure_user(*fields) for fields in citizens])

@@ -14,15 +14,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from portal.accounts import services as accounts
-from portal.accounts.models import Organisation, OrgKind, User
+from portal.accounts.models import OrgKind, User
 from portal.activities import services as activities
 from portal.activities.models import AccountLink, BehaviorRecord, Channel, Partner
 from portal.activities.partners import create_partner
 from portal.activities.quantify import QuantifyReport, quantify_pending
 from portal.clock import SHANGHAI, utcnow
 from portal.db import session
-from portal.demo.accounts import DemoAccounts
+from portal.demo.accounts import DemoAccounts, ensure_organisation
 
 DAYS = 21
 # (organisation zh, organisation en, partner name, methodology codes)
@@ -59,15 +58,7 @@ def _partners(admin: User) -> list[Partner]:
     for org_zh, org_en, name, codes in PARTNERS:
         partner = session().scalar(select(Partner).where(Partner.name == name))
         if partner is None:
-            org = session().scalar(select(Organisation).where(Organisation.name_zh == org_zh))
-            if org is None:
-                org = accounts.create_organisation(
-                    actor=admin,
-                    name_zh=org_zh,
-                    name_en=org_en,
-                    kind=OrgKind.PARTNER.value,
-                    city_code="220100",
-                )
+            org = ensure_organisation(admin, org_zh, org_en, OrgKind.PARTNER, "220100")
             partner, _secret = create_partner(
                 name=name, methodology_codes=codes, organisation_id=org.id
             )
