@@ -20,6 +20,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from portal import cli, web
     from portal.blueprints import register_blueprints
     from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from portal.scheduler import table as job_table
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
@@ -33,4 +34,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     register_blueprints(app)
     cli.init_app(app)
+    job_table.init_app(app)
     return app
