@@ -10,7 +10,7 @@ DOMAIN_PACKAGES = [
     p
     for p in PORTAL.iterdir()
     if p.is_dir()
-    and p.name not in {"blueprints", "templates", "static", "translations", "__pycache__"}
+    and p.name not in {"blueprints", "web", "templates", "static", "translations", "__pycache__"}
 ]
 FORBIDDEN_FLASK_NAMES = {"request", "session", "g", "flash", "current_user"}
 FORBIDDEN_MODULES = ("portal.blueprints", "portal.web")

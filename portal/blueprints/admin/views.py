@@ -20,7 +20,11 @@ from portal.blueprints.admin.forms import (
 )
 from portal.clock import local_midnight
 from portal.errors import DomainError
-from portal.web import attach_error, client_ip, language, localized, page_arg, render
+from portal.web.auth import client_ip
+from portal.web.errors import attach_error
+from portal.web.htmx import render
+from portal.web.i18n import language, localized
+from portal.web.pagination import page_arg
 
 bp = Blueprint("admin", __name__)
 

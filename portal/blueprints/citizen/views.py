@@ -29,7 +29,12 @@ from portal.methodology.models import Methodology
 from portal.methodology.queries import FiledVersions, list_public_methodologies
 from portal.methodology.specs import CATEGORIES, Category
 from portal.methodology.stored import VersionSpec
-from portal.web import attach_error, client_ip, language, page_arg, render, send_evidence
+from portal.web.auth import client_ip
+from portal.web.errors import attach_error
+from portal.web.evidence import send_evidence
+from portal.web.htmx import render
+from portal.web.i18n import language
+from portal.web.pagination import page_arg
 
 bp = Blueprint("citizen", __name__)
 

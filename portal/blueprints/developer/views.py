@@ -34,7 +34,9 @@ from portal.errors import Conflict, DomainError
 from portal.extensions import htmx
 from portal.methodology import queries, services
 from portal.methodology.models import Methodology, MethodologyStatus
-from portal.web import attach_error, language, render
+from portal.web.errors import attach_error
+from portal.web.htmx import render
+from portal.web.i18n import language
 
 S = MethodologyStatus
 # Organisation kinds whose members develop methodologies (ROLES_BY_ORG_KIND gives them the role).

@@ -31,7 +31,8 @@ from portal.methodology import queries
 from portal.methodology.models import Methodology, MethodologyStatus, MethodologyVersion
 from portal.methodology.specs import CATEGORIES
 from portal.methodology.stored import VersionSpec, spec_from_definition
-from portal.web import language, render
+from portal.web.htmx import render
+from portal.web.i18n import language
 
 S = MethodologyStatus
 STATUS_LABELS = {

@@ -40,7 +40,9 @@ from portal.db import session
 from portal.errors import DomainError
 from portal.methodology import queries, services
 from portal.methodology.models import Methodology, MethodologyStatus
-from portal.web import attach_error, language, render
+from portal.web.errors import attach_error
+from portal.web.htmx import render
+from portal.web.i18n import language
 
 S = MethodologyStatus
 QUEUE = (S.SUBMITTED.value, S.UNDER_REVIEW.value)
