@@ -19,8 +19,12 @@ from portal.activities import services as activities
 from portal.activities.evidence import MAX_EVIDENCE_BYTES
 from portal.activities.models import RecordStatus
 from portal.activities.rules import FLAG_LABELS, RecordRefused
-from portal.blueprints.auth.forms import ChangePasswordForm
-from portal.blueprints.citizen.forms import AppealForm, EmptyForm, make_log_form
+from portal.blueprints.citizen.forms import (
+    AppealForm,
+    ChangePasswordForm,
+    EmptyForm,
+    make_log_form,
+)
 from portal.clock import SHANGHAI, local_today
 from portal.errors import DomainError
 from portal.extensions import htmx
