@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
 CATALOG := portal/translations
 
-.PHONY: run install translations translations-update test test-fast lint bench clean
+.PHONY: run install translations translations-update browser test test-fast lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || python3 -m venv $(VENV)
@@ -36,7 +36,11 @@ run: install
 	$(FLASK) run --host 127.0.0.1 --port $(PORT) --no-reload & \
 	wait
 
-test: install
+# The browser tests need Chromium and a CJK font: found, else installed, else a clear stop.
+browser:
+	@VENV=$(VENV) bash scripts/ensure-browser
+
+test: install browser
 	$(VENV)/bin/pytest -q
 
 test-fast: install

@@ -44,7 +44,7 @@ from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.methodology.engine import RecordParameter
 from portal.methodology.models import Methodology, MethodologyStatus
 from portal.methodology.queries import get_version_in_force
-from portal.methodology.stored import spec_from_definition
+from portal.methodology.versions import spec_from_definition
 
 PUBLIC_ID_PREFIX = "ptn_"
 SECRET_PREFIX = "whsec_"

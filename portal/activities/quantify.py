@@ -86,19 +86,17 @@ from portal.methodology.engine import (
     Caps,
     FormulaError,
     ParameterError,
+    PriorUsage,
     Quantification,
     Quantifier,
     Usage,
     apply_caps,
     buckets_for,
 )
-from portal.methodology.engine import (
-    CapUsage as EngineCapUsage,
-)
 from portal.methodology.models import Methodology, MethodologyStatus, MethodologyVersion
 from portal.methodology.queries import FiledVersions
-from portal.methodology.stored import VersionSpec
 from portal.methodology.units import UnitMismatch
+from portal.methodology.versions import VersionSpec
 
 BATCH_SIZE = 5000
 # One record may reduce at most 1,000 t CO2e: far above any personal behaviour, and low enough
@@ -682,7 +680,7 @@ def _apply_caps(
             ]
             # Results come in processing order: the run's own order.
             for item, capped in zip(
-                run, apply_caps(inputs, version.caps, EngineCapUsage(prior)), strict=True
+                run, apply_caps(inputs, version.caps, PriorUsage(prior)), strict=True
             ):
                 item.capped = capped
                 item.credited_milli = credited_milli = int(

@@ -16,8 +16,8 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from portal.clock import SHANGHAI
-from portal.methodology.stored import VersionSpec
 from portal.methodology.units import UnitMismatch, UnknownUnit, convert, get_unit
+from portal.methodology.versions import VersionSpec
 
 QUANTITY_SCALE = 1000  # quantities are stored as integer thousandths
 MAX_AGE = timedelta(days=30)

@@ -48,7 +48,7 @@ from portal.db import DEADLOCK, session, transaction, unless_taken
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.methodology.models import Methodology, MethodologyStatus
 from portal.methodology.queries import FiledVersions, get_methodologies_by_code
-from portal.methodology.stored import VersionSpec
+from portal.methodology.versions import VersionSpec
 
 MAX_BATCH = 1000
 SUBMIT_ATTEMPTS = 3  # tries of one partner call that loses races (see submit_partner_records)

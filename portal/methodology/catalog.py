@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.methodology.specs import CATEGORIES, MethodologySpec, load_specs
+from portal.methodology.categories import CATEGORIES
+from portal.methodology.seed_specs import MethodologySpec, load_specs
 
 
 @dataclass(frozen=True)

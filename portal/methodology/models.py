@@ -55,7 +55,7 @@ class Methodology(Base):
 class MethodologyVersion(Base):
     """One version: immutable once filed. ``definition`` holds formula, parameters, factors
     (value as a decimal string, unit, sources, vintage, confidence), caps, plausibility bounds,
-    evidence tiers and whether citizens may self-report (see ``portal.methodology.stored``)."""
+    evidence tiers and whether citizens may self-report (see ``portal.methodology.versions``)."""
 
     __tablename__ = "methodology_versions"
     __table_args__ = (UniqueConstraint("methodology_id", "version_no"),)

@@ -8,21 +8,14 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 
 from portal.db import session
+from portal.methodology.categories import CATEGORIES
 from portal.methodology.models import (
     Methodology,
     MethodologyEvent,
-    MethodologyStatus,
     MethodologyVersion,
 )
-from portal.methodology.specs import CATEGORIES
-from portal.methodology.stored import VersionSpec, spec_from_definition
-
-# What the public library shows: methodologies the authority has filed (or once filed).
-PUBLIC_STATUSES = (
-    MethodologyStatus.FILED.value,
-    MethodologyStatus.SUSPENDED.value,
-    MethodologyStatus.RETIRED.value,
-)
+from portal.methodology.permissions import PUBLIC_STATUSES
+from portal.methodology.versions import VersionSpec, spec_from_definition
 
 
 def list_public_methodologies() -> list[Methodology]:

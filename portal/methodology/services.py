@@ -4,6 +4,7 @@ Developers (members of an enterprise or association, role ``developer``) draft a
 ecology officials (role ``official``) review, request changes, file, suspend, reinstate, retire
 and publish new versions. Whoever submitted a methodology, or belongs to its developer
 organisation, can never file it. Every change goes to the methodology's history and the audit log.
+Who may do what is decided once, in ``permissions``, which the pages ask too.
 """
 
 from __future__ import annotations
@@ -19,28 +20,30 @@ from portal.accounts.models import Role, User
 from portal.clock import utcnow
 from portal.db import session, transaction, unless_taken
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from portal.methodology.categories import CATEGORIES
 from portal.methodology.models import (
     Methodology,
     MethodologyEvent,
     MethodologyStatus,
     MethodologyVersion,
 )
-from portal.methodology.specs import CATEGORIES, load_specs
-from portal.methodology.stored import VersionSpec, definition_from_spec, spec_from_definition
+from portal.methodology.permissions import (
+    REVIEW_MOVES,
+    is_developer_of,
+    may_comment,
+    may_draft,
+    may_edit_draft,
+    may_file,
+    may_publish_version,
+    may_submit,
+)
+from portal.methodology.seed_specs import load_specs
+from portal.methodology.versions import VersionSpec, definition_from_spec, spec_from_definition
 
 S = MethodologyStatus
 # The seed versions are in force from the platform's first day of records.
 SEED_EFFECTIVE_FROM = datetime(2025, 12, 31, 16, 0, tzinfo=UTC)  # 2026-01-01 00:00 Asia/Shanghai
 
-# Which transitions an official may make, from which statuses.
-_OFFICIAL_MOVES: dict[str, tuple[frozenset[S], S]] = {
-    "start_review": (frozenset({S.SUBMITTED}), S.UNDER_REVIEW),
-    "request_changes": (frozenset({S.UNDER_REVIEW}), S.CHANGES_REQUESTED),
-    "file": (frozenset({S.UNDER_REVIEW}), S.FILED),
-    "suspend": (frozenset({S.FILED}), S.SUSPENDED),
-    "reinstate": (frozenset({S.SUSPENDED}), S.FILED),
-    "retire": (frozenset({S.FILED, S.SUSPENDED}), S.RETIRED),
-}
 # These need a written reason, which the developer and the public history will read.
 _NEEDS_COMMENT = frozenset({"request_changes", "suspend", "retire"})
 
@@ -82,12 +85,6 @@ def _get(methodology_id: int, *, lock: bool = False) -> Methodology:
     if methodology is None:
         raise NotFound(_l("No such methodology."))
     return methodology
-
-
-def _is_developer_of(actor: User, methodology: Methodology) -> bool:
-    return methodology.developer_org_id is not None and any(
-        m.organisation_id == methodology.developer_org_id for m in actor.memberships
-    )
 
 
 def seed_filed_methodologies() -> int:
@@ -162,10 +159,9 @@ def create_draft(
     is_saleable: bool,
 ) -> Methodology:
     """Start a draft for the developer organisation ``organisation_id`` (the actor must belong
-    to it and hold the developer role). ``definition`` is a version definition (see ``stored``)."""
-    if not actor.has_role(Role.DEVELOPER) or not any(
-        m.organisation_id == organisation_id for m in actor.memberships
-    ):
+    to it and hold the developer role). ``definition`` is a version definition (see
+    ``versions``)."""
+    if not may_draft(actor, organisation_id):
         raise NotAllowed(_l("Only members of a developer organisation may draft methodologies."))
     if category not in {c.code for c in CATEGORIES}:
         raise InvalidInput(_l("Unknown category."), field="category")
@@ -223,9 +219,9 @@ def update_draft(
     spec = spec_from_definition(definition)
     with transaction():
         methodology = _get(methodology_id, lock=True)
-        if not _is_developer_of(actor, methodology):
+        if not is_developer_of(actor, methodology):
             raise NotAllowed(_l("Only the developer organisation may edit this methodology."))
-        if methodology.status not in (S.DRAFT, S.CHANGES_REQUESTED):
+        if not may_edit_draft(actor, methodology):
             raise Conflict(_l("Only a draft, or one sent back for changes, can be edited."))
         methodology.title_zh, methodology.title_en = title_zh.strip(), title_en.strip()
         methodology.scenario_code, methodology.category = scenario_code.strip(), category
@@ -248,9 +244,9 @@ def submit(*, actor: User, methodology_id: int, comment: str = "") -> Methodolog
     """Send a draft (or a draft sent back for changes) to the ecology authority."""
     with transaction():
         methodology = _get(methodology_id, lock=True)
-        if not _is_developer_of(actor, methodology):
+        if not is_developer_of(actor, methodology):
             raise NotAllowed(_l("Only the developer organisation may submit this methodology."))
-        if methodology.status not in (S.DRAFT, S.CHANGES_REQUESTED):
+        if not may_submit(actor, methodology):
             raise Conflict(_l("Only a draft can be submitted."))
         before = methodology.status
         methodology.status = S.SUBMITTED.value
@@ -272,19 +268,19 @@ def review(
     version now. The submitter and members of the developer organisation may not file."""
     if not actor.has_role(Role.OFFICIAL):
         raise NotAllowed(_l("Only ecology officials review methodologies."))
-    if action not in _OFFICIAL_MOVES:
+    if action not in REVIEW_MOVES:
         raise InvalidInput(_l("Unknown review action."), field="action")
     if action in _NEEDS_COMMENT and not comment.strip():
         raise InvalidInput(
             _l("Give a reason; the developer and the public history will see it."), field="comment"
         )
-    sources, target = _OFFICIAL_MOVES[action]
+    sources, target = REVIEW_MOVES[action]
     with transaction():
         methodology = _get(methodology_id, lock=True)
         if methodology.status not in sources:
             raise Conflict(_l("This methodology cannot be moved that way from its current status."))
         if action == "file":
-            if actor.id == methodology.submitted_by_id or _is_developer_of(actor, methodology):
+            if not may_file(actor, methodology):
                 raise NotAllowed(
                     _l("The submitter's own organisation can never file its methodology.")
                 )
@@ -315,8 +311,7 @@ def add_comment(*, actor: User, methodology_id: int, comment: str) -> None:
         raise InvalidInput(_l("Write a comment first."), field="comment")
     with transaction():
         methodology = _get(methodology_id)
-        is_official = actor.has_role(Role.OFFICIAL) and methodology.status != S.DRAFT
-        if not (is_official or _is_developer_of(actor, methodology)):
+        if not may_comment(actor, methodology):
             raise NotAllowed(_l("Only officials (once submitted) and the developer may comment."))
         _event(
             methodology,
@@ -353,7 +348,8 @@ def publish_version(
     spec = spec_from_definition(definition)
     with transaction() as db:
         methodology = _get(methodology_id, lock=True)
-        if methodology.status != S.FILED:
+        # The role was checked above, so only the status can refuse here.
+        if not may_publish_version(actor, methodology):
             raise Conflict(_l("Only a filed methodology gets new versions."))
         current = [v for v in methodology.versions if v.is_filed and v.effective_to is None]
         for version in current:

@@ -21,7 +21,9 @@ from portal.demo import seed_demo
 from portal.extensions import db
 from tests.conftest import dedicated_database, make_app
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's chromium when there is one, else Playwright's own build (scripts/ensure-browser,
+# run by `make test`, installs one of the two or stops with a message first).
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",

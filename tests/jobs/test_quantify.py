@@ -17,7 +17,7 @@ from portal.ledger import services as ledger
 from portal.ledger.models import LedgerTransaction
 from portal.ledger.queries import get_balance, verify
 from portal.methodology import services as methodology_services
-from portal.methodology.stored import definition_from_spec, spec_from_definition
+from portal.methodology.versions import definition_from_spec, spec_from_definition
 from tests import factories
 
 CYCLING = "JLCH-TR-003"  # 0.04 kg CO2/km; at most 20 km a day

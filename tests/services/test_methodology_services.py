@@ -18,8 +18,8 @@ from portal.methodology.models import (
     MethodologyStatus,
     MethodologyVersion,
 )
-from portal.methodology.specs import get_spec
-from portal.methodology.stored import definition_from_spec
+from portal.methodology.seed_specs import get_spec
+from portal.methodology.versions import definition_from_spec
 from tests import factories
 
 S = MethodologyStatus

@@ -11,15 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
+from portal.methodology.categories import CATEGORIES
 from portal.methodology.engine import Caps, PeriodCap
-from portal.methodology.specs import (
-    CATEGORIES,
-    DATA_DIR,
-    SpecError,
-    get_spec,
-    load_specs,
-    parse_specs,
-)
+from portal.methodology.seed_specs import DATA_DIR, SpecError, get_spec, load_specs, parse_specs
 from portal.methodology.units import UNITS
 
 D = Decimal

@@ -13,8 +13,8 @@ from portal.accounts.models import Role
 from portal.clock import utcnow
 from portal.methodology import services
 from portal.methodology.queries import get_methodology_by_code
-from portal.methodology.specs import get_spec
-from portal.methodology.stored import definition_from_spec
+from portal.methodology.seed_specs import get_spec
+from portal.methodology.versions import definition_from_spec
 from tests import factories
 
 EN = {"Accept-Language": "en"}

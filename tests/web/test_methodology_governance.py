@@ -19,8 +19,8 @@ from portal.blueprints.shared.methodology.convert import (
 from portal.clock import SHANGHAI
 from portal.methodology import queries, services
 from portal.methodology.models import Methodology, MethodologyStatus
-from portal.methodology.specs import get_spec, load_specs
-from portal.methodology.stored import definition_from_spec
+from portal.methodology.seed_specs import get_spec, load_specs
+from portal.methodology.versions import definition_from_spec
 from tests import factories
 
 EN = {"Accept-Language": "en"}

@@ -204,8 +204,8 @@ def test_an_act_that_cannot_be_replaced_is_explained(
 
     from portal.activities import services
     from portal.activities.quantify import quantify_pending
-    from portal.ledger import services as ledger
     from portal.clock import SHANGHAI
+    from portal.ledger import services as ledger
 
     cycling = "JLCH-TR-003"
     bikes = factories.make_partner(

@@ -29,8 +29,8 @@ from wtforms.validators import (
 )
 
 from portal.accounts.identity import PASSWORD_MAX, PASSWORD_RULE
-from portal.methodology.stored import VersionSpec
 from portal.methodology.units import UNITS, get_unit
+from portal.methodology.versions import VersionSpec
 
 TRIP_CATEGORY = "transport"
 

@@ -29,10 +29,10 @@ from portal.clock import SHANGHAI, local_today
 from portal.errors import DomainError
 from portal.extensions import htmx
 from portal.ledger.queries import get_balance
+from portal.methodology.categories import CATEGORIES, Category
 from portal.methodology.models import Methodology
 from portal.methodology.queries import FiledVersions, list_public_methodologies
-from portal.methodology.specs import CATEGORIES, Category
-from portal.methodology.stored import VersionSpec
+from portal.methodology.versions import VersionSpec
 from portal.web.auth import client_ip
 from portal.web.errors import attach_error
 from portal.web.evidence import send_evidence

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from portal.blueprints.shared.methodology.definition import DefinitionForm
 from portal.blueprints.shared.methodology.fields import TEXT_MAX, strip
-from portal.methodology.specs import CATEGORIES
+from portal.methodology.categories import CATEGORIES
 
 CODE_PATTERN = r"^[A-Z]{2,6}-[A-Z]{2}-\d{3}$"
 

@@ -27,7 +27,7 @@ from portal.blueprints.shared.methodology.display import (
     version_spec,
 )
 from portal.errors import Conflict, DomainError
-from portal.methodology import queries, services
+from portal.methodology import permissions, queries, services
 from portal.methodology.models import Methodology, MethodologyStatus
 from portal.web.errors import attach_error
 from portal.web.htmx import render
@@ -45,20 +45,13 @@ NEXT_STEPS = {
     S.SUSPENDED: _l("Suspended by the ecology authority; the history gives the reason."),
     S.RETIRED: _l("Retired; it stays in the library so past reductions remain explained."),
 }
-SUBMITTABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
-# services.update_draft accepts exactly these statuses too.
-EDITABLE = SUBMITTABLE
 
 bp.context_processor(presentation)
 
 
 @bp.context_processor
 def developer_labels() -> dict[str, object]:
-    return {
-        "next_steps": NEXT_STEPS,
-        "submittable": SUBMITTABLE,
-        "editable": EDITABLE,
-    }
+    return {"next_steps": NEXT_STEPS}
 
 
 def _organisations() -> list[Organisation]:
@@ -116,7 +109,7 @@ def edit(methodology_id: int) -> Response:
     """Revise a draft, or a submission sent back for changes: the same form as a new draft,
     prefilled from the version under work; the code and the organisation stay as they are."""
     methodology = _own(methodology_id)
-    if methodology.status not in EDITABLE:
+    if not permissions.may_edit_draft(current_user, methodology):
         return _not_editable(methodology)
     version = methodology.versions[-1]
     if request.method == "GET":
@@ -186,6 +179,9 @@ def _detail_page(
         comment_form=comment_form or CommentForm(formdata=None),
         comment_endpoint="developer.comment",
         submit_form=SubmitForm(formdata=None),
+        may_edit_draft=permissions.may_edit_draft(current_user, methodology),
+        may_submit=permissions.may_submit(current_user, methodology),
+        is_public=permissions.is_public(methodology),
         message=message,
         status=status,
     )

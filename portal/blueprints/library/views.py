@@ -16,9 +16,9 @@ from portal.blueprints.shared.methodology.display import (
     version_spec,
 )
 from portal.clock import utcnow
-from portal.methodology import queries
+from portal.methodology import permissions, queries
+from portal.methodology.categories import CATEGORIES
 from portal.methodology.models import Methodology, MethodologyVersion
-from portal.methodology.specs import CATEGORIES
 from portal.web.htmx import render
 
 bp.context_processor(presentation)
@@ -68,7 +68,7 @@ def index() -> Response:
 @bp.get("/<code>")
 def detail(code: str) -> Response:
     methodology = queries.get_methodology_by_code(code[:16])
-    if methodology is None or methodology.status not in queries.PUBLIC_STATUSES:
+    if methodology is None or not permissions.is_public(methodology):
         abort(404)
     version = shown_version(methodology)
     return render(

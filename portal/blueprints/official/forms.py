@@ -11,14 +11,13 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Validation
 from portal.blueprints.shared.methodology.definition import DefinitionForm
 from portal.blueprints.shared.methodology.fields import TEXT_MAX, strip
 from portal.clock import local_today
-
-REVIEW_ACTIONS = ("start_review", "request_changes", "file", "suspend", "reinstate", "retire")
+from portal.methodology.permissions import REVIEW_MOVES
 
 
 class ReviewForm(FlaskForm):
     """One review action; the service says which need a reason and from which status."""
 
-    action = HiddenField(validators=[AnyOf(REVIEW_ACTIONS)])
+    action = HiddenField(validators=[AnyOf(tuple(REVIEW_MOVES))])
     comment = TextAreaField(
         _l("Comment"),
         validators=[Optional(), Length(max=TEXT_MAX)],

@@ -36,7 +36,7 @@ from portal.blueprints.shared.methodology.labels import STATUS_LABELS
 from portal.clock import local_midnight, local_today, utcnow
 from portal.db import session
 from portal.errors import DomainError
-from portal.methodology import queries, services
+from portal.methodology import permissions, queries, services
 from portal.methodology.models import Methodology, MethodologyStatus
 from portal.web.errors import attach_error
 from portal.web.htmx import render
@@ -44,8 +44,6 @@ from portal.web.i18n import language
 
 S = MethodologyStatus
 QUEUE = (S.SUBMITTED.value, S.UNDER_REVIEW.value)
-# A draft is its developer's until submitted; the authority sees everything from then on.
-VISIBLE = tuple(s.value for s in S if s is not S.DRAFT)
 
 
 @dataclass(frozen=True)
@@ -57,43 +55,32 @@ class Action:
     primary: bool = False
 
 
-# Which buttons each status offers; mirrors the service's table, which stays the authority.
-ACTIONS: dict[str, tuple[Action, ...]] = {
-    S.SUBMITTED: (Action("start_review", _l("Start the review"), False, None, primary=True),),
-    S.UNDER_REVIEW: (
-        Action(
-            "file",
-            _l("File (备案)"),
-            False,
-            _l("File %(code)s? The version becomes public and cannot be changed afterwards."),
-            primary=True,
-        ),
-        Action("request_changes", _l("Send back for changes"), True, None),
+# The button of each review move, in the order a page shows them; which of them a methodology
+# offers is permissions.review_actions' to say.
+ACTIONS: tuple[Action, ...] = (
+    Action("start_review", _l("Start the review"), False, None, primary=True),
+    Action(
+        "file",
+        _l("File (备案)"),
+        False,
+        _l("File %(code)s? The version becomes public and cannot be changed afterwards."),
+        primary=True,
     ),
-    S.FILED: (
-        Action(
-            "suspend",
-            _l("Suspend"),
-            True,
-            _l("Suspend %(code)s? Records stop being quantified under it until it is reinstated."),
-        ),
-        Action(
-            "retire",
-            _l("Retire"),
-            True,
-            _l("Retire %(code)s for good? Its versions end now; this cannot be undone."),
-        ),
+    Action("request_changes", _l("Send back for changes"), True, None),
+    Action("reinstate", _l("Reinstate"), False, None, primary=True),
+    Action(
+        "suspend",
+        _l("Suspend"),
+        True,
+        _l("Suspend %(code)s? Records stop being quantified under it until it is reinstated."),
     ),
-    S.SUSPENDED: (
-        Action("reinstate", _l("Reinstate"), False, None, primary=True),
-        Action(
-            "retire",
-            _l("Retire"),
-            True,
-            _l("Retire %(code)s for good? Its versions end now; this cannot be undone."),
-        ),
+    Action(
+        "retire",
+        _l("Retire"),
+        True,
+        _l("Retire %(code)s for good? Its versions end now; this cannot be undone."),
     ),
-}
+)
 COMMENT_LABELS = {
     "request_changes": _l("What must change (the developer reads this)"),
     "suspend": _l("Reason for suspending (public)"),
@@ -110,7 +97,7 @@ def official_labels() -> dict[str, object]:
 
 def _get(methodology_id: int) -> Methodology:
     methodology = queries.get_methodology(methodology_id)
-    if methodology is None or methodology.status not in VISIBLE:
+    if methodology is None or not permissions.may_official_see(current_user, methodology):
         abort(404)
     return methodology
 
@@ -118,16 +105,6 @@ def _get(methodology_id: int) -> Methodology:
 def _counts_by_status() -> dict[str, int]:
     rows = session().execute(select(Methodology.status, func.count()).group_by(Methodology.status))
     return {status: count for status, count in rows}
-
-
-def _may_file(methodology: Methodology) -> bool:
-    """Separation of duties, as the service applies it: shown before the official tries."""
-    in_developer_org = any(
-        m.organisation_id == methodology.developer_org_id for m in current_user.memberships
-    )
-    return current_user.id != methodology.submitted_by_id and not (
-        methodology.developer_org_id is not None and in_developer_org
-    )
 
 
 @bp.get("/")
@@ -143,15 +120,19 @@ def index() -> Response:
 @bp.get("/methodologies")
 def methodologies() -> Response:
     choices = [SelectChoice("", _("All statuses"))] + [
-        SelectChoice(status, str(STATUS_LABELS[S(status)])) for status in VISIBLE
+        SelectChoice(status, str(STATUS_LABELS[S(status)]))
+        for status in permissions.OFFICIAL_STATUSES
     ]
     form = StatusFilterForm(request.args, choices=choices)
     status = form.status.data if form.validate() and form.status.data else ""
     if status:
         rows = queries.list_by_status([status])
     else:
-        order = {status: i for i, status in enumerate(VISIBLE)}
-        rows = sorted(queries.list_by_status(VISIBLE), key=lambda m: (order[m.status], m.code))
+        order = {status: i for i, status in enumerate(permissions.OFFICIAL_STATUSES)}
+        rows = sorted(
+            queries.list_by_status(permissions.OFFICIAL_STATUSES),
+            key=lambda m: (order[m.status], m.code),
+        )
     return render(
         "official/methodologies.html",
         "official/partials/_methodologies.html",
@@ -172,6 +153,7 @@ def _review_page(
     partial: str | None = None,
 ) -> Response:
     version = shown_version(methodology, include_unfiled=True)
+    offered = permissions.review_actions(methodology)
     return render(
         "official/methodology.html",
         partial,
@@ -180,13 +162,16 @@ def _review_page(
         spec=version_spec(version) if version else None,
         versions=methodology.versions,
         history=history_rows(methodology),
-        actions=ACTIONS.get(methodology.status, ()),
+        actions=[action for action in ACTIONS if action.name in offered],
         review_form=review_form or ReviewForm(formdata=None),
         blank_review_form=ReviewForm(formdata=None),
         failed_action=failed_action,
         comment_form=comment_form or CommentForm(formdata=None),
         comment_endpoint="official.comment",
-        may_file=_may_file(methodology),
+        # Separation of duties, as the service applies it: shown before the official tries.
+        may_file=permissions.may_file(current_user, methodology),
+        may_publish_version=permissions.may_publish_version(current_user, methodology),
+        is_public=permissions.is_public(methodology),
         message=message,
         status=status,
     )
@@ -201,7 +186,7 @@ def methodology(methodology_id: int) -> Response:
 def review(methodology_id: int) -> Response:
     methodology = _get(methodology_id)
     form = ReviewForm()
-    offered = {action.name for action in ACTIONS.get(methodology.status, ())}
+    offered = permissions.review_actions(methodology)
     if form.action.data in _DONE and form.action.data not in offered:
         # Another official moved it first (another tab, another desk): say so on its page, where
         # the buttons now offered are, instead of an error on a form the page no longer shows.
@@ -264,7 +249,7 @@ def comment(methodology_id: int) -> Response:
 def new_version(methodology_id: int) -> Response:
     methodology = _get(methodology_id)
     current = shown_version(methodology)
-    if methodology.status != S.FILED or current is None:
+    if not permissions.may_publish_version(current_user, methodology) or current is None:
         flash(_("Only a filed methodology gets new versions."), "error")
         return redirect(url_for("official.methodology", methodology_id=methodology.id))
     if request.method == "GET":

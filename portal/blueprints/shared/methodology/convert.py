@@ -1,5 +1,5 @@
 """A definition form and a stored definition, each made from the other: the form's data
-becomes the version definition through ``portal.methodology.stored.definition_from_spec``, so a
+becomes the version definition through ``portal.methodology.versions.definition_from_spec``, so a
 drafted definition has exactly the shape of a seeded one; the inverse prefills the form."""
 
 from __future__ import annotations
@@ -18,8 +18,12 @@ from portal.methodology.engine import (
     RecordParameter,
     Source,
 )
-from portal.methodology.specs import EVIDENCE_TIERS, Plausibility
-from portal.methodology.stored import VersionSpec, definition_from_spec
+from portal.methodology.versions import (
+    EVIDENCE_TIERS,
+    Plausibility,
+    VersionSpec,
+    definition_from_spec,
+)
 
 
 def _dec(raw: str | None) -> Decimal | None:

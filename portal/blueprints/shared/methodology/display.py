@@ -27,9 +27,9 @@ from portal.blueprints.shared.methodology.labels import (
 from portal.clock import utcnow
 from portal.db import session
 from portal.methodology import queries
+from portal.methodology.categories import CATEGORIES
 from portal.methodology.models import Methodology, MethodologyVersion
-from portal.methodology.specs import CATEGORIES
-from portal.methodology.stored import VersionSpec, spec_from_definition
+from portal.methodology.versions import VersionSpec, spec_from_definition
 from portal.web.i18n import language
 
 

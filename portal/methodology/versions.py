@@ -1,16 +1,17 @@
-"""A methodology version's ``definition`` JSON: written from a spec, read back as a spec.
+"""A methodology version's recipe (:class:`VersionSpec`) and its ``definition`` JSON.
 
 The definition is the whole quantification recipe of one version — formula, record
 parameters, factors with their sources, caps, plausibility bounds, evidence tiers — so a filed
 version never depends on the data files again and every reduction can be explained from it.
-Decimals travel as strings.
+Decimals travel as strings. A seed methodology (``seed_specs.MethodologySpec``) is this recipe
+plus its name and sources, so it is written to a definition by the same function.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, Final, Literal, cast
 
 from portal.methodology.engine import (
     Caps,
@@ -21,15 +22,33 @@ from portal.methodology.engine import (
     Source,
     formula_names,
 )
-from portal.methodology.specs import EvidenceTier, MethodologySpec, Plausibility
 from portal.methodology.units import get_unit
 
 DEFINITION_SCHEMA = 1
 
+EvidenceTier = Literal["self_report", "photo", "document", "partner"]
+EVIDENCE_TIERS: Final[tuple[EvidenceTier, ...]] = ("self_report", "photo", "document", "partner")
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    """Bounds beyond which a record is flagged for review rather than trusted.
+
+    ``max_quantity`` per record in the activity unit; ``max_speed_kmh`` average speed for
+    self-propelled trips.
+    """
+
+    max_quantity: Decimal | None = None
+    max_speed_kmh: Decimal | None = None
+
 
 @dataclass(frozen=True)
 class VersionSpec:
-    """A stored version as the engine and the intake rules need it (a ``FormulaSpec``)."""
+    """A version's recipe as the engine and the intake rules need it (a ``FormulaSpec``).
+
+    ``formula_text``, ``unit_text`` and ``caps_text`` are the data file's prose, kept for the
+    methodology pages; ``interpretation`` says how the overlay read that prose.
+    """
 
     activity_unit: str
     formula: str
@@ -62,7 +81,7 @@ def _source_json(source: Source) -> dict[str, Any]:
     return {"title": source.title, "issuer": source.issuer, "year": source.year, "url": source.url}
 
 
-def definition_from_spec(spec: MethodologySpec | VersionSpec) -> dict[str, Any]:
+def definition_from_spec(spec: VersionSpec) -> dict[str, Any]:
     """The JSON-ready definition of a version built from a seed spec (or a stored one)."""
     return {
         "schema": DEFINITION_SCHEMA,
