@@ -1,5 +1,6 @@
 """Shared fixtures: ``app`` (migrated once per session), ``db`` (one rolled-back transaction per
-test), ``client``, ``login_as(role)`` and the callable factories in ``tests/factories.py``.
+test), ``client``, ``login_as(role)``, ``pg_app`` for tests that commit on PostgreSQL, and the
+callable factories of the ``tests/factories`` package.
 
 The suite runs on SQLite by default and on PostgreSQL when ``TEST_DATABASE_URL`` is set.
 """
@@ -87,6 +88,29 @@ def dedicated_app(suffix: str, folder: Path) -> Iterator[Flask]:
         finally:
             with app.app_context():
                 _db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def pg_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Flask]:
+    """A ``dedicated_app`` shared by one module's tests, whose threads or processes commit
+    (races, concurrent workers); its database is named after the module."""
+    name = _module_name(request)
+    with dedicated_app(name, tmp_path_factory.mktemp(name)) as app:
+        yield app
+
+
+@pytest.fixture
+def pg_app_per_test(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    """A ``dedicated_app`` of one test's own, for tests that count every row of a table after
+    their workers committed (a shared database would hold the rows of the tests before)."""
+    with dedicated_app(f"{_module_name(request)}_{request.node.name[-12:]}", tmp_path) as app:
+        yield app
+
+
+def _module_name(request: pytest.FixtureRequest) -> str:
+    return request.module.__name__.rpartition(".")[2].removeprefix("test_")
 
 
 def make_app(database_url: str, **overrides: Any) -> Flask:

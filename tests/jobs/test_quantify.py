@@ -26,22 +26,13 @@ DAY = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
 
 def add_ride(
-    user: Any, methodology: Any, km: str, at: datetime, status: str = RecordStatus.PENDING
+    user: Any, methodology: Any, km: str, at: datetime, status: RecordStatus = RecordStatus.PENDING
 ) -> BehaviorRecord:
-    record = BehaviorRecord(
-        user_id=user.id,
-        methodology_id=methodology.id,
-        channel=Channel.SELF_REPORT.value,
-        quantity_milli=int(Decimal(km) * 1000),
-        unit="km",
-        parameters={},
-        occurred_at=at,
-        status=status,
-        flags=[],
+    """A self-reported ride of ``km`` kilometres, saved without the intake checks."""
+    quantity_milli = int(Decimal(km) * 1000)
+    return factories.make_record(
+        user, methodology, at, quantity_milli, channel=Channel.SELF_REPORT, status=status
     )
-    factories.session().add(record)
-    factories.session().commit()
-    return record
 
 
 def reductions(db: Any) -> list[Reduction]:
@@ -235,19 +226,9 @@ def test_flagged_and_suspended_wait(db: Any, methodologies: Any) -> None:
     methodology_services.review(
         actor=official, methodology_id=walk.id, action="suspend", comment="Audit"
     )
-    waiting = BehaviorRecord(
-        user_id=user.id,
-        methodology_id=walk.id,
-        channel="self_report",
-        quantity_milli=5_000_000,
-        unit="steps",
-        parameters={},
-        occurred_at=DAY,
-        status="pending",
-        flags=[],
+    waiting = factories.make_record(
+        user, walk, DAY, 5_000_000, unit="steps", channel=Channel.SELF_REPORT
     )
-    factories.session().add(waiting)
-    factories.session().commit()
     assert quantify_pending(points_per_kg=1000).quantified == 0
     db.session.refresh(flagged)
     db.session.refresh(waiting)

@@ -8,11 +8,9 @@ The workers commit, so the test runs in a database of its own, created and dropp
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -20,9 +18,9 @@ from portal.activities.models import BehaviorRecord, RecordQueue, RecordStatus, 
 from portal.activities.quantify import quantify_pending
 from portal.extensions import db
 from portal.ledger.queries import get_balance, verify
-from tests.conftest import dedicated_app, needs_postgresql
+from tests import factories
+from tests.conftest import needs_postgresql
 from tests.jobs.ledger_checks import assert_credited_once
-from tests.jobs.rides import add_pending_rides
 
 WORKERS = 4
 USERS = 30
@@ -32,14 +30,8 @@ DAY = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 pytestmark = needs_postgresql("SQLite lets one writer in at a time")
 
 
-@pytest.fixture(scope="module")
-def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    with dedicated_app("quantify_concurrency", tmp_path_factory.mktemp("concurrency")) as app:
-        yield app
-
-
 def test_parallel_workers_credit_each_record_once(pg_app: Flask) -> None:
-    users = add_pending_rides(pg_app, USERS, RIDES_PER_USER, DAY)
+    users = factories.add_pending_rides(pg_app, USERS, RIDES_PER_USER, DAY)
     start = threading.Barrier(WORKERS, timeout=60)
     errors: list[BaseException] = []
     reports: list[Any] = []

@@ -22,7 +22,6 @@ from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
 from portal.activities.quantify import quantify_pending
 from portal.extensions import db
 from portal.ledger.queries import verify
-from portal.methodology.models import Methodology
 from portal.methodology.services import seed_filed_methodologies
 from tests import factories
 from tests.conftest import dedicated_database, make_app
@@ -46,23 +45,15 @@ def kill_app(tmp_path: Path) -> Iterator[tuple[Flask, str]]:
 def _fill(app: Flask) -> None:
     with app.app_context():
         seed_filed_methodologies()
-        metro = db.session.scalar(select(Methodology.id).where(Methodology.code == "JLCH-TR-008"))
+        metro = factories.methodology_id("JLCH-TR-008")
         users = [factories.make_user().id for _ in range(200)]
         start = datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
         db.session.execute(
             insert(BehaviorRecord),
             [
-                {
-                    "user_id": users[n % len(users)],
-                    "methodology_id": metro,
-                    "channel": "partner_api",
-                    "quantity_milli": 9000 + n % 7 * 1000,
-                    "unit": "km",
-                    "parameters": {},
-                    "flags": [],
-                    "occurred_at": start + timedelta(minutes=n),
-                    "status": "pending",
-                }
+                factories.record_row(
+                    users[n % len(users)], metro, start + timedelta(minutes=n), 9000 + n % 7 * 1000
+                )
                 for n in range(RECORDS)
             ],
         )

@@ -7,9 +7,7 @@ again. Each test commits, so each runs in a database of its own.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,20 +24,14 @@ from portal.activities.models import (
 )
 from portal.extensions import db
 from portal.ledger.queries import get_balance, verify
-from tests.conftest import dedicated_app, needs_postgresql
+from tests import factories
+from tests.conftest import needs_postgresql
 from tests.jobs.ledger_checks import assert_credited_once
-from tests.jobs.rides import add_pending_rides
 
 DAY = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 RIDES = 12  # 12 rides of 3 km on one day: the 20 km daily cycling cap allows 800 g
 
 pytestmark = needs_postgresql("SQLite runs one writer, in-process")
-
-
-@pytest.fixture
-def pg_app(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
-    with dedicated_app(f"parallel_{request.node.name[-12:]}", tmp_path) as app:
-        yield app
 
 
 def _net_by_user() -> dict[int, int]:
@@ -51,8 +43,10 @@ def _net_by_user() -> dict[int, int]:
     }
 
 
-def test_worker_processes_share_the_backlog(pg_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    users = add_pending_rides(pg_app, 40, RIDES, DAY)
+def test_worker_processes_share_the_backlog(
+    pg_app_per_test: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = factories.add_pending_rides(pg_app_per_test, 40, RIDES, DAY)
     monkeypatch.setattr(quantify, "PARALLEL_FROM", 100)  # go parallel on this small backlog
     spawned: list[int] = []
     in_processes = quantify._in_processes
@@ -62,7 +56,7 @@ def test_worker_processes_share_the_backlog(pg_app: Flask, monkeypatch: pytest.M
         return in_processes(points_per_kg, batch_size, workers)
 
     monkeypatch.setattr(quantify, "_in_processes", spy)
-    with pg_app.app_context():
+    with pg_app_per_test.app_context():
         report = quantify.quantify_pending(points_per_kg=1000, batch_size=40, workers=2)
         assert spawned == [2]
         assert report.quantified == len(users) * RIDES and report.rejected == 0
@@ -78,14 +72,14 @@ def test_worker_processes_share_the_backlog(pg_app: Flask, monkeypatch: pytest.M
 
 @pytest.mark.parametrize("stored", [False, True], ids=["row-inserted", "row-added-to"])
 def test_a_batch_whose_cap_usage_moved_meanwhile_is_run_again(
-    pg_app: Flask, monkeypatch: pytest.MonkeyPatch, stored: bool
+    pg_app_per_test: Flask, monkeypatch: pytest.MonkeyPatch, stored: bool
 ) -> None:
     """The rival stores the day's usage row the batch read as missing (the batch's insert
     fails), or adds to the row the batch read (the batch's upsert sees other totals)."""
-    [user_id] = add_pending_rides(pg_app, 1, RIDES, DAY)
+    [user_id] = factories.add_pending_rides(pg_app_per_test, 1, RIDES, DAY)
     key = {"user_id": user_id, "period": "day", "bucket_start": DAY.date()}
     if stored:
-        with pg_app.app_context(), db.engine.begin() as setup:
+        with pg_app_per_test.app_context(), db.engine.begin() as setup:
             methodology_id = setup.scalar(select(BehaviorRecord.methodology_id).limit(1))
             setup.execute(
                 insert(CapUsage).values(
@@ -119,7 +113,7 @@ def test_a_batch_whose_cap_usage_moved_meanwhile_is_run_again(
         return capped
 
     monkeypatch.setattr(quantify, "_apply_caps", caps_then_a_rival_commits)
-    with pg_app.app_context():
+    with pg_app_per_test.app_context():
         report = quantify.quantify_pending(points_per_kg=1000)
         assert calls == [RIDES, RIDES]  # the first attempt was rolled back and run again
         assert report.quantified == RIDES and report.batches == 1

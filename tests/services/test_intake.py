@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,14 +18,13 @@ from portal.activities.quantify import quantify_pending
 from portal.activities.rules import RecordRefused
 from portal.activities.services import RecordInput
 from portal.errors import Conflict, InvalidInput, NotAllowed
-from portal.ledger import services as ledger
 from portal.ledger.models import LedgerTransaction
 from portal.ledger.queries import get_balance, verify
 from tests import factories
+from tests.factories import partner_ride, ride
 
 CYCLING, METRO, PLATE, CLOTHES = "JLCH-TR-003", "JLCH-TR-008", "JLCH-FD-001", "JLCH-CL-001"
-# 14:00 in Shanghai: no night-hour flag unless a test asks for one.
-NOW = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
+NOW = factories.NOW  # the ride factory's clock: 14:00 in Shanghai, no night-hour flag
 
 
 _shade = iter(range(1, 10_000))
@@ -41,19 +40,6 @@ def png(shade: int | None = None) -> bytes:
 
 def records(db: Any) -> int:
     return db.session.scalar(select(func.count(BehaviorRecord.id)))
-
-
-def ride(**changes: Any) -> RecordInput:
-    start = NOW - timedelta(hours=3)
-    values: dict[str, Any] = {
-        "methodology_code": CYCLING,
-        "quantity": Decimal("5.2"),
-        "unit": "km",
-        "occurred_at": start,
-        "ended_at": start + timedelta(minutes=25),
-    }
-    values.update(changes)
-    return RecordInput(**values)
 
 
 def log(user: Any, item: RecordInput, tmp_path: Path, photo: bytes | None = None) -> BehaviorRecord:
@@ -223,17 +209,7 @@ def test_partner_record_supersedes_the_self_report(
     mine = log(user, ride(), tmp_path)
     outcome = services.submit_partner_records(
         partner_id=partner.id,
-        items=[
-            RecordInput(
-                CYCLING,
-                Decimal("5.1"),
-                "km",
-                mine.occurred_at,
-                mine.ended_at,
-                external_id="b-1",
-                user_ref="rider-9",
-            )
-        ],
+        items=[partner_ride(mine, "b-1", "rider-9")],
         channel=Channel.PARTNER_API,
         now=NOW,
     )[0]
@@ -302,19 +278,6 @@ def test_review_and_one_appeal(db: Any, methodologies: Any, tmp_path: Path) -> N
 
 
 # -------------------------------------------- an act already credited from a self-report
-
-
-def partner_ride(mine: BehaviorRecord, external_id: str, ref: str, km: str = "5.1") -> RecordInput:
-    """The partner's record of the trip ``mine`` describes, with its own distance."""
-    return RecordInput(
-        CYCLING,
-        Decimal(km),
-        "km",
-        mine.occurred_at,
-        mine.ended_at,
-        external_id=external_id,
-        user_ref=ref,
-    )
 
 
 def send(partner: Any, *items: RecordInput) -> list[services.Outcome]:
@@ -416,14 +379,7 @@ def test_spent_points_keep_the_self_report_counted(
     db: Any, methodologies: Any, tmp_path: Path
 ) -> None:
     user, partner, mine = counted_self_report(db, tmp_path, "rider-4")
-    account = ledger.ensure_user_accounts([user.id])[user.id]
-    ledger.post(
-        ledger.Posting(
-            "test:spend:rider-4",
-            "redemption",
-            ((account, -100), (ledger.issuance_account_id(), 100)),
-        )
-    )
+    factories.make_spend(user.id, 100, "test:spend:rider-4")
     before = usage(db, user)
 
     outcome = send(partner, partner_ride(mine, "b-3", "rider-4"))[0]
@@ -449,15 +405,7 @@ def test_one_batch_replaces_one_self_report_once(
     user, partner, mine = counted_self_report(db, tmp_path, "rider-5")
     other = factories.make_user()
     factories.link(partner, other, "rider-6")
-    stranger = RecordInput(
-        CYCLING,
-        Decimal(3),
-        "km",
-        mine.occurred_at,
-        mine.ended_at,
-        external_id="b-6",
-        user_ref="rider-6",
-    )
+    stranger = partner_ride(mine, "b-6", "rider-6", km="3")
     outcomes = send(
         partner,
         partner_ride(mine, "b-4", "rider-5"),

@@ -21,6 +21,7 @@ from portal.methodology.models import (
 from portal.methodology.seed_specs import get_spec
 from portal.methodology.versions import definition_from_spec
 from tests import factories
+from tests.factories import make_draft
 
 S = MethodologyStatus
 ACTIONS = ("start_review", "request_changes", "file", "suspend", "reinstate", "retire")
@@ -39,20 +40,6 @@ EFFECTIVE = datetime(2026, 12, 31, 16, 0, tzinfo=UTC)  # 2027-01-01 00:00 Asia/S
 def _developer() -> tuple[User, int]:
     user = factories.make_user_with_role(Role.DEVELOPER)
     return user, user.memberships[0].organisation_id
-
-
-def _draft(developer: User, org_id: int, code: str = "JLCH-TR-901", **changes: Any) -> Methodology:
-    values: dict[str, Any] = {
-        "code": code,
-        "scenario_code": "cycling_v2",
-        "title_zh": "骑行（新版）",
-        "title_en": "Cycling (new)",
-        "category": "transport",
-        "definition": definition_from_spec(get_spec("JLCH-TR-003")),
-        "is_saleable": True,
-    }
-    values.update(changes)
-    return services.create_draft(actor=developer, organisation_id=org_id, **values)
 
 
 def _events(db: Any, methodology_id: int) -> int:
@@ -88,7 +75,7 @@ def _move(official: User, methodology_id: int, action: str, **kwargs: Any) -> Me
 def test_the_whole_lifecycle_is_recorded(db: Any) -> None:
     developer, org_id = _developer()
     official = factories.make_user_with_role(Role.OFFICIAL)
-    methodology = _draft(developer, org_id)
+    methodology = make_draft(developer, org_id)
     assert methodology.status == S.DRAFT and methodology.developer_org_id == org_id
     mid = methodology.id
 
@@ -130,7 +117,7 @@ def test_the_whole_lifecycle_is_recorded(db: Any) -> None:
 
 def _at_status(db: Any, status: S) -> tuple[Methodology, User]:
     developer, org_id = _developer()
-    methodology = _draft(developer, org_id, code=f"JLCH-TR-{900 + list(S).index(status)}")
+    methodology = make_draft(developer, org_id, code=f"JLCH-TR-{900 + list(S).index(status)}")
     methodology.status = status.value
     if status not in (S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.CHANGES_REQUESTED):
         methodology.versions[-1].is_filed = True
@@ -170,7 +157,7 @@ def test_only_a_draft_can_be_submitted(db: Any, status: S) -> None:
 
 def _under_review(db: Any) -> tuple[Methodology, User]:
     developer, org_id = _developer()
-    methodology = _draft(developer, org_id)
+    methodology = make_draft(developer, org_id)
     services.submit(actor=developer, methodology_id=methodology.id)
     _move(factories.make_user_with_role(Role.OFFICIAL), methodology.id, "start_review")
     return methodology, developer
@@ -225,29 +212,29 @@ def test_drafting_needs_a_membership_of_that_developer_organisation(db: Any) -> 
     _, org_id = _developer()
     other, _ = _developer()
     with pytest.raises(NotAllowed):
-        _draft(other, org_id)
+        make_draft(other, org_id)
     citizen = factories.make_user_with_role(Role.CITIZEN)
     with pytest.raises(NotAllowed):
-        _draft(citizen, org_id)
+        make_draft(citizen, org_id)
     assert db.session.scalar(select(func.count()).select_from(Methodology)) == 0
 
 
 def test_draft_refuses_a_taken_code_and_a_bad_definition(db: Any) -> None:
     developer, org_id = _developer()
-    _draft(developer, org_id)
+    make_draft(developer, org_id)
     with pytest.raises(Conflict) as taken:
-        _draft(developer, org_id, code="jlch-tr-901")
+        make_draft(developer, org_id, code="jlch-tr-901")
     assert taken.value.field == "code"
     broken = definition_from_spec(get_spec("JLCH-TR-003")) | {"formula": "Q * unknown_factor"}
     with pytest.raises(InvalidInput):
-        _draft(developer, org_id, code="JLCH-TR-902", definition=broken)
+        make_draft(developer, org_id, code="JLCH-TR-902", definition=broken)
     assert db.session.scalar(select(func.count()).select_from(Methodology)) == 1
 
 
 def test_estimate_factors_are_never_saleable(db: Any) -> None:
     developer, org_id = _developer()
     windows = definition_from_spec(get_spec("JLCH-HS-001"))
-    methodology = _draft(
+    methodology = make_draft(
         developer, org_id, code="JLCH-HS-901", category="housing", definition=windows
     )
     assert methodology.versions[0].is_saleable is False
@@ -374,7 +361,7 @@ def _version_state(db: Any, methodology: Methodology) -> tuple[Any, ...]:
 
 def test_a_draft_is_edited_in_place_and_the_edit_is_recorded(db: Any) -> None:
     developer, org_id = _developer()
-    methodology = _draft(developer, org_id)
+    methodology = make_draft(developer, org_id)
     version_id = methodology.versions[0].id
     edited = _edit(developer, methodology.id)
     db.session.expire_all()
@@ -429,7 +416,7 @@ def test_editing_is_refused_once_submitted(db: Any, status: S) -> None:
 
 def test_editing_is_refused_after_a_real_submission(db: Any) -> None:
     developer, org_id = _developer()
-    methodology = _draft(developer, org_id)
+    methodology = make_draft(developer, org_id)
     services.submit(actor=developer, methodology_id=methodology.id)
     before = _version_state(db, methodology)
     with pytest.raises(Conflict):
@@ -440,7 +427,7 @@ def test_editing_is_refused_after_a_real_submission(db: Any) -> None:
 @pytest.mark.parametrize("role", [Role.DEVELOPER, Role.OFFICIAL, Role.CITIZEN, Role.ADMIN], ids=str)
 def test_only_the_developer_organisation_may_edit(db: Any, role: Role) -> None:
     developer, org_id = _developer()
-    methodology = _draft(developer, org_id)
+    methodology = make_draft(developer, org_id)
     before = _version_state(db, methodology)
     with pytest.raises(NotAllowed):
         _edit(factories.make_user_with_role(role), methodology.id)
@@ -449,7 +436,7 @@ def test_only_the_developer_organisation_may_edit(db: Any, role: Role) -> None:
 
 def test_an_invalid_edit_changes_nothing(db: Any) -> None:
     developer, org_id = _developer()
-    methodology = _draft(developer, org_id)
+    methodology = make_draft(developer, org_id)
     before = _version_state(db, methodology)
     broken = definition_from_spec(get_spec("JLCH-TR-003")) | {"formula": "Q * unknown_factor"}
     with pytest.raises(InvalidInput):

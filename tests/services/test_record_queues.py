@@ -22,8 +22,8 @@ from portal.activities.quantify import quantify_pending
 from portal.extensions import db as _db
 from tests import factories
 from tests.conftest import dedicated_app, needs_postgresql
-from tests.jobs.rides import add_pending_rides
-from tests.services.test_intake import CYCLING, NOW, log, partner_ride, ride, send
+from tests.factories import partner_ride, ride
+from tests.services.test_intake import CYCLING, NOW, log, send
 
 WAITING = (RecordStatus.PENDING.value, RecordStatus.FLAGGED.value)
 
@@ -122,7 +122,7 @@ def test_a_queue_row_whose_record_left_pending_is_cleared_by_the_claim(
 @needs_postgresql("a record locked by another connection")
 def test_a_record_locked_elsewhere_stays_queued_for_the_next_run(tmp_path: Path) -> None:
     with dedicated_app("queue_locked", tmp_path) as app:
-        first, second = add_pending_rides(app, 2, 1, NOW - timedelta(hours=3))
+        first, second = factories.add_pending_rides(app, 2, 1, NOW - timedelta(hours=3))
         with app.app_context():
             held = select(BehaviorRecord.id).where(BehaviorRecord.user_id == first)
             with _db.engine.connect() as other, other.begin():

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select
 
@@ -35,10 +34,9 @@ from portal.extensions import db
 from portal.ledger.models import LedgerTransaction
 from portal.ledger.queries import get_balance, verify
 from portal.methodology.engine import buckets_for
-from portal.methodology.models import Methodology
 from portal.methodology.services import seed_filed_methodologies
 from tests import factories
-from tests.conftest import dedicated_app, needs_postgresql
+from tests.conftest import needs_postgresql
 
 USERS = 24
 EXTRA_RIDES = 5  # 2 km each, quantified while the partners' records arrive
@@ -48,33 +46,12 @@ RIDE = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 pytestmark = needs_postgresql("SQLite lets one writer in at a time")
 
 
-@pytest.fixture(scope="module")
-def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    with dedicated_app("reversal_concurrency", tmp_path_factory.mktemp("reversal")) as app:
-        yield app
-
-
-def _row(user_id: int, cycling: int, channel: str, km: int, at: datetime) -> dict[str, Any]:
-    return {
-        "user_id": user_id,
-        "methodology_id": cycling,
-        "channel": channel,
-        "quantity_milli": km * 1000,
-        "unit": "km",
-        "parameters": {},
-        "flags": [],
-        "occurred_at": at,
-        "ended_at": at + timedelta(minutes=20),
-        "status": "pending",
-    }
-
-
 def _fill(app: Flask) -> tuple[list[int], list[int]]:
     """Users whose 5 km self-reported ride is credited (200 points), each with pending rides
     for the quantify worker, and two partners linked to all of them."""
     with app.app_context():
         seed_filed_methodologies()
-        cycling = db.session.scalar(select(Methodology.id).where(Methodology.code == "JLCH-TR-003"))
+        cycling = factories.methodology_id("JLCH-TR-003")
         users = [factories.make_user().id for _ in range(USERS)]
         partners = [factories.make_partner(["JLCH-TR-003"]) for _ in range(2)]
         for user_id in users:
@@ -82,19 +59,20 @@ def _fill(app: Flask) -> tuple[list[int], list[int]]:
                 factories.link(partner, db.session.get(factories.User, user_id), f"u{user_id}")
         db.session.execute(
             insert(BehaviorRecord),
-            [_row(u, cycling, Channel.SELF_REPORT.value, 5, RIDE) for u in users],
+            [
+                factories.record_row(
+                    u, cycling, RIDE, 5000, channel=Channel.SELF_REPORT, minutes=20
+                )
+                for u in users
+            ],
         )
         db.session.commit()
         assert quantify_pending(points_per_kg=1000).quantified == USERS
         db.session.execute(
             insert(BehaviorRecord),
             [
-                _row(
-                    u,
-                    cycling,
-                    Channel.PARTNER_API.value,
-                    2,
-                    RIDE + timedelta(hours=2, minutes=30 * n),
+                factories.record_row(
+                    u, cycling, RIDE + timedelta(hours=2, minutes=30 * n), 2000, minutes=20
                 )
                 for u in users
                 for n in range(EXTRA_RIDES)
@@ -112,12 +90,10 @@ def _rides(
     """A 20-minute ride of ``km`` from ``at`` for each user, in their order; the external id
     and the user reference are the prefixes followed by the user id."""
     return [
-        services.RecordInput(
-            "JLCH-TR-003",
-            Decimal(km),
-            "km",
-            at,
-            at + timedelta(minutes=20),
+        factories.ride(
+            quantity=Decimal(km),
+            occurred_at=at,
+            ended_at=at + timedelta(minutes=20),
             external_id=f"{id_prefix}{user_id}",
             user_ref=f"{ref_prefix}{user_id}",
         )

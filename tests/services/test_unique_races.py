@@ -9,8 +9,7 @@ made their check. The threads commit, so the test runs in a database of its own.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -25,18 +24,11 @@ from portal.errors import Conflict
 from portal.extensions import db
 from portal.methodology.models import Methodology
 from tests import factories
-from tests.conftest import dedicated_app, needs_postgresql
-from tests.services.test_methodology_services import _draft
+from tests.conftest import needs_postgresql
 
 pytestmark = needs_postgresql("SQLite lets one writer in at a time")
 
 Call = Callable[[int], Any]  # one racer's service call, given its thread number
-
-
-@pytest.fixture(scope="module")
-def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    with dedicated_app("unique_races", Path(tmp_path_factory.mktemp("races"))) as app:
-        yield app
 
 
 def _organisations() -> tuple[str, Call, Any]:
@@ -71,7 +63,7 @@ def _methodologies() -> tuple[str, Call, Any]:
     ids = developer.id, developer.memberships[0].organisation_id
 
     def draft(thread: int) -> Any:
-        return _draft(db.session.get(User, ids[0]), ids[1], code="JLCH-TR-950")
+        return factories.make_draft(db.session.get(User, ids[0]), ids[1], code="JLCH-TR-950")
 
     return "methodologies", draft, select(func.count(Methodology.id))
 

@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import insert, select
 
 from portal.accounts.models import AuditEvent
-from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
+from portal.activities.models import BehaviorRecord, Channel, RecordStatus, Reduction
 from portal.activities.quantify import quantify_pending
 from portal.activities.rules import FLAG_SPEED
 from portal.clock import SHANGHAI
@@ -242,50 +242,25 @@ def _ride_replaced_by_partner(
 ) -> tuple[Any, Any]:
     """The citizen's own 5.2 km ride, credited (208 points); then, after spending ``spend``
     points, the partner's record of the same trip (5.1 km) arrives. Returns both records."""
-    from decimal import Decimal
-
     from portal.activities import services
-    from portal.activities.models import Channel
-    from portal.ledger import services as ledger
 
-    now = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
-    start = now - timedelta(hours=3)
     partner = factories.make_partner(["JLCH-TR-003"])
     factories.link(partner, user, "rider-1")
     mine = services.log_behavior(
         user_id=user.id,
-        item=services.RecordInput(
-            "JLCH-TR-003", Decimal("5.2"), "km", start, start + timedelta(minutes=25)
-        ),
+        item=factories.ride(),
         photo=png(3).getvalue(),
         upload_dir=upload_dir,
-        now=now,
+        now=factories.NOW,
     )
     quantify_pending(points_per_kg=1000)
     if spend:
-        account = ledger.ensure_user_accounts([user.id])[user.id]
-        ledger.post(
-            ledger.Posting(
-                f"test:spend:{user.id}",
-                "redemption",
-                ((account, -spend), (ledger.issuance_account_id(), spend)),
-            )
-        )
+        factories.make_spend(user.id, spend, f"test:spend:{user.id}")
     outcome = services.submit_partner_records(
         partner_id=partner.id,
-        items=[
-            services.RecordInput(
-                "JLCH-TR-003",
-                Decimal("5.1"),
-                "km",
-                mine.occurred_at,
-                mine.ended_at,
-                external_id="trip-1",
-                user_ref="rider-1",
-            )
-        ],
+        items=[factories.partner_ride(mine, "trip-1", "rider-1")],
         channel=Channel.PARTNER_API,
-        now=now,
+        now=factories.NOW,
     )[0]
     return mine, db.session.get(BehaviorRecord, outcome.record_id)
 
@@ -340,17 +315,15 @@ def test_long_lists_are_paged(client: FlaskClient, app: Any, methodologies: Any,
     db.session.execute(
         insert(BehaviorRecord),
         [
-            {
-                "user_id": citizen.id,
-                "methodology_id": methodologies["JLCH-TR-003"].id,
-                "channel": "self_report",
-                "quantity_milli": 60000,
-                "unit": "km",
-                "parameters": {},
-                "flags": [FLAG_SPEED],
-                "occurred_at": start + timedelta(hours=n),
-                "status": "flagged",
-            }
+            factories.record_row(
+                citizen.id,
+                methodologies["JLCH-TR-003"].id,
+                start + timedelta(hours=n),
+                60000,
+                channel=Channel.SELF_REPORT,
+                status=RecordStatus.FLAGGED,
+                flags=[FLAG_SPEED],
+            )
             for n in range(25)
         ],
     )

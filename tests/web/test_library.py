@@ -14,7 +14,6 @@ from portal.clock import utcnow
 from portal.methodology import services
 from portal.methodology.queries import get_methodology_by_code
 from portal.methodology.seed_specs import get_spec
-from portal.methodology.versions import definition_from_spec
 from tests import factories
 
 EN = {"Accept-Language": "en"}
@@ -81,16 +80,8 @@ def test_detail_lists_every_source_caps_and_bounds(client: FlaskClient, seeded: 
 def test_unknown_and_unfiled_codes_are_404(client: FlaskClient, seeded: None) -> None:
     assert client.get("/methodologies/JLCH-XX-999").status_code == 404
     developer = factories.make_user_with_role(Role.DEVELOPER)
-    draft = services.create_draft(
-        actor=developer,
-        organisation_id=developer.memberships[0].organisation_id,
-        code="JLCH-TR-950",
-        scenario_code="cycling",
-        title_zh="草稿",
-        title_en="A draft",
-        category="transport",
-        definition=definition_from_spec(get_spec("JLCH-TR-003")),
-        is_saleable=True,
+    draft = factories.make_draft(
+        developer, code="JLCH-TR-950", scenario_code="cycling", title_zh="草稿", title_en="A draft"
     )
     assert client.get(f"/methodologies/{draft.code}").status_code == 404
     assert "JLCH-TR-950" not in client.get("/methodologies/").text
@@ -99,16 +90,12 @@ def test_unknown_and_unfiled_codes_are_404(client: FlaskClient, seeded: None) ->
 def test_public_history_names_organisation_kinds_never_people(client: FlaskClient, db: Any) -> None:
     developer = factories.make_user_with_role(Role.DEVELOPER, display_name="开发者甲")
     official = factories.make_user_with_role(Role.OFFICIAL, display_name="审查员乙")
-    draft = services.create_draft(
-        actor=developer,
-        organisation_id=developer.memberships[0].organisation_id,
+    draft = factories.make_draft(
+        developer,
         code="JLCH-TR-951",
         scenario_code="cycling",
         title_zh="骑行（测试）",
         title_en="Cycling (test)",
-        category="transport",
-        definition=definition_from_spec(get_spec("JLCH-TR-003")),
-        is_saleable=True,
     )
     services.submit(actor=developer, methodology_id=draft.id)
     services.review(actor=official, methodology_id=draft.id, action="start_review")

@@ -205,7 +205,6 @@ def test_an_act_that_cannot_be_replaced_is_explained(
     from portal.activities import services
     from portal.activities.quantify import quantify_pending
     from portal.clock import SHANGHAI
-    from portal.ledger import services as ledger
 
     cycling = "JLCH-TR-003"
     bikes = factories.make_partner(
@@ -219,17 +218,14 @@ def test_an_act_that_cannot_be_replaced_is_explained(
     Image.new("RGB", (4, 4), (9, 9, 9)).save(photo, "PNG")
     services.log_behavior(
         user_id=citizen.id,
-        item=services.RecordInput(cycling, Decimal(5), "km", start, start + timedelta(minutes=25)),
+        item=factories.ride(
+            quantity=Decimal(5), occurred_at=start, ended_at=start + timedelta(minutes=25)
+        ),
         photo=photo.getvalue(),
         upload_dir=tmp_path,
     )
     quantify_pending(points_per_kg=1000)
-    account = ledger.ensure_user_accounts([citizen.id])[citizen.id]
-    ledger.post(
-        ledger.Posting(
-            "test:spend:csv", "redemption", ((account, -150), (ledger.issuance_account_id(), 150))
-        )
-    )
+    factories.make_spend(citizen.id, 150, "test:spend:csv")
     trip = (
         f"b-1,rider-1,{cycling},5,km,{start.isoformat(timespec='seconds')},"
         f"{(start + timedelta(minutes=25)).isoformat(timespec='seconds')},"

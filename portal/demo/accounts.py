@@ -1,12 +1,10 @@
-"""``flask seed-demo``: idempotent demo data so every feature can be tried right after ``make run``.
-
-One login per audience; later packages extend ``seed_demo`` with their own realistic data.
-"""
+"""Demo accounts: one login per audience (with its organisation and membership), the admin, and
+ten more citizens whose records fill the activity demo. Idempotent: users are found by their
+login, organisations by their Chinese name."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -15,8 +13,6 @@ from portal.accounts.identity import parse_identifier
 from portal.accounts.models import MemberRole, Organisation, OrgKind, User
 from portal.accounts.queries import get_user_by_identifier
 from portal.db import session
-from portal.demo_activity import seed_activity_demo
-from portal.methodology.services import seed_filed_methodologies
 
 DEMO_PASSWORD = "Jilin2026demo"
 PRIVACY_VERSION = "2026-11"
@@ -96,58 +92,75 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
 )
 
 
+# Citizens with no audience of their own: the activity demo's riders, commuters and recyclers.
+EXTRA_CITIZENS = (
+    ("13900001001", "长春骑行者", "220100"),
+    ("13900001002", "净月跑友", "220100"),
+    ("13900001003", "松花江畔", "220200"),
+    ("13900001004", "四平小陈", "220300"),
+    ("13900001005", "辽源环保妈妈", "220400"),
+    ("13900001006", "通化山城", "220500"),
+    ("13900001007", "长白山下", "220600"),
+    ("13900001008", "查干湖渔夫", "220700"),
+    ("13900001009", "白城风电人", "220800"),
+    ("13900001010", "延吉早高峰", "222400"),
+)
+
+
 def _find_user(login: str) -> User | None:
     identifier = parse_identifier(login)
     assert identifier is not None, login
     return get_user_by_identifier(identifier)
 
 
-def _ensure_user(demo: DemoLogin) -> User:
-    user = _find_user(demo.login)
+def _ensure_user(login: str, display_name: str, city_code: str) -> User:
+    user = _find_user(login)
     if user is None:
         user = accounts.register_user(
-            login=demo.login,
+            login=login,
             password=DEMO_PASSWORD,
-            display_name=demo.display_name,
-            city_code=demo.city_code,
+            display_name=display_name,
+            city_code=city_code,
             district=None,
             privacy_notice_version=PRIVACY_VERSION,
         )
     return user
 
 
-def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin], str]:
-    """Create what is missing; running it again changes nothing (records already sent come back
-    as duplicates). Returns the demo logins and a summary of the demo records quantified."""
-    seed_filed_methodologies()
+def ensure_organisation(
+    admin: User, name_zh: str, name_en: str, kind: OrgKind, city_code: str
+) -> Organisation:
+    """The organisation of that Chinese name, created by ``admin`` if it is missing."""
+    org = session().scalar(select(Organisation).where(Organisation.name_zh == name_zh))
+    if org is None:
+        org = accounts.create_organisation(
+            actor=admin, name_zh=name_zh, name_en=name_en, kind=kind.value, city_code=city_code
+        )
+    return org
+
+
+@dataclass(frozen=True)
+class DemoAccounts:
+    admin: User
+    citizens: list[User]  # the demo citizen's login first, then EXTRA_CITIZENS in order
+
+
+def seed_accounts() -> DemoAccounts:
+    """Create the demo logins, their organisations and memberships, and the extra citizens,
+    whatever is missing; the admin creates the organisations and grants the memberships."""
     admin_demo = DEMO_LOGINS[-1]
-    admin = _ensure_user(admin_demo)
+    admin = _ensure_user(admin_demo.login, admin_demo.display_name, admin_demo.city_code)
     if not admin.is_admin:
         admin = accounts.bootstrap_admin(admin_demo.login)
     for demo in DEMO_LOGINS[:-1]:
-        user = _ensure_user(demo)
+        user = _ensure_user(demo.login, demo.display_name, demo.city_code)
         if demo.org is None:
             continue
-        name_zh, name_en, kind = demo.org
-        org = session().scalar(select(Organisation).where(Organisation.name_zh == name_zh))
-        if org is None:
-            org = accounts.create_organisation(
-                actor=admin,
-                name_zh=name_zh,
-                name_en=name_en,
-                kind=kind.value,
-                city_code=demo.city_code,
-            )
+        org = ensure_organisation(admin, *demo.org, demo.city_code)
         if not any(m.organisation_id == org.id for m in user.memberships):
             accounts.grant_membership(
                 actor=admin, organisation_id=org.id, login=demo.login, role=demo.member_role.value
             )
-    report = seed_activity_demo(
-        admin=admin,
-        citizen=_ensure_user(DEMO_LOGINS[0]),
-        password=DEMO_PASSWORD,
-        privacy_version=PRIVACY_VERSION,
-        points_per_kg=points_per_kg,
-        upload_dir=upload_dir,
-    )
-    return list(DEMO_LOGINS), str(report)
+    citizen = DEMO_LOGINS[0]
+    citizens = [(citizen.login, citizen.display_name, citizen.city_code), *EXTRA_CITIZENS]
+    return DemoAccounts(admin, [_ensure_user(*fields) for fields in citizens])

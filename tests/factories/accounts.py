@@ -1,8 +1,7 @@
-"""Callable factories: each makes a valid row with sensible defaults, overridable by keyword."""
+"""Accounts: users, organisations, memberships, a user holding a role, a client logged in."""
 
 from __future__ import annotations
 
-import itertools
 from functools import cache
 from typing import Any
 
@@ -18,12 +17,11 @@ from portal.accounts.models import (
     Role,
     User,
 )
-from portal.activities.models import AccountLink, Partner
 from portal.clock import utcnow
 from portal.db import session
+from tests.factories.base import next_number, save
 
 PASSWORD = "Green2026pass"
-_seq = itertools.count(1)
 
 
 @cache
@@ -33,7 +31,7 @@ def _hash(password: str) -> str:
 
 
 def make_user(*, password: str = PASSWORD, **fields: Any) -> User:
-    n = next(_seq)
+    n = next_number()
     values: dict[str, Any] = {
         "phone": f"139{n:08d}",
         "display_name": f"测试用户{n}",
@@ -42,32 +40,24 @@ def make_user(*, password: str = PASSWORD, **fields: Any) -> User:
         "consented_at": utcnow(),
     }
     values.update(fields)
-    user = User(password_hash=_hash(password), **values)
-    session().add(user)
-    session().commit()  # in tests this releases a savepoint; the outer transaction still rolls back
-    return user
+    return save(User(password_hash=_hash(password), **values))
 
 
 def make_org(*, kind: OrgKind | str = OrgKind.ENTERPRISE, **fields: Any) -> Organisation:
-    n = next(_seq)
+    n = next_number()
     values: dict[str, Any] = {
         "name_zh": f"测试机构{n}",
         "name_en": f"Test organisation {n}",
         "city_code": "220100",
     }
     values.update(fields)
-    org = Organisation(kind=OrgKind(kind).value, **values)
-    session().add(org)
-    session().commit()
-    return org
+    return save(Organisation(kind=OrgKind(kind).value, **values))
 
 
 def make_membership(
     user: User, org: Organisation, role: MemberRole = MemberRole.STAFF
 ) -> Membership:
-    membership = Membership(user_id=user.id, organisation_id=org.id, role=role.value)
-    session().add(membership)
-    session().commit()
+    membership = save(Membership(user_id=user.id, organisation_id=org.id, role=role.value))
     session().refresh(user)
     return membership
 
@@ -90,27 +80,3 @@ def log_in(client: FlaskClient, user: User) -> None:
     with client.session_transaction() as sess:
         sess["_user_id"] = user.get_id()
         sess["_fresh"] = True
-
-
-def make_partner(codes: list[str], **fields: Any) -> Partner:
-    n = next(_seq)
-    values: dict[str, Any] = {
-        "public_id": f"ptn_{n:08d}",
-        "name": f"测试合作平台{n}",
-        "signing_secret": "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-        "methodology_codes": codes,
-    }
-    values.update(fields)
-    partner = Partner(**values)
-    session().add(partner)
-    session().commit()
-    return partner
-
-
-def link(partner: Partner, user: User, ref: str | None = None) -> AccountLink:
-    account_link = AccountLink(
-        partner_id=partner.id, user_id=user.id, partner_user_ref=ref or f"u{user.id}"
-    )
-    session().add(account_link)
-    session().commit()
-    return account_link

@@ -14,14 +14,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from portal.accounts import services as accounts
-from portal.accounts.models import Organisation, OrgKind, User
+from portal.accounts.models import OrgKind, User
 from portal.activities import services as activities
 from portal.activities.models import AccountLink, BehaviorRecord, Channel, Partner
 from portal.activities.partners import create_partner
 from portal.activities.quantify import QuantifyReport, quantify_pending
 from portal.clock import SHANGHAI, utcnow
 from portal.db import session
+from portal.demo.accounts import DemoAccounts, ensure_organisation
 
 DAYS = 21
 # (organisation zh, organisation en, partner name, methodology codes)
@@ -51,18 +51,6 @@ PARTNERS = (
         ["JLCH-CL-001", "JLCH-HS-004"],
     ),
 )
-EXTRA_CITIZENS = (
-    ("13900001001", "长春骑行者", "220100"),
-    ("13900001002", "净月跑友", "220100"),
-    ("13900001003", "松花江畔", "220200"),
-    ("13900001004", "四平小陈", "220300"),
-    ("13900001005", "辽源环保妈妈", "220400"),
-    ("13900001006", "通化山城", "220500"),
-    ("13900001007", "长白山下", "220600"),
-    ("13900001008", "查干湖渔夫", "220700"),
-    ("13900001009", "白城风电人", "220800"),
-    ("13900001010", "延吉早高峰", "222400"),
-)
 
 
 def _partners(admin: User) -> list[Partner]:
@@ -70,37 +58,12 @@ def _partners(admin: User) -> list[Partner]:
     for org_zh, org_en, name, codes in PARTNERS:
         partner = session().scalar(select(Partner).where(Partner.name == name))
         if partner is None:
-            org = session().scalar(select(Organisation).where(Organisation.name_zh == org_zh))
-            if org is None:
-                org = accounts.create_organisation(
-                    actor=admin,
-                    name_zh=org_zh,
-                    name_en=org_en,
-                    kind=OrgKind.PARTNER.value,
-                    city_code="220100",
-                )
+            org = ensure_organisation(admin, org_zh, org_en, OrgKind.PARTNER, "220100")
             partner, _secret = create_partner(
                 name=name, methodology_codes=codes, organisation_id=org.id
             )
         partners.append(partner)
     return partners
-
-
-def _citizens(password: str, privacy_version: str) -> list[User]:
-    users = []
-    for login, name, city in EXTRA_CITIZENS:
-        user = session().scalar(select(User).where(User.phone == login))
-        if user is None:
-            user = accounts.register_user(
-                login=login,
-                password=password,
-                display_name=name,
-                city_code=city,
-                district=None,
-                privacy_notice_version=privacy_version,
-            )
-        users.append(user)
-    return users
 
 
 def _link(partner: Partner, user: User) -> None:
@@ -235,19 +198,13 @@ def _walks(user: User, today: datetime, upload_dir: Path) -> None:
         )
 
 
-def seed_activity_demo(
-    *,
-    admin: User,
-    citizen: User,
-    password: str,
-    privacy_version: str,
-    points_per_kg: int,
-    upload_dir: Path,
+def seed_activities(
+    people: DemoAccounts, *, points_per_kg: int, upload_dir: Path
 ) -> QuantifyReport:
     """Partners, links, records for the last three weeks, then one quantify run."""
     today = utcnow().astimezone(SHANGHAI)
-    partners = _partners(admin)
-    citizens = [citizen, *_citizens(password, privacy_version)]
+    partners = _partners(people.admin)
+    citizens = people.citizens
     for partner in partners:
         linked = citizens if partner.methodology_codes[0].startswith("JLCH-TR-00") else citizens[:6]
         for user in linked:

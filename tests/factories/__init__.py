@@ -1,0 +1,53 @@
+"""Callable factories, one module per domain: each makes a valid row (or input) with sensible
+defaults, overridable by keyword. Tests use them as ``from tests import factories`` and
+``factories.make_user(...)``; a new domain adds its module here and re-exports its names."""
+
+from portal.accounts.models import Role, User
+from portal.db import session
+from tests.factories.accounts import (
+    ORG_KIND_FOR_ROLE,
+    PASSWORD,
+    log_in,
+    make_membership,
+    make_org,
+    make_user,
+    make_user_with_role,
+)
+from tests.factories.activities import (
+    CYCLING,
+    NOW,
+    add_pending_rides,
+    link,
+    make_partner,
+    make_record,
+    partner_ride,
+    record_row,
+    ride,
+)
+from tests.factories.ledger import make_spend
+from tests.factories.methodology import make_draft, methodology_id
+
+__all__ = [
+    "CYCLING",
+    "NOW",
+    "ORG_KIND_FOR_ROLE",
+    "PASSWORD",
+    "Role",
+    "User",
+    "add_pending_rides",
+    "link",
+    "log_in",
+    "make_draft",
+    "make_membership",
+    "make_org",
+    "make_partner",
+    "make_record",
+    "make_spend",
+    "make_user",
+    "make_user_with_role",
+    "methodology_id",
+    "partner_ride",
+    "record_row",
+    "ride",
+    "session",
+]

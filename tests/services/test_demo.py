@@ -1,0 +1,33 @@
+"""The demo data (``portal.demo``): each domain's module seeded in order, once, whatever the
+number of runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from portal.accounts.models import Membership
+from portal.activities.models import AccountLink, BehaviorRecord, Partner
+from portal.demo import DEMO_LOGINS, seed_demo
+from portal.methodology.models import Methodology
+
+
+def _counts(db: Any) -> tuple[int, ...]:
+    models = (Methodology, Membership, Partner, AccountLink, BehaviorRecord)
+    return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in models)
+
+
+def test_a_second_run_adds_nothing_and_gives_the_same_logins(db: Any, tmp_path: Path) -> None:
+    logins, report = seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    assert [demo.login for demo in logins] == [demo.login for demo in DEMO_LOGINS]
+    assert len({demo.audience for demo in logins}) == 8  # one login per audience
+    counts = _counts(db)
+    assert counts[:3] == (22, 6, 4) and counts[4] > 0  # methodologies, memberships, partners
+    assert "0 rejected" in report and not report.startswith("0 quantified")
+
+    again, second = seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    assert again == logins
+    assert second.startswith("0 quantified, 0 rejected")
+    assert _counts(db) == counts
