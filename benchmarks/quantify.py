@@ -55,6 +55,7 @@ from portal.db import bulk_insert  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.methodology.models import Methodology  # noqa: E402
 from portal.methodology.services import seed_filed_methodologies  # noqa: E402
+from portal.scheduler.workers import worker_app_context  # noqa: E402
 
 RECORDS_PER_USER = 20
 CHUNK = 10_000
@@ -189,7 +190,9 @@ def run(backend: str, size: int, workers: int, pg_url: str) -> dict[str, Any]:
         _fill(size)
         _settle(backend)
         started = time.perf_counter()
-        report = quantify_pending(points_per_kg=1000, workers=workers)
+        report = quantify_pending(
+            points_per_kg=1000, workers=workers, worker_context=worker_app_context(app)
+        )
         job_seconds = time.perf_counter() - started
         assert report.quantified + report.rejected == size, report
         rates = _baseline(backend)

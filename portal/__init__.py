@@ -21,6 +21,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from portal.blueprints import register_blueprints
     from portal.clock import SHANGHAI
     from portal.extensions import babel, csrf, db, htmx, limiter, migrate
+    from portal.scheduler import table as job_table
     from portal.web.i18n import select_locale
 
     db.init_app(app)
@@ -32,4 +33,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     register_blueprints(app)
     cli.init_app(app)
+    job_table.init_app(app)
     return app

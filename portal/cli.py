@@ -1,4 +1,5 @@
-"""``flask`` commands: scheduler, jobs, demo data and account bootstrap (DESIGN.md §10)."""
+"""``flask`` commands: demo data and account bootstrap (DESIGN.md §10); each domain's own groups
+(scheduler and jobs, ledger, partner) registered beside them."""
 
 from __future__ import annotations
 
@@ -9,48 +10,9 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from portal import jobs as job_table
 from portal.errors import DomainError
 
-scheduler_cli = AppGroup("scheduler", help="The background job scheduler.")
-jobs_cli = AppGroup("jobs", help="Run or list background jobs.")
 accounts_cli = AppGroup("accounts", help="Account administration.")
-
-
-@scheduler_cli.command("run")
-def scheduler_run() -> None:
-    """Run every scheduled job in this process; waits while another copy holds the leader lock."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    lock = job_table.LeaderLock(app)
-
-    def waiting() -> None:
-        click.echo("Another scheduler holds the leader lock; waiting to take over…")
-
-    with lock.hold(on_wait=waiting):
-        scheduler = job_table.build_scheduler(app)
-        names = ", ".join(job_table.JOBS)
-        click.echo(f"Scheduler is the leader (Asia/Shanghai); jobs: {names}. Ctrl-C to stop.")
-        try:
-            scheduler.start()
-        except (KeyboardInterrupt, SystemExit):
-            click.echo("Scheduler stopped.")
-
-
-@jobs_cli.command("run")
-@click.argument("name")
-def jobs_run(name: str) -> None:
-    """Run the job NAME once, now."""
-    if name not in job_table.JOBS:
-        raise click.BadParameter(f"unknown job {name!r}; known: {', '.join(job_table.JOBS)}")
-    run = job_table.run_job(name)
-    click.echo(f"{name}: {run.status} — {run.detail}")
-
-
-@jobs_cli.command("list")
-def jobs_list() -> None:
-    """List the jobs with their schedules."""
-    for job in job_table.JOBS.values():
-        click.echo(f"{job.name:20} {job.trigger} {job.trigger_args}  {job.description}")
 
 
 @accounts_cli.command("make-admin")
@@ -86,6 +48,7 @@ def seed_demo_command() -> None:
 def init_app(app: Flask) -> None:
     from portal.activities.cli import partner_cli
     from portal.ledger.cli import ledger_cli
+    from portal.scheduler.cli import jobs_cli, scheduler_cli
 
     commands = (scheduler_cli, jobs_cli, accounts_cli, ledger_cli, partner_cli, seed_demo_command)
     for command in commands:

@@ -2,9 +2,9 @@
 
 from portal.accounts import models as accounts_models
 from portal.activities import models as activities_models
-from portal.jobs import JobRun
 from portal.ledger import models as ledger_models
 from portal.methodology import models as methodology_models
+from portal.scheduler.models import JobRun
 
 __all__ = [
     "JobRun",

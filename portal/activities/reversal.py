@@ -18,16 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select, tuple_
 
 from portal.activities.models import BehaviorRecord, CapUsage, Reduction
+from portal.activities.quantify.cap_usage import UsageKey
 from portal.db import session
 from portal.ledger.services import Posting, append, ensure_user_accounts, issuance_account_id
 from portal.methodology.engine import buckets_for
 
-UsageKey = tuple[int, int, str, date]  # user, methodology, period, bucket start
 REVERSAL_KIND = "reduction_reversal"
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from portal.db import session
+from portal.ledger.chain import CHAIN_HEAD_ID, GENESIS_HASH, canonical_json, chain_hash
 from portal.ledger.models import (
     AccountKind,
     LedgerAccount,
@@ -17,7 +18,6 @@ from portal.ledger.models import (
     LedgerEntry,
     LedgerTransaction,
 )
-from portal.ledger.services import CHAIN_HEAD_ID, GENESIS_HASH, canonical_json, chain_hash
 
 PER_PAGE = 25
 VERIFY_CHUNK = 10_000  # transactions read per round trip; bounds verify()'s memory

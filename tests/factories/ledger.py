@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from portal.db import transaction
 from portal.ledger import services as ledger
 
 
 def make_spend(user_id: int, points: int, key: str) -> int | None:
     """``points`` of the user's go back to the issuance account, as a redemption takes them
-    (through ``ledger.post``, so the balance check holds); returns the ledger transaction id."""
-    account = ledger.ensure_user_accounts([user_id])[user_id]
-    return ledger.post(
-        ledger.Posting(
-            key, "redemption", ((account, -points), (ledger.issuance_account_id(), points))
-        )
-    )
+    (appended in a transaction of its own, as a domain's command does, so the balance check
+    holds); returns the ledger transaction id."""
+    with transaction():
+        account = ledger.ensure_user_accounts([user_id])[user_id]
+        return ledger.append(
+            [
+                ledger.Posting(
+                    key, "redemption", ((account, -points), (ledger.issuance_account_id(), points))
+                )
+            ]
+        )[0]

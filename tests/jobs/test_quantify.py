@@ -158,13 +158,13 @@ def test_death_mid_batch_writes_nothing(db: Any, methodologies: Any, monkeypatch
     def die(postings: Any) -> None:
         raise SystemExit("killed while crediting")
 
-    monkeypatch.setattr("portal.activities.quantify.append", die)
+    monkeypatch.setattr("portal.activities.quantify.crediting.append", die)
     with pytest.raises(SystemExit):
         quantify_pending(points_per_kg=1000)
     db.session.refresh(record)
     assert record.status == RecordStatus.PENDING
     assert reductions(db) == [] and get_balance(user.id) == 0
-    monkeypatch.setattr("portal.activities.quantify.append", ledger.append)
+    monkeypatch.setattr("portal.activities.quantify.crediting.append", ledger.append)
     assert quantify_pending(points_per_kg=1000).quantified == 1
     assert get_balance(user.id) == 400 and verify().ok
 

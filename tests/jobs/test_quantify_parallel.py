@@ -22,8 +22,11 @@ from portal.activities.models import (
     RecordStatus,
     Reduction,
 )
+from portal.activities.quantify import batch
+from portal.activities.quantify import pending as quantify_job
 from portal.extensions import db
 from portal.ledger.queries import get_balance, verify
+from portal.scheduler.workers import worker_app_context
 from tests import factories
 from tests.conftest import needs_postgresql
 from tests.jobs.ledger_checks import assert_credited_once
@@ -47,17 +50,22 @@ def test_worker_processes_share_the_backlog(
     pg_app_per_test: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     users = factories.add_pending_rides(pg_app_per_test, 40, RIDES, DAY)
-    monkeypatch.setattr(quantify, "PARALLEL_FROM", 100)  # go parallel on this small backlog
+    monkeypatch.setattr(quantify_job, "PARALLEL_FROM", 100)  # go parallel on this small backlog
     spawned: list[int] = []
-    in_processes = quantify._in_processes
+    in_processes = quantify_job.run_in_processes
 
-    def spy(points_per_kg: int, batch_size: int, workers: int) -> Any:
+    def spy(points_per_kg: int, batch_size: int, workers: int, worker_context: Any) -> Any:
         spawned.append(workers)
-        return in_processes(points_per_kg, batch_size, workers)
+        return in_processes(points_per_kg, batch_size, workers, worker_context)
 
-    monkeypatch.setattr(quantify, "_in_processes", spy)
+    monkeypatch.setattr(quantify_job, "run_in_processes", spy)
     with pg_app_per_test.app_context():
-        report = quantify.quantify_pending(points_per_kg=1000, batch_size=40, workers=2)
+        report = quantify.quantify_pending(
+            points_per_kg=1000,
+            batch_size=40,
+            workers=2,
+            worker_context=worker_app_context(pg_app_per_test),
+        )
         assert spawned == [2]
         assert report.quantified == len(users) * RIDES and report.rejected == 0
         assert report.batches >= 2 * (len(users) * RIDES // 2 // 40)  # both shares, 40 a batch
@@ -86,12 +94,12 @@ def test_a_batch_whose_cap_usage_moved_meanwhile_is_run_again(
                     **key, methodology_id=methodology_id, grams=0, quantity_milli=0, records=0
                 )
             )
-    apply_caps = quantify._apply_caps
+    cap_records = batch.cap_records
     calls: list[int] = []
     rival = {"grams": 120, "quantity_milli": 3000, "records": 1}
 
     def caps_then_a_rival_commits(items: list[Any]) -> Any:
-        capped = apply_caps(items)
+        capped = cap_records(items)
         calls.append(len(items))
         if len(calls) == 1:
             # Another runner credits 120 g on that day between this batch's read and write.
@@ -112,7 +120,7 @@ def test_a_batch_whose_cap_usage_moved_meanwhile_is_run_again(
                     )
         return capped
 
-    monkeypatch.setattr(quantify, "_apply_caps", caps_then_a_rival_commits)
+    monkeypatch.setattr(batch, "cap_records", caps_then_a_rival_commits)
     with pg_app_per_test.app_context():
         report = quantify.quantify_pending(points_per_kg=1000)
         assert calls == [RIDES, RIDES]  # the first attempt was rolled back and run again

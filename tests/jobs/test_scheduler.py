@@ -6,26 +6,30 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from portal import jobs
 from portal.accounts.models import Organisation, User
-from portal.jobs import Job, JobRun, LeaderLock, build_scheduler, register_job, run_job
+from portal.scheduler.leader import LeaderLock
+from portal.scheduler.models import JobRun
+from portal.scheduler.process import build_scheduler
+from portal.scheduler.registry import Job, JobContext
+from portal.scheduler.runs import last_runs, run_job
+from portal.scheduler.table import build_job_table, get_job_table
 
 
-def test_heartbeat_run_is_recorded(db: Any) -> None:
-    run = run_job("heartbeat")
+def test_heartbeat_run_is_recorded(app: Flask, db: Any) -> None:
+    run = run_job(app, "heartbeat")
     assert run.status == "ok" and run.finished_at is not None and "alive on" in run.detail
-    assert jobs.last_runs()["heartbeat"].id == run.id
+    assert last_runs()["heartbeat"].id == run.id
 
 
-def test_failing_job_is_recorded_as_an_error(db: Any, monkeypatch: Any) -> None:
-    def broken() -> str:
+def test_failing_job_is_recorded_as_an_error(app: Flask, db: Any, monkeypatch: Any) -> None:
+    def broken(context: JobContext) -> str:
         raise ValueError("no data")
 
     monkeypatch.setitem(
-        jobs.JOBS, "broken", Job("broken", broken, "test", "interval", {"minutes": 5})
+        get_job_table(app), "broken", Job("broken", broken, "test", "interval", {"minutes": 5})
     )
     with pytest.raises(ValueError):
-        run_job("broken")
+        run_job(app, "broken")
     run = db.session.scalar(select(JobRun).where(JobRun.job_name == "broken"))
     assert run.status == "error" and "no data" in run.detail
 
@@ -48,10 +52,13 @@ def test_only_one_leader_at_a_time(app: Flask) -> None:
     second.release()
 
 
-def test_register_job_extends_the_table(monkeypatch: Any) -> None:
-    monkeypatch.setattr(jobs, "JOBS", dict(jobs.JOBS))
-    register_job(Job("nightly", lambda: "done", "test", "cron", {"hour": 3}))
-    assert set(jobs.JOBS) == {"heartbeat", "quantify", "nightly"}
+def test_register_job_extends_the_table(app: Flask) -> None:
+    table = build_job_table()
+    assert list(table) == list(get_job_table(app))  # what every app gets, in that order
+    table.register(Job("nightly", lambda context: "done", "test", "cron", {"hour": 3}))
+    assert set(table) == {"heartbeat", "quantify", "nightly"}
+    with pytest.raises(ValueError, match="already registered"):
+        table.register(Job("nightly", lambda context: "again", "test", "cron", {"hour": 4}))
 
 
 def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
@@ -60,6 +67,9 @@ def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
     assert result.exit_code == 0 and "heartbeat: ok" in result.output
     unknown = runner.invoke(args=["jobs", "run", "nope"])
     assert unknown.exit_code != 0 and "unknown job" in unknown.output
+    listed = runner.invoke(args=["jobs", "list"])
+    assert listed.exit_code == 0
+    assert [line.split()[0] for line in listed.output.splitlines()] == ["heartbeat", "quantify"]
 
 
 def test_seed_demo_is_idempotent(app: Flask, db: Any) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from portal.accounts.models import User
 from portal.db import transaction
 from portal.errors import Conflict, NotFound
-from portal.ledger import queries, services
+from portal.ledger import chain, queries, services
 from portal.ledger.cli import ledger_cli
 from portal.ledger.models import LedgerAccount, LedgerChainHead, LedgerEntry, LedgerTransaction
 from portal.ledger.services import Posting
@@ -41,6 +41,12 @@ def accounts(make_user: Callable[..., User]) -> Accounts:
 
 def _issue(acc: Accounts, account: int, points: int, key: str) -> Posting:
     return Posting(key, "test.issue", ((acc.issuance, -points), (account, points)), {"n": points})
+
+
+def _post(posting: Posting) -> int | None:
+    """Append one posting in a transaction of its own, as a domain's command does."""
+    with transaction():
+        return services.append([posting])[0]
 
 
 def _balance(db: Any, account_id: int) -> int:
@@ -102,11 +108,11 @@ def test_posting_normalises_to_what_the_database_returns() -> None:
 
 
 def test_balanced_postings_move_points(db: Any, accounts: Accounts) -> None:
-    assert services.post(_issue(accounts, accounts.alice, 100, "t:issue")) is not None
+    assert _post(_issue(accounts, accounts.alice, 100, "t:issue")) is not None
     transfer = Posting(
         "t:transfer", "test.transfer", ((accounts.alice, -30), (accounts.bob, 30)), {}
     )
-    tx_id = services.post(transfer)
+    tx_id = _post(transfer)
     assert tx_id is not None
     assert queries.get_balance(accounts.alice_user) == 70
     assert queries.get_balance(accounts.bob_user) == 30
@@ -121,15 +127,12 @@ def test_balanced_postings_move_points(db: Any, accounts: Accounts) -> None:
 
 
 def test_reposting_a_key_is_skipped_and_changes_nothing(db: Any, accounts: Accounts) -> None:
-    first = services.post(_issue(accounts, accounts.alice, 50, "t:once"))
+    first = _post(_issue(accounts, accounts.alice, 50, "t:once"))
     head = _head(db)
     assert first is not None
-    assert services.post(_issue(accounts, accounts.alice, 50, "t:once")) is None
+    assert _post(_issue(accounts, accounts.alice, 50, "t:once")) is None
     assert (
-        services.credit_points(
-            user_id=accounts.alice_user, points=50, idempotency_key="t:once", kind="x", memo={}
-        )
-        is None
+        _post(Posting("t:once", "x", ((accounts.issuance, -50), (accounts.alice, 50)), {})) is None
     )
     assert queries.get_balance(accounts.alice_user) == 50
     assert _count(db, LedgerTransaction) == 1
@@ -137,7 +140,7 @@ def test_reposting_a_key_is_skipped_and_changes_nothing(db: Any, accounts: Accou
 
 
 def test_append_skips_posted_keys_within_a_batch(db: Any, accounts: Accounts) -> None:
-    services.post(_issue(accounts, accounts.alice, 5, "t:a"))
+    _post(_issue(accounts, accounts.alice, 5, "t:a"))
     with transaction():
         ids = services.append(
             [
@@ -167,7 +170,7 @@ def test_append_of_nothing_returns_nothing(db: Any) -> None:
 def test_overdraft_is_refused_and_nothing_of_the_call_is_written(
     db: Any, accounts: Accounts
 ) -> None:
-    services.post(_issue(accounts, accounts.alice, 20, "t:seed"))
+    _post(_issue(accounts, accounts.alice, 20, "t:seed"))
     head, before = _head(db), _count(db, LedgerTransaction)
     batch = [
         _issue(accounts, accounts.bob, 100, "t:ok"),  # fine on its own
@@ -214,16 +217,16 @@ def test_balances_are_checked_on_the_net_change_of_one_call(db: Any, accounts: A
 
 
 def test_a_debit_of_exactly_the_balance_is_allowed(db: Any, accounts: Accounts) -> None:
-    services.post(_issue(accounts, accounts.alice, 10, "t:ten"))
-    services.post(Posting("t:all", "x", ((accounts.alice, -10), (accounts.bob, 10)), {}))
+    _post(_issue(accounts, accounts.alice, 10, "t:ten"))
+    _post(Posting("t:all", "x", ((accounts.alice, -10), (accounts.bob, 10)), {}))
     assert queries.get_balance(accounts.alice_user) == 0
 
 
 def test_unknown_account_is_not_found(db: Any, accounts: Accounts) -> None:
     with pytest.raises(NotFound):
-        services.post(Posting("t:ghost", "x", ((accounts.issuance, -1), (999_999, 1)), {}))
+        _post(Posting("t:ghost", "x", ((accounts.issuance, -1), (999_999, 1)), {}))
     with pytest.raises(NotFound):
-        services.post(Posting("t:ghost", "x", ((999_999, -1), (accounts.alice, 1)), {}))
+        _post(Posting("t:ghost", "x", ((999_999, -1), (accounts.alice, 1)), {}))
     assert _count(db, LedgerTransaction) == 0
 
 
@@ -235,19 +238,24 @@ def test_loaded_account_objects_see_the_new_balance(db: Any, accounts: Accounts)
         assert account.balance == 4
 
 
-# --- credit_points, accounts ----------------------------------------------------------------------
+# --- issuing points, accounts ---------------------------------------------------------------------
 
 
-def test_credit_points_creates_the_account(db: Any, make_user: Callable[..., User]) -> None:
+def test_points_issued_to_a_new_user_create_their_account(
+    db: Any, make_user: Callable[..., User]
+) -> None:
     user = make_user()
     assert queries.get_balance(user.id) == 0
-    tx_id = services.credit_points(
-        user_id=user.id, points=12, idempotency_key="c:1", kind="quantify.credit", memo={"r": 1}
-    )
+    with transaction():
+        account = services.ensure_user_accounts([user.id])[user.id]
+        issuance = services.issuance_account_id()
+        tx_id = services.append(
+            [Posting("c:1", "quantify.credit", ((issuance, -12), (account, 12)), {"r": 1})]
+        )[0]
     assert tx_id is not None
     assert queries.get_balance(user.id) == 12
-    with pytest.raises(ValueError, match="positive"):
-        services.credit_points(user_id=user.id, points=0, idempotency_key="c:2", kind="x", memo={})
+    with pytest.raises(ValueError, match="zero points"):
+        Posting("c:2", "x", ((issuance, 0), (account, 0)), {})
 
 
 def test_ensure_user_accounts_is_idempotent(db: Any, make_user: Callable[..., User]) -> None:
@@ -285,7 +293,7 @@ def test_issuance_account_is_created_once(db: Any) -> None:
 
 
 def _post_three(acc: Accounts) -> list[int]:
-    ids = [services.post(_issue(acc, acc.alice, n, f"chain:{n}")) for n in (1, 2, 3)]
+    ids = [_post(_issue(acc, acc.alice, n, f"chain:{n}")) for n in (1, 2, 3)]
     assert all(ids)
     return [i for i in ids if i is not None]
 
@@ -294,7 +302,7 @@ def test_hash_chain_links_every_transaction(db: Any, accounts: Accounts) -> None
     ids = _post_three(accounts)
     rows = db.session.scalars(select(LedgerTransaction).order_by(LedgerTransaction.id)).all()
     assert [r.id for r in rows] == ids
-    assert rows[0].prev_hash == services.GENESIS_HASH
+    assert rows[0].prev_hash == chain.GENESIS_HASH
     for earlier, later in pairwise(rows):
         assert later.prev_hash == earlier.hash
     assert _head(db) == (rows[-1].id, rows[-1].hash)
@@ -312,16 +320,14 @@ def test_hash_chain_links_every_transaction(db: Any, accounts: Accounts) -> None
         ensure_ascii=False,
     )
     assert rows[0].created_at.utcoffset() is not None
-    assert rows[0].hash == services.chain_hash(services.GENESIS_HASH, content)
+    assert rows[0].hash == chain.chain_hash(chain.GENESIS_HASH, content)
 
 
 def test_verify_passes_on_an_empty_and_a_clean_ledger(db: Any, accounts: Accounts) -> None:
     empty = queries.verify()
     assert empty.ok and empty.transactions_checked == 0 and empty.problems == []
     _post_three(accounts)
-    services.post(
-        Posting("t:memo", "x", ((accounts.alice, -2), (accounts.bob, 2)), {"说明": "转赠"})
-    )
+    _post(Posting("t:memo", "x", ((accounts.alice, -2), (accounts.bob, 2)), {"说明": "转赠"}))
     report = queries.verify(chunk_size=2)  # several chunks
     assert report.ok and report.transactions_checked == 4 and report.problems == []
 
@@ -429,7 +435,7 @@ def test_verify_reports_entries_whose_transaction_or_account_is_missing(
 
 def test_verify_reports_a_negative_user_account(db: Any, accounts: Accounts) -> None:
     # The CHECK constraint stops a negative balance column, so forge negative entries instead.
-    services.post(_issue(accounts, accounts.bob, 5, "t:bob"))
+    _post(_issue(accounts, accounts.bob, 5, "t:bob"))
     db.session.execute(
         text("UPDATE ledger_entries SET points = -points WHERE account_id IN (:a, :b)"),
         {"a": accounts.bob, "b": accounts.issuance},
@@ -443,7 +449,7 @@ def test_verify_reports_a_negative_user_account(db: Any, accounts: Accounts) -> 
 
 def test_list_entries_newest_first_with_transactions(db: Any, accounts: Accounts) -> None:
     _post_three(accounts)
-    services.post(Posting("t:gift", "gift", ((accounts.alice, -2), (accounts.bob, 2)), {}))
+    _post(Posting("t:gift", "gift", ((accounts.alice, -2), (accounts.bob, 2)), {}))
     page = queries.list_entries(accounts.alice_user, page=1, per_page=3)
     assert page.total == 4
     assert [e.points for e in page.items] == [-2, 3, 2]

@@ -144,14 +144,21 @@ def _setup_accounts(sandbox: Sandbox, opening_points: int = 0) -> tuple[int, int
             account = services.ensure_user_accounts([sandbox.user_id])[sandbox.user_id]
             issuance = services.issuance_account_id()
         if opening_points:
-            services.credit_points(
-                user_id=sandbox.user_id,
-                points=opening_points,
-                idempotency_key=f"conc:{sandbox.run}:opening",
-                kind="test.issue",
-                memo={},
+            _post(
+                Posting(
+                    f"conc:{sandbox.run}:opening",
+                    "test.issue",
+                    ((issuance, -opening_points), (account, opening_points)),
+                    {},
+                )
             )
     return account, issuance
+
+
+def _post(posting: Posting) -> int | None:
+    """Append one posting in a transaction of its own, as a domain's command does."""
+    with transaction():
+        return services.append([posting])[0]
 
 
 def _balance(sandbox: Sandbox) -> int:
@@ -169,7 +176,7 @@ def test_same_key_from_every_thread_posts_once(sandbox: Sandbox) -> None:
     key = f"conc:{sandbox.run}:same"
 
     def attempt(thread: int, i: int) -> int | None:
-        return services.post(Posting(key, "test.issue", ((issuance, -7), (account, 7)), {}))
+        return _post(Posting(key, "test.issue", ((issuance, -7), (account, 7)), {}))
 
     outcomes = _in_parallel(sandbox.app, 50, attempt)
     assert outcomes == Counter(posted=1, skipped=THREADS * 50 - 1)
@@ -201,7 +208,7 @@ def test_parallel_debits_never_overdraw(sandbox: Sandbox) -> None:
             ((account, -10), (issuance, 10)),
             {"thread": thread, "i": i},
         )
-        return services.post(spend)
+        return _post(spend)
 
     watcher = threading.Thread(target=watch)
     watcher.start()

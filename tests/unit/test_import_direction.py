@@ -1,4 +1,9 @@
-"""CONVENTIONS rule 1: domain packages never reach for the request or a blueprint."""
+"""CONVENTIONS rule 1: domain packages never reach for the request, a blueprint or the app.
+
+The app is the factory (``portal``) and ``current_app``: a domain takes plain values, so its
+jobs and worker processes are handed what they need by the layer that runs them (the web
+layer, the CLI, ``portal/scheduler``), which is not a domain and is not checked here.
+"""
 
 import ast
 from pathlib import Path
@@ -10,9 +15,10 @@ DOMAIN_PACKAGES = [
     p
     for p in PORTAL.iterdir()
     if p.is_dir()
-    and p.name not in {"blueprints", "web", "templates", "static", "translations", "__pycache__"}
+    and p.name
+    not in {"blueprints", "web", "scheduler", "templates", "static", "translations", "__pycache__"}
 ]
-FORBIDDEN_FLASK_NAMES = {"request", "session", "g", "flash", "current_user"}
+FORBIDDEN_FLASK_NAMES = {"request", "session", "g", "flash", "current_user", "current_app"}
 FORBIDDEN_MODULES = ("portal.blueprints", "portal.web")
 
 
@@ -23,17 +29,17 @@ def _violations(path: Path) -> list[str]:
             if node.module in {"flask", "flask_login"}:
                 bad = {a.name for a in node.names} & FORBIDDEN_FLASK_NAMES
                 found += [f"{path.name}:{node.lineno} imports {node.module}.{n}" for n in bad]
-            if node.module.startswith(FORBIDDEN_MODULES):
+            if node.module.startswith(FORBIDDEN_MODULES) or node.module == "portal":
                 found.append(f"{path.name}:{node.lineno} imports {node.module}")
         elif isinstance(node, ast.Import):
             found += [
                 f"{path.name}:{node.lineno} imports {a.name}"
                 for a in node.names
-                if a.name.startswith(FORBIDDEN_MODULES)
+                if a.name.startswith(FORBIDDEN_MODULES) or a.name == "portal"
             ]
         elif (
             isinstance(node, ast.Attribute)
-            and node.attr in {"request", "current_user"}
+            and node.attr in {"request", "current_user", "current_app"}
             and isinstance(node.value, ast.Name)
             and node.value.id in {"flask", "flask_login"}
         ):
@@ -54,7 +60,19 @@ def test_domain_package_does_not_import_the_request(package: Path) -> None:
 def test_the_checker_catches_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from flask import request, current_app\nimport portal.blueprints.public\n")
-    assert len(_violations(bad)) == 2
+    assert len(_violations(bad)) == 3
+
+
+def test_the_checker_catches_the_app_factory(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "def worker():\n    from portal import create_app\n    import portal\n"
+        "    import flask\n    return flask.current_app\n"
+    )
+    assert len(_violations(bad)) == 3
+    good = tmp_path / "good.py"
+    good.write_text("from portal.db import session\nimport portal.clock\n")
+    assert _violations(good) == []
 
 
 # One audience blueprint never imports another: what several audiences use lives in

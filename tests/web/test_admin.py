@@ -6,7 +6,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.accounts.models import AuditEvent, Membership, Organisation, Role
-from portal.jobs import run_job
+from portal.scheduler.runs import run_job
 from tests import factories
 
 EN = {"Accept-Language": "en"}
@@ -155,7 +155,7 @@ def test_audit_log_search(client: FlaskClient, db: Any, login_as: Any) -> None:
 def test_jobs_page_shows_the_last_heartbeat(client: FlaskClient, db: Any, login_as: Any) -> None:
     login_as("admin")
     assert "never" in client.get("/admin/jobs", headers=EN).text
-    run_job("heartbeat")
+    run_job(client.application, "heartbeat")
     page = client.get("/admin/jobs", headers=EN)
     assert "alive on" in page.text and "status-ok" in page.text
     assert "Every 1 minute" in page.text and ">Succeeded<" in page.text

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from portal import jobs as job_table
 from portal.accounts import queries, services
 from portal.blueprints.admin.forms import (
     MEMBER_ROLE_LABELS,
@@ -20,6 +19,9 @@ from portal.blueprints.admin.forms import (
 )
 from portal.clock import local_midnight
 from portal.errors import DomainError
+from portal.scheduler import runs as job_runs
+from portal.scheduler.models import JOB_STATUS_LABELS
+from portal.scheduler.table import get_job_table
 from portal.web.auth import client_ip
 from portal.web.errors import attach_error
 from portal.web.htmx import render
@@ -40,7 +42,7 @@ def dashboard() -> Response:
         "admin/dashboard.html",
         users=queries.list_users(page=1),
         organisations=queries.list_organisations(page=1),
-        last_runs=job_table.last_runs(),
+        last_runs=job_runs.last_runs(),
     )
 
 
@@ -198,8 +200,8 @@ def audit() -> Response:
 def jobs() -> Response:
     return render(
         "admin/jobs.html",
-        status_labels=job_table.JOB_STATUS_LABELS,
-        jobs=job_table.JOBS.values(),
-        last_runs=job_table.last_runs(),
-        recent=job_table.recent_runs(),
+        status_labels=JOB_STATUS_LABELS,
+        jobs=get_job_table().values(),
+        last_runs=job_runs.last_runs(),
+        recent=job_runs.recent_runs(),
     )

@@ -1,0 +1,163 @@
+"""Ledger accounts: the issuance account and users' points accounts, found or created.
+
+Flush-only, inside the caller's transaction; for any domain that builds postings (it needs the
+account ids) and for ``append``. Creation is race-safe: the issuance account under the chain
+head's lock, user accounts by ``INSERT … ON CONFLICT DO NOTHING`` on their unique key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, Table, bindparam, func, insert, literal, select, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from portal.accounts.models import User
+from portal.clock import utcnow
+from portal.db import IntArray, session
+from portal.errors import NotFound
+from portal.ledger.chain import lock_chain_head
+from portal.ledger.models import AccountKind, LedgerAccount
+
+# Keeps every IN (...) list well under SQLite's 32,766 and PostgreSQL's 65,535 bind parameters.
+_CHUNK = 5_000
+
+_ACCOUNTS = cast(Table, LedgerAccount.__table__)
+
+
+def in_chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def issuance_account_id() -> int:
+    """The id of the issuance account, creating it on first use. Flush-only.
+
+    Points enter the economy by a debit here (it runs negative by design: its balance is minus
+    all points ever issued). Call inside the caller's transaction; any ledger service may. Two
+    first callers cannot both create it: creation happens under the chain-head lock.
+    """
+    db = session()
+    stmt = (
+        select(_ACCOUNTS.c.id)
+        .where(_ACCOUNTS.c.kind == AccountKind.ISSUANCE.value, _ACCOUNTS.c.user_id.is_(None))
+        .order_by(_ACCOUNTS.c.id)
+        .limit(1)
+    )
+    found = db.scalar(stmt)
+    if found is not None:
+        return int(found)
+    # The unique (kind, user_id) constraint does not cover NULL user_id, so serialise the
+    # creation on the chain head and look again: a racing creator has committed by then.
+    lock_chain_head(db)
+    found = db.scalar(stmt)
+    if found is not None:
+        return int(found)
+    created = db.scalar(
+        insert(_ACCOUNTS)
+        .values(kind=AccountKind.ISSUANCE.value, user_id=None, balance=0, created_at=utcnow())
+        .returning(_ACCOUNTS.c.id)
+    )
+    return int(cast(int, created))
+
+
+def ensure_user_accounts(user_ids: Iterable[int]) -> dict[int, int]:
+    """Map each user id to its points account id, creating the missing accounts. Flush-only.
+
+    For jobs and services inside their own transaction (the quantify job passes hundreds of
+    ids at once: on PostgreSQL four statements per 5,000 at most, each id looked up by index).
+    Safe when two callers race for the same user: ``INSERT … ON CONFLICT DO NOTHING`` on the
+    unique (kind, user_id) and then a SELECT, which on PostgreSQL (READ COMMITTED) sees the
+    other caller's committed row; on SQLite writers are serialised anyway. Raises NotFound if
+    a user id does not exist; nothing is inserted then.
+    """
+    wanted = sorted(set(user_ids))  # sorted: concurrent callers insert in one order, no deadlock
+    db = session()
+    db.flush()  # a user added by the caller must exist before the account points at it
+    accounts = _user_accounts(db, wanted)
+    missing = [user_id for user_id in wanted if user_id not in accounts]
+    if not missing:
+        return accounts
+    known = _found(db, _USERS.c.id, _USERS.c.id, missing)
+    unknown = [user_id for user_id in missing if user_id not in known]
+    if unknown:
+        raise NotFound(_l("No such user: %(ids)s.", ids=", ".join(map(str, unknown[:10]))))
+    now = utcnow()
+    for chunk in in_chunks(missing):
+        if db.get_bind().dialect.name == "postgresql":
+            # One INSERT … SELECT over the array per chunk (no statement per account).
+            db.execute(
+                pg_insert(_ACCOUNTS)
+                .from_select(
+                    ["kind", "user_id", "balance", "created_at"],
+                    select(
+                        literal(AccountKind.USER_POINTS.value),
+                        _IDS.c.id,
+                        literal(0),
+                        literal(now, _ACCOUNTS.c.created_at.type),
+                    ),
+                )
+                .on_conflict_do_nothing(index_elements=["kind", "user_id"]),
+                {"ids": list(chunk)},
+            )
+        else:
+            db.execute(
+                sqlite_insert(_ACCOUNTS).on_conflict_do_nothing(index_elements=["kind", "user_id"]),
+                [
+                    {
+                        "kind": AccountKind.USER_POINTS.value,
+                        "user_id": user_id,
+                        "balance": 0,
+                        "created_at": now,
+                    }
+                    for user_id in chunk
+                ],
+            )
+    accounts.update(_user_accounts(db, missing))
+    return accounts
+
+
+_IDS = func.unnest(bindparam("ids", type_=IntArray())).table_valued("id").render_derived()
+_USERS = cast(Table, User.__table__)
+
+
+def _found(
+    db: Session,
+    key: ColumnElement[int],
+    value: ColumnElement[int],
+    ids: Sequence[int],
+    *where: ColumnElement[bool],
+) -> dict[int, int]:
+    """Map each of ``ids`` that some row has as ``key`` (``where`` holding) to its ``value``.
+
+    On PostgreSQL one statement over an array per chunk, each id looked up by index on its own
+    (a LATERAL subquery with LIMIT stays a nested loop): given ``key = ANY(…)``, the planner,
+    costing a few hundred random page reads above a scan, would rather read the whole table.
+    """
+    found: dict[int, int] = {}
+    postgresql = db.get_bind().dialect.name == "postgresql"
+    lookup = select(value.label("value")).where(key == _IDS.c.id, *where).limit(1).lateral()
+    for chunk in in_chunks(ids):
+        if postgresql:
+            rows = db.execute(
+                select(_IDS.c.id, lookup.c.value).join_from(_IDS, lookup, true()),
+                {"ids": list(chunk)},
+            )
+        else:
+            rows = db.execute(select(key, value).where(key.in_(chunk), *where))
+        found.update({int(k): int(v) for k, v in rows})
+    return found
+
+
+def _user_accounts(db: Session, user_ids: Sequence[int]) -> dict[int, int]:
+    return _found(
+        db,
+        _ACCOUNTS.c.user_id,
+        _ACCOUNTS.c.id,
+        user_ids,
+        _ACCOUNTS.c.kind == AccountKind.USER_POINTS.value,
+    )

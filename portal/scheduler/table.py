@@ -1,0 +1,64 @@
+"""The one job table, filled explicitly: each domain's ``register_jobs`` called here, in order.
+
+Nothing registers itself on import: ``build_job_table`` calls the registrations listed in
+``REGISTRATIONS`` and nothing else, so the table is the same whatever was imported first.
+``create_app`` calls ``init_app``, which keeps the app's table in ``app.extensions``; the
+scheduler, the CLI and the admin jobs page read it with ``get_job_table``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+
+from portal.activities import jobs as activities_jobs
+from portal.scheduler.registry import Job, JobContext, JobTable
+
+EXTENSION = "portal.job_table"
+
+
+def heartbeat(context: JobContext) -> str:
+    """Prove the scheduler is alive: the admin jobs page shows when this last ran."""
+    return f"alive on {socket.gethostname()} pid {os.getpid()}"
+
+
+def _register_heartbeat(table: JobTable) -> None:
+    table.register(
+        Job(
+            name="heartbeat",
+            func=heartbeat,
+            description=_l("Records that the scheduler process is alive."),
+            trigger="interval",
+            trigger_args={"minutes": 1},
+        )
+    )
+
+
+# The scheduler's own heartbeat, then each domain's jobs (its jobs.py), in this order.
+REGISTRATIONS: tuple[Callable[[JobTable], None], ...] = (
+    _register_heartbeat,
+    activities_jobs.register_jobs,
+)
+
+
+def build_job_table() -> JobTable:
+    """A table with every job of every domain."""
+    table = JobTable()
+    for register_jobs in REGISTRATIONS:
+        register_jobs(table)
+    return table
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = build_job_table()
+
+
+def get_job_table(app: Flask | None = None) -> JobTable:
+    """The job table of ``app`` (the current app by default)."""
+    table = (app if app is not None else current_app).extensions[EXTENSION]
+    assert isinstance(table, JobTable)
+    return table
