@@ -19,18 +19,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from portal import cli, web
     from portal.blueprints import register_blueprints
-    from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from portal.clock import SHANGHAI
+    from portal.extensions import babel, csrf, db, htmx, limiter, migrate
     from portal.scheduler import table as job_table
+    from portal.web.i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
-    babel.init_app(
-        app, locale_selector=web.select_locale, timezone_selector=lambda: "Asia/Shanghai"
-    )
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: SHANGHAI.key)
     htmx.init_app(app)
     limiter.init_app(app)
-    web.init_login(app, login_manager)
     web.init_app(app)
     register_blueprints(app)
     cli.init_app(app)

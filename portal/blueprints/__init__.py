@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.accounts.models import Role
-from portal.web import NAV, require_role
+from portal.web.auth import NAV, require_role
 
 # blueprint name -> (url prefix, who may enter): a Role; None = any logged-in user; "public" =
 # anyone; "signed" = anyone, but the views authenticate each request by its signature.

@@ -16,7 +16,7 @@ DOMAIN_PACKAGES = [
     for p in PORTAL.iterdir()
     if p.is_dir()
     and p.name
-    not in {"blueprints", "scheduler", "templates", "static", "translations", "__pycache__"}
+    not in {"blueprints", "web", "scheduler", "templates", "static", "translations", "__pycache__"}
 ]
 FORBIDDEN_FLASK_NAMES = {"request", "session", "g", "flash", "current_user", "current_app"}
 FORBIDDEN_MODULES = ("portal.blueprints", "portal.web")
@@ -73,3 +73,66 @@ def test_the_checker_catches_the_app_factory(tmp_path: Path) -> None:
     good = tmp_path / "good.py"
     good.write_text("from portal.db import session\nimport portal.clock\n")
     assert _violations(good) == []
+
+
+# One audience blueprint never imports another: what several audiences use lives in
+# portal/blueprints/shared (which imports no audience either) or in portal/web.
+BLUEPRINTS = PORTAL / "blueprints"
+SHARED = "shared"
+PACKAGES = sorted(
+    p.name for p in BLUEPRINTS.iterdir() if p.is_dir() and (p / "__init__.py").exists()
+)
+
+
+def _blueprint_packages_imported(source: str, module: str) -> set[str]:
+    """The ``portal.blueprints.<package>`` names that ``source`` (the text of ``module``, a
+    dotted name) imports, relative imports resolved."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = module.split(".")[: -node.level]
+                base = ".".join([*parent, base] if base else parent)
+            # `from portal.blueprints import library` names the package in the imported names.
+            targets = [base] + [f"{base}.{a.name}" for a in node.names]
+        else:
+            continue
+        for target in targets:
+            parts = target.split(".")
+            if parts[:2] == ["portal", "blueprints"] and len(parts) > 2 and parts[2] in PACKAGES:
+                found.add(parts[2])
+    return found
+
+
+def test_there_are_audiences_and_a_shared_package() -> None:
+    assert {"citizen", "developer", "library", "official", SHARED} <= set(PACKAGES)
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_audience_blueprint_imports_another(package: str) -> None:
+    problems = []
+    for path in sorted((BLUEPRINTS / package).rglob("*.py")):
+        # "portal.blueprints.official.__init__": one level up is the package, as for a module.
+        module = ".".join(path.relative_to(PORTAL.parent).with_suffix("").parts)
+        allowed = {package} if package == SHARED else {package, SHARED}
+        imported = _blueprint_packages_imported(path.read_text(encoding="utf-8"), module)
+        problems += [f"{path.name} imports portal.blueprints.{p}" for p in imported - allowed]
+    assert problems == []
+
+
+def test_the_blueprint_checker_sees_every_form_of_import() -> None:
+    source = (
+        "from portal.blueprints.library.views import presentation\n"
+        "import portal.blueprints.official.forms\n"
+        "from portal.blueprints import citizen\n"
+        "from ..admin import forms\n"
+        "from .forms import DraftForm\n"
+        "from portal.blueprints.shared.methodology.display import history_rows\n"
+        "from portal.blueprints import AUDIENCES\n"
+        "from portal.web.htmx import render\n"
+    )
+    imported = _blueprint_packages_imported(source, "portal.blueprints.developer.views")
+    assert imported == {"library", "official", "citizen", "admin", "developer", SHARED}

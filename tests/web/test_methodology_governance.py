@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.accounts.models import Organisation, User
-from portal.blueprints.developer.forms import (
-    VersionForm,
+from portal.blueprints.official.forms import VersionForm
+from portal.blueprints.shared.methodology.convert import (
     definition_from_form,
     form_data_from_definition,
 )

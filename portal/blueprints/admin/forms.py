@@ -10,7 +10,7 @@ from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from portal.accounts.models import MemberRole, OrgKind
-from portal.blueprints.auth.forms import city_choices
+from portal.blueprints.shared.forms import city_choices
 
 ORG_KIND_LABELS = {
     OrgKind.REGULATOR: _l("Regulator (ecology authority)"),

@@ -22,7 +22,11 @@ from portal.errors import DomainError
 from portal.scheduler import runs as job_runs
 from portal.scheduler.models import JOB_STATUS_LABELS
 from portal.scheduler.table import get_job_table
-from portal.web import attach_error, client_ip, language, localized, page_arg, render
+from portal.web.auth import client_ip
+from portal.web.errors import attach_error
+from portal.web.htmx import render
+from portal.web.i18n import language, localized
+from portal.web.pagination import page_arg
 
 bp = Blueprint("admin", __name__)
 

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from portal.accounts.identity import PASSWORD_MAX, PASSWORD_RULE, parse_identifier, password_problem
-from portal.accounts.regions import CITIES
-
-
-def city_choices(language: str, blank: object = None) -> list[SelectChoice]:
-    """Jilin's nine cities and prefectures as select options, optionally after a blank prompt."""
-    options = [SelectChoice("", str(blank))] if blank is not None else []
-    return options + [
-        SelectChoice(c.code, c.name_zh if language == "zh" else c.name_en) for c in CITIES
-    ]
+from portal.blueprints.shared.forms import city_choices
 
 
 def _check_login(form: FlaskForm, field: StringField) -> None:
@@ -78,25 +70,3 @@ class LoginForm(FlaskForm):
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Keep me logged in on this device"))
-
-
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        _l("Current password"),
-        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
-        render_kw={"autocomplete": "current-password"},
-    )
-    new_password = PasswordField(
-        _l("New password"),
-        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
-        description=PASSWORD_RULE,
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[
-            DataRequired(),
-            EqualTo("new_password", message=_l("The two passwords differ.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )

@@ -11,7 +11,11 @@ from portal.accounts import services as accounts
 from portal.blueprints.auth.forms import LoginForm, RegisterForm
 from portal.errors import DomainError
 from portal.extensions import limiter
-from portal.web import attach_error, client_ip, language, render, safe_next, select_locale
+from portal.web.auth import client_ip
+from portal.web.errors import attach_error
+from portal.web.htmx import render
+from portal.web.i18n import language, select_locale
+from portal.web.security import safe_next
 
 bp = Blueprint("auth", __name__)
 

@@ -1,4 +1,5 @@
-"""Citizen forms: logging a behaviour (fields depend on the methodology), appeals, link codes."""
+"""Citizen forms: logging a behaviour (fields depend on the methodology), appeals, link codes,
+the password change."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     DecimalField,
+    PasswordField,
     SelectChoice,
     SelectField,
     StringField,
@@ -18,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
+    EqualTo,
     InputRequired,
     Length,
     NumberRange,
@@ -25,6 +28,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.accounts.identity import PASSWORD_MAX, PASSWORD_RULE
 from portal.methodology.units import UNITS, get_unit
 from portal.methodology.versions import VersionSpec
 
@@ -131,3 +135,25 @@ class AppealForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that change something."""
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+        description=PASSWORD_RULE,
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The two passwords differ.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -22,8 +22,12 @@ from portal.activities.intake.records import RecordInput, RecordRefused
 from portal.activities.models import RecordStatus
 from portal.activities.partners.links import create_link_code, unlink_account
 from portal.activities.review import appeal_record
-from portal.blueprints.auth.forms import ChangePasswordForm
-from portal.blueprints.citizen.forms import AppealForm, EmptyForm, make_log_form
+from portal.blueprints.citizen.forms import (
+    AppealForm,
+    ChangePasswordForm,
+    EmptyForm,
+    make_log_form,
+)
 from portal.blueprints.shared.record_reasons import record_reason
 from portal.clock import SHANGHAI, local_today
 from portal.errors import DomainError
@@ -33,7 +37,12 @@ from portal.methodology.categories import CATEGORIES, Category
 from portal.methodology.models import Methodology
 from portal.methodology.queries import FiledVersions, list_public_methodologies
 from portal.methodology.versions import VersionSpec
-from portal.web import attach_error, client_ip, language, page_arg, render, send_evidence
+from portal.web.auth import client_ip
+from portal.web.errors import attach_error
+from portal.web.evidence import send_evidence
+from portal.web.htmx import render
+from portal.web.i18n import language
+from portal.web.pagination import page_arg
 
 bp = Blueprint("citizen", __name__)
 

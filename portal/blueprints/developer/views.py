@@ -6,8 +6,6 @@ the existence of another organisation's draft is not revealed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,25 +14,24 @@ from werkzeug.wrappers import Response
 
 from portal.accounts.models import Organisation, OrgKind
 from portal.blueprints.developer import bp
-from portal.blueprints.developer.forms import (
-    CommentForm,
-    DraftEditForm,
-    DraftForm,
-    SubmitForm,
+from portal.blueprints.developer.forms import DraftEditForm, DraftForm, SubmitForm
+from portal.blueprints.shared.methodology.comments import CommentForm, handle_comment
+from portal.blueprints.shared.methodology.convert import (
     definition_from_form,
     form_data_from_definition,
 )
-from portal.blueprints.library.views import (
+from portal.blueprints.shared.methodology.display import (
     history_rows,
     presentation,
     shown_version,
     version_spec,
 )
 from portal.errors import Conflict, DomainError
-from portal.extensions import htmx
 from portal.methodology import permissions, queries, services
 from portal.methodology.models import Methodology, MethodologyStatus
-from portal.web import attach_error, language, render
+from portal.web.errors import attach_error
+from portal.web.htmx import render
+from portal.web.i18n import language
 
 S = MethodologyStatus
 # Organisation kinds whose members develop methodologies (ROLES_BY_ORG_KIND gives them the role).
@@ -174,12 +171,13 @@ def _detail_page(
     version = shown_version(methodology, include_unfiled=True)
     return render(
         "developer/detail.html",
-        "developer/partials/_history.html",
+        "shared/partials/_methodology_history.html",
         methodology=methodology,
         version=version,
         spec=version_spec(version) if version else None,
         history=history_rows(methodology),
         comment_form=comment_form or CommentForm(formdata=None),
+        comment_endpoint="developer.comment",
         submit_form=SubmitForm(formdata=None),
         may_edit_draft=permissions.may_edit_draft(current_user, methodology),
         may_submit=permissions.may_submit(current_user, methodology),
@@ -192,28 +190,6 @@ def _detail_page(
 @bp.get("/<int:methodology_id>")
 def detail(methodology_id: int) -> Response:
     return _detail_page(_own(methodology_id))
-
-
-def handle_comment(
-    methodology: Methodology, page: Callable[..., Response], done_url: str
-) -> Response:
-    """Post a comment on a methodology (developer or official) and answer with ``page`` — the
-    refreshed fragment for htmx — or a redirect to ``done_url``."""
-    form = CommentForm()
-    if form.validate_on_submit():
-        try:
-            services.add_comment(
-                actor=current_user, methodology_id=methodology.id, comment=form.comment.data or ""
-            )
-        except DomainError as error:
-            attach_error(form, error)
-        else:
-            if htmx:
-                return page(message=_("Comment added."))
-            flash(_("Comment added."), "success")
-            return redirect(done_url)
-    # htmx swaps only 2xx answers, so an invalid comment comes back as 200 with its error.
-    return page(comment_form=form, status=200 if htmx else 422)
 
 
 @bp.post("/<int:methodology_id>/comments")

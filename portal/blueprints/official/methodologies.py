@@ -19,28 +19,28 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from portal.activities.queries import count_flagged
-from portal.blueprints.developer.forms import (
-    CommentForm,
-    VersionForm,
+from portal.blueprints.official import bp
+from portal.blueprints.official.forms import ReviewForm, StatusFilterForm, VersionForm
+from portal.blueprints.shared.methodology.comments import CommentForm, handle_comment
+from portal.blueprints.shared.methodology.convert import (
     definition_from_form,
     form_data_from_definition,
 )
-from portal.blueprints.developer.views import handle_comment
-from portal.blueprints.library.views import (
-    STATUS_LABELS,
+from portal.blueprints.shared.methodology.display import (
     history_rows,
     presentation,
     shown_version,
     version_spec,
 )
-from portal.blueprints.official import bp
-from portal.blueprints.official.forms import ReviewForm, StatusFilterForm
+from portal.blueprints.shared.methodology.labels import STATUS_LABELS
 from portal.clock import local_midnight, local_today, utcnow
 from portal.db import session
 from portal.errors import DomainError
 from portal.methodology import permissions, queries, services
 from portal.methodology.models import Methodology, MethodologyStatus
-from portal.web import attach_error, language, render
+from portal.web.errors import attach_error
+from portal.web.htmx import render
+from portal.web.i18n import language
 
 S = MethodologyStatus
 QUEUE = (S.SUBMITTED.value, S.UNDER_REVIEW.value)
@@ -167,6 +167,7 @@ def _review_page(
         blank_review_form=ReviewForm(formdata=None),
         failed_action=failed_action,
         comment_form=comment_form or CommentForm(formdata=None),
+        comment_endpoint="official.comment",
         # Separation of duties, as the service applies it: shown before the official tries.
         may_file=permissions.may_file(current_user, methodology),
         may_publish_version=permissions.may_publish_version(current_user, methodology),
@@ -238,7 +239,7 @@ def comment(methodology_id: int) -> Response:
     return handle_comment(
         methodology,
         lambda **kw: _review_page(
-            methodology, partial="official/partials/_methodology_history.html", **kw
+            methodology, partial="shared/partials/_methodology_history.html", **kw
         ),
         url_for("official.methodology", methodology_id=methodology.id),
     )

@@ -20,7 +20,10 @@ from portal.blueprints.official import bp
 from portal.blueprints.shared.record_reasons import record_reason
 from portal.errors import DomainError
 from portal.methodology.queries import get_methodology
-from portal.web import client_ip, page_arg, render, send_evidence
+from portal.web.auth import client_ip
+from portal.web.evidence import send_evidence
+from portal.web.htmx import render
+from portal.web.pagination import page_arg
 
 
 class DecisionForm(FlaskForm):

@@ -27,7 +27,8 @@ from portal.blueprints.partner import bp
 from portal.blueprints.partner.forms import UploadForm
 from portal.errors import DomainError
 from portal.extensions import db, htmx
-from portal.web import client_ip, render
+from portal.web.auth import client_ip
+from portal.web.htmx import render
 
 RECORD_STATUS_LABELS = {
     "pending": _l("Being quantified"),

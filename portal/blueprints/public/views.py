@@ -11,7 +11,9 @@ from portal.accounts import services as accounts
 from portal.extensions import csrf, db
 from portal.methodology.catalog import scenarios_by_category
 from portal.stats.queries import get_headline_counters
-from portal.web import SUPPORTED_LOCALES, render, safe_next
+from portal.web.htmx import render
+from portal.web.i18n import SUPPORTED_LOCALES
+from portal.web.security import safe_next
 
 bp = Blueprint("public", __name__)
 

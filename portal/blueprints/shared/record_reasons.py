@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from portal.activities import reasons
 from portal.activities.models import BehaviorRecord
-from portal.blueprints.developer.forms import _formula_problem
+from portal.blueprints.shared.methodology.definition import formula_problem
 from portal.methodology.engine import FormulaError
 
 
@@ -25,7 +25,7 @@ def describe_reason(code: str, params: Mapping[str, Any]) -> str:
     if code == reasons.FORMULA_ERROR:
         detail, reason = str(params.get("detail", "")), params.get("reason", "evaluation")
         error = FormulaError(detail, reason, params.get("position"))
-        return _("Could not be quantified: %(why)s", why=_formula_problem(error))
+        return _("Could not be quantified: %(why)s", why=formula_problem(error))
     if code == reasons.NOT_QUANTIFIABLE:
         return _("Could not be quantified: %(why)s", why=params.get("detail", ""))
     if code == reasons.TOO_MANY_GRAMS:

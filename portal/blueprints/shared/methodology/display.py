@@ -1,0 +1,137 @@
+"""What a methodology page shows in every area: the version shown, its parsed definition, the
+history with each actor reduced to a kind of organisation, and the template helpers that go with
+them. Blueprints register :func:`presentation` with ``bp.context_processor(presentation)`` and
+render with the macros of ``templates/macros/methodology.html``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from portal.accounts.models import Membership, OrgKind, User
+from portal.accounts.queries import get_organisation
+from portal.blueprints.shared.methodology.labels import (
+    ACTION_LABELS,
+    ACTOR_LABELS,
+    CONFIDENCE_LABELS,
+    EVIDENCE_LABELS,
+    PERIOD_LABELS,
+    PLATFORM_DEVELOPER,
+    STATUS_CLASSES,
+    STATUS_LABELS,
+)
+from portal.clock import utcnow
+from portal.db import session
+from portal.methodology import queries
+from portal.methodology.categories import CATEGORIES
+from portal.methodology.models import Methodology, MethodologyVersion
+from portal.methodology.versions import VersionSpec, spec_from_definition
+from portal.web.i18n import language
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: datetime
+    action: str
+    from_status: str | None
+    to_status: str | None
+    comment: str
+    actor_kind: str
+    actor_name: str | None  # for the developer and official areas only, never the public page
+
+
+def history_rows(methodology: Methodology) -> list[HistoryRow]:
+    """The methodology's events with each actor reduced to the kind of organisation acting."""
+    events = queries.list_history(methodology.id)
+    actor_ids = {e.actor_id for e in events if e.actor_id is not None}
+    kinds: dict[int, set[tuple[int, str]]] = defaultdict(set)
+    names: dict[int, str] = {}
+    if actor_ids:
+        for membership in session().scalars(
+            select(Membership).where(Membership.user_id.in_(actor_ids))
+        ):
+            kinds[membership.user_id].add(
+                (membership.organisation_id, membership.organisation.kind)
+            )
+        names = {
+            user_id: name
+            for user_id, name in session().execute(
+                select(User.id, User.display_name).where(User.id.in_(actor_ids))
+            )
+        }
+    rows = []
+    for event in events:
+        if event.actor_id is None:
+            kind = "platform"
+        else:
+            orgs = kinds[event.actor_id]
+            if any(org_id == methodology.developer_org_id for org_id, _ in orgs):
+                kind = "developer"
+            elif any(org_kind == OrgKind.REGULATOR for _, org_kind in orgs):
+                kind = "official"
+            else:
+                kind = "operator"
+        rows.append(
+            HistoryRow(
+                at=event.created_at,
+                action=event.action,
+                from_status=event.from_status,
+                to_status=event.to_status,
+                comment=event.comment,
+                actor_kind=kind,
+                actor_name=names.get(event.actor_id) if event.actor_id else None,
+            )
+        )
+    return rows
+
+
+def shown_version(
+    methodology: Methodology, *, include_unfiled: bool = False
+) -> MethodologyVersion | None:
+    """The version in force now, else the latest filed one; with ``include_unfiled`` the
+    version under work (a draft's or a submission's) wins, for the developer and the reviewer."""
+    versions = methodology.versions
+    if include_unfiled and versions and not versions[-1].is_filed:
+        return versions[-1]
+    in_force = queries.get_version_in_force(methodology.id, utcnow())
+    if in_force is not None:
+        return in_force
+    filed = [v for v in versions if v.is_filed]
+    return filed[-1] if filed else None
+
+
+def version_spec(version: MethodologyVersion) -> VersionSpec:
+    return spec_from_definition(version.definition)
+
+
+def developer_name(methodology: Methodology) -> str:
+    if methodology.developer_org_id is None:
+        return str(PLATFORM_DEVELOPER)
+    org = get_organisation(methodology.developer_org_id)
+    return "" if org is None else (org.name_en if language() == "en" else org.name_zh)
+
+
+def category_name(code: str) -> str:
+    for category in CATEGORIES:
+        if category.code == code:
+            return category.name_en if language() == "en" else category.name_zh
+    return code
+
+
+def presentation() -> dict[str, Any]:
+    """Template helpers for methodology pages in every area."""
+    return {
+        "status_labels": STATUS_LABELS,
+        "status_classes": STATUS_CLASSES,
+        "action_labels": ACTION_LABELS,
+        "actor_labels": ACTOR_LABELS,
+        "confidence_labels": CONFIDENCE_LABELS,
+        "evidence_labels": EVIDENCE_LABELS,
+        "period_labels": PERIOD_LABELS,
+        "category_name": category_name,
+        "developer_name": developer_name,
+    }

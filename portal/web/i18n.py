@@ -1,0 +1,67 @@
+"""The reader's language: which locale a request gets, and the helpers that show a record's
+``*_zh`` / ``*_en`` columns, unit names and locale-formatted numbers and dates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, has_request_context, request, session
+from flask_babel import format_datetime, format_decimal, get_locale
+from flask_login import current_user
+
+from portal.accounts.regions import city_name
+from portal.methodology.units import UNITS
+
+SUPPORTED_LOCALES = ("zh_Hans_CN", "en")
+
+
+def select_locale() -> str:
+    """The remembered choice, then the account's, then the browser's, then Chinese."""
+    if not has_request_context():  # CLI, jobs and services translate into the default language
+        return "zh_Hans_CN"
+    chosen = session.get("locale")
+    if chosen in SUPPORTED_LOCALES:
+        return str(chosen)
+    if current_user and current_user.is_authenticated and current_user.locale in SUPPORTED_LOCALES:
+        return str(current_user.locale)
+    best = request.accept_languages.best_match(["zh", "en"], default="zh")
+    return "en" if best == "en" else "zh_Hans_CN"
+
+
+def language() -> str:
+    """ "zh" or "en": which of a record's ``*_zh`` / ``*_en`` columns to show."""
+    return "en" if str(get_locale()).startswith("en") else "zh"
+
+
+def localized(obj: Any, attr: str) -> str:
+    """``obj.<attr>_zh`` or ``obj.<attr>_en`` (or dict keys) in the reader's language."""
+    key = f"{attr}_{language()}"
+    value = obj.get(key) if isinstance(obj, dict) else getattr(obj, key, None)
+    return str(value or "")
+
+
+def unit_label(code: str) -> str:
+    """An activity unit's name in the reader's language (the code itself if unknown)."""
+    unit = UNITS.get(code)
+    if unit is None:
+        return code
+    return unit.label_en if language() == "en" else unit.label_zh
+
+
+def init_app(app: Flask) -> None:
+    """The language helpers every template may call, and the locale-formatting filters."""
+
+    @app.context_processor
+    def language_helpers() -> dict[str, Any]:
+        return {
+            "language": language,
+            "localized": localized,
+            "city_name": lambda code: city_name(code, language()),
+            "current_locale": lambda: str(get_locale()),
+            "unit_label": unit_label,
+        }
+
+    app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
+        format_datetime(value, fmt) if value else ""
+    )
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0)

@@ -1,0 +1,62 @@
+"""What every response and request is held to: security headers (CSP and its siblings), no NUL
+character in any value, and redirects only to our own paths."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.web.errors import error_response
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only same-site relative paths may be redirected to after login or a language switch."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if "\\" in target or not target.isprintable():  # no header splitting by CR/LF, no NUL
+        return fallback
+    return target
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
+    if current_app.config["PORTAL_ENV"] == "production":
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if current_user and current_user.is_authenticated:
+        # Personal pages must not be cached by shared proxies or the back-forward cache.
+        headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
+def _refuse_nul() -> tuple[str, int] | Response | None:
+    """No text column can hold U+0000 (PostgreSQL refuses it), so no query or form value may."""
+    values = [v for vs in request.values.listvalues() for v in vs]  # every value of every key
+    names = [upload.filename or "" for upload in request.files.values()]
+    if any("\x00" in value for value in (*values, *names)):
+        return error_response(
+            400, _("The request contains a NUL character, which no field accepts.")
+        )
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul)
+    app.after_request(_security_headers)
