@@ -6,3 +6,17 @@ caps without a database; ``versions`` is a version's recipe and its stored JSON,
 (with ``seed_fields``) the 22 seed methodologies read from ``data/``; ``categories``,
 ``catalog`` and ``units`` are the fixed tables they share.
 """
+
+# The modules the web layer may import (tests/unit/test_import_direction.py holds every blueprint
+# to this list); ``seed_specs``, ``seed_fields`` and the engine's inner modules are its own.
+PUBLIC_MODULES = (
+    "models",
+    "services",
+    "queries",
+    "permissions",
+    "engine",
+    "versions",
+    "categories",
+    "catalog",
+    "units",
+)

@@ -16,3 +16,7 @@ A domain with background work adds ``portal/<domain>/jobs.py`` with ``register_j
 and one line to ``table.REGISTRATIONS``. Its job functions take a ``JobContext`` (settings as
 plain values, a worker context) and call one service each; they never import the app.
 """
+
+# The modules the web layer may import (tests/unit/test_import_direction.py holds every blueprint
+# to this list).
+PUBLIC_MODULES = ("models", "runs", "table")

@@ -45,7 +45,7 @@ def test_without_a_browser_or_a_way_to_install_one_it_stops(tmp_path: Path) -> N
 def test_a_chromium_on_the_path_with_a_chinese_font_is_used_quietly(tmp_path: Path) -> None:
     stub(tmp_path, "chromium", "exit 0")
     stub(tmp_path, "fc-list", "echo '/usr/share/fonts/NotoSansCJK.ttc: Noto Sans CJK SC'")
-    stub(tmp_path, "head", "/usr/bin/head \"$@\"")
+    stub(tmp_path, "head", '/usr/bin/head "$@"')
     result = run(tmp_path)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 

@@ -136,3 +136,81 @@ def test_the_blueprint_checker_sees_every_form_of_import() -> None:
     )
     imported = _blueprint_packages_imported(source, "portal.blueprints.developer.views")
     assert imported == {"library", "official", "citizen", "admin", "developer", SHARED}
+
+
+# A blueprint reaches a domain only through the modules the domain names as its face
+# (``PUBLIC_MODULES`` in its ``__init__.py``: commands, reads, models and the fixed values their
+# forms show), never its inner workings (the quantify job's steps, the ledger's chain, the
+# engine's formula compiler).
+LAYERS = sorted(p.name for p in PORTAL.iterdir() if (p / "__init__.py").exists())
+
+
+def _public_modules(package: str) -> set[str]:
+    tree = ast.parse((PORTAL / package / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", "") for t in node.targets] == [
+            "PUBLIC_MODULES"
+        ]:
+            return set(ast.literal_eval(node.value))
+    return set()
+
+
+FACES = {p: _public_modules(p) for p in LAYERS if _public_modules(p)}
+
+
+def _domain_modules_imported(source: str) -> set[tuple[str, str]]:
+    """The (domain, module within it) pairs that ``source`` imports from a domain with a face;
+    ``from portal.activities import queries`` names ``queries``."""
+    found: set[tuple[str, str]] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            parts = node.module.split(".")
+            if parts[:1] == ["portal"] and len(parts) == 2 and parts[1] in FACES:
+                targets = [f"{node.module}.{a.name}" for a in node.names]
+            else:
+                targets = [node.module]
+        else:
+            continue
+        for target in targets:
+            parts = target.split(".")
+            if parts[:1] == ["portal"] and len(parts) > 2 and parts[1] in FACES:
+                found.add((parts[1], ".".join(parts[2:])))
+    return found
+
+
+def test_the_domains_name_their_faces() -> None:
+    assert {"accounts", "activities", "ledger", "methodology", "scheduler", "stats"} <= set(FACES)
+    for package, modules in FACES.items():
+        for module in modules:
+            path = PORTAL / package / module.replace(".", "/")
+            assert path.with_suffix(".py").exists() or (path / "__init__.py").exists(), module
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_blueprints_import_only_a_domains_face(package: str) -> None:
+    problems = [
+        f"{path.name} imports portal.{domain}.{module}"
+        for path in sorted((BLUEPRINTS / package).rglob("*.py"))
+        for domain, module in _domain_modules_imported(path.read_text(encoding="utf-8"))
+        if module not in FACES[domain]
+    ]
+    assert problems == []
+
+
+def test_the_face_checker_sees_inner_modules() -> None:
+    source = (
+        "from portal.activities import queries\n"
+        "from portal.activities.quantify.batch import quantify_batch\n"
+        "import portal.ledger.chain\n"
+        "from portal.methodology.engine import FormulaError\n"
+        "from portal.clock import utcnow\n"
+    )
+    assert _domain_modules_imported(source) == {
+        ("activities", "queries"),
+        ("activities", "quantify.batch"),
+        ("ledger", "chain"),
+        ("methodology", "engine"),
+    }
+    assert "quantify.batch" not in FACES["activities"] and "chain" not in FACES["ledger"]
