@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask_sqlalchemy.pagination import Pagination
@@ -48,6 +50,28 @@ def list_organisations(kind: str = "", page: int = 1) -> Pagination:
 
 def get_organisation(organisation_id: int) -> Organisation | None:
     return session().get(Organisation, organisation_id)
+
+
+def list_organisation_kinds(user_ids: Iterable[int]) -> dict[int, set[tuple[int, str]]]:
+    """For each of these users, the (organisation id, organisation kind) pairs they belong to;
+    users with no membership are left out. One query, whatever the number of users."""
+    kinds: dict[int, set[tuple[int, str]]] = defaultdict(set)
+    rows = session().execute(
+        select(Membership.user_id, Membership.organisation_id, Organisation.kind)
+        .join(Organisation, Membership.organisation_id == Organisation.id)
+        .where(Membership.user_id.in_(list(user_ids)))
+    )
+    for user_id, organisation_id, kind in rows:
+        kinds[user_id].add((organisation_id, kind))
+    return dict(kinds)
+
+
+def get_display_names(user_ids: Iterable[int]) -> dict[int, str]:
+    """Display names of these users, by id."""
+    rows = session().execute(
+        select(User.id, User.display_name).where(User.id.in_(list(user_ids)))
+    )
+    return {user_id: name for user_id, name in rows}
 
 
 def list_members(organisation_id: int) -> list[Membership]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from portal.db import session
 from portal.methodology.categories import CATEGORIES
@@ -41,6 +41,12 @@ def list_history(methodology_id: int) -> list[MethodologyEvent]:
             .order_by(MethodologyEvent.id)
         )
     )
+
+
+def count_by_status() -> dict[str, int]:
+    """How many methodologies stand in each status (statuses with none are left out)."""
+    rows = session().execute(select(Methodology.status, func.count()).group_by(Methodology.status))
+    return {status: count for status, count in rows}
 
 
 def list_by_status(statuses: Iterable[str]) -> list[Methodology]:

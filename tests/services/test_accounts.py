@@ -152,3 +152,27 @@ def test_admins_cannot_demote_themselves(db: Any) -> None:
     with pytest.raises(NotAllowed):
         services.set_admin(actor=admin, user_id=admin.id, is_admin=False)
     assert services.set_admin(actor=admin, user_id=other.id, is_admin=True).is_admin
+
+
+def test_organisation_kinds_and_names_of_several_users_in_one_read(db: Any) -> None:
+    from portal.accounts import queries
+
+    regulator = factories.make_org(kind=OrgKind.REGULATOR)
+    school = factories.make_org(kind=OrgKind.SCHOOL)
+    official = factories.make_user(display_name="王审核")
+    teacher = factories.make_user(display_name="Li Teacher")
+    loner = factories.make_user(display_name="No Org")
+    factories.make_membership(official, regulator)
+    factories.make_membership(official, school)
+    factories.make_membership(teacher, school)
+
+    ids = [official.id, teacher.id, loner.id]
+    assert queries.list_organisation_kinds(ids) == {
+        official.id: {(regulator.id, OrgKind.REGULATOR.value), (school.id, OrgKind.SCHOOL.value)},
+        teacher.id: {(school.id, OrgKind.SCHOOL.value)},
+    }
+    assert queries.get_display_names(ids) == {
+        official.id: "王审核",
+        teacher.id: "Li Teacher",
+        loner.id: "No Org",
+    }

@@ -449,3 +449,16 @@ def test_an_invalid_edit_changes_nothing(db: Any) -> None:
         _edit(developer, methodology.id, category="weather")
     assert category.value.field == "category"
     assert _version_state(db, methodology) == before
+
+
+def test_count_by_status_counts_every_status_that_has_methodologies(db: Any) -> None:
+    before = queries.count_by_status()
+    developer, org_id = _developer()
+    make_draft(developer, org_id, code="JLCH-TR-951")
+    make_draft(developer, org_id, code="JLCH-TR-952")
+    after = queries.count_by_status()
+    assert after[S.DRAFT.value] == before.get(S.DRAFT.value, 0) + 2
+    assert {k: v for k, v in after.items() if k != S.DRAFT.value} == {
+        k: v for k, v in before.items() if k != S.DRAFT.value
+    }
+    assert sum(after.values()) == db.session.scalar(select(func.count()).select_from(Methodology))

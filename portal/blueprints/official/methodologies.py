@@ -14,7 +14,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -34,7 +33,6 @@ from portal.blueprints.shared.methodology.display import (
 )
 from portal.blueprints.shared.methodology.labels import STATUS_LABELS
 from portal.clock import local_midnight, local_today, utcnow
-from portal.db import session
 from portal.errors import DomainError
 from portal.methodology import permissions, queries, services
 from portal.methodology.models import Methodology, MethodologyStatus
@@ -102,17 +100,12 @@ def _get(methodology_id: int) -> Methodology:
     return methodology
 
 
-def _counts_by_status() -> dict[str, int]:
-    rows = session().execute(select(Methodology.status, func.count()).group_by(Methodology.status))
-    return {status: count for status, count in rows}
-
-
 @bp.get("/")
 def index() -> Response:
     return render(
         "official/index.html",
         queue=queries.list_by_status(QUEUE),
-        counts=_counts_by_status(),
+        counts=queries.count_by_status(),
         flagged=count_flagged(),
     )
 

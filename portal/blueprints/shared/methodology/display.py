@@ -5,15 +5,12 @@ render with the macros of ``templates/macros/methodology.html``."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
-from portal.accounts.models import Membership, OrgKind, User
-from portal.accounts.queries import get_organisation
+from portal.accounts import queries as account_queries
+from portal.accounts.models import OrgKind
 from portal.blueprints.shared.methodology.labels import (
     ACTION_LABELS,
     ACTOR_LABELS,
@@ -25,7 +22,6 @@ from portal.blueprints.shared.methodology.labels import (
     STATUS_LABELS,
 )
 from portal.clock import utcnow
-from portal.db import session
 from portal.methodology import queries
 from portal.methodology.categories import CATEGORIES
 from portal.methodology.models import Methodology, MethodologyVersion
@@ -48,27 +44,14 @@ def history_rows(methodology: Methodology) -> list[HistoryRow]:
     """The methodology's events with each actor reduced to the kind of organisation acting."""
     events = queries.list_history(methodology.id)
     actor_ids = {e.actor_id for e in events if e.actor_id is not None}
-    kinds: dict[int, set[tuple[int, str]]] = defaultdict(set)
-    names: dict[int, str] = {}
-    if actor_ids:
-        for membership in session().scalars(
-            select(Membership).where(Membership.user_id.in_(actor_ids))
-        ):
-            kinds[membership.user_id].add(
-                (membership.organisation_id, membership.organisation.kind)
-            )
-        names = {
-            user_id: name
-            for user_id, name in session().execute(
-                select(User.id, User.display_name).where(User.id.in_(actor_ids))
-            )
-        }
+    kinds = account_queries.list_organisation_kinds(actor_ids) if actor_ids else {}
+    names = account_queries.get_display_names(actor_ids) if actor_ids else {}
     rows = []
     for event in events:
         if event.actor_id is None:
             kind = "platform"
         else:
-            orgs = kinds[event.actor_id]
+            orgs = kinds.get(event.actor_id, set())
             if any(org_id == methodology.developer_org_id for org_id, _ in orgs):
                 kind = "developer"
             elif any(org_kind == OrgKind.REGULATOR for _, org_kind in orgs):
@@ -111,7 +94,7 @@ def version_spec(version: MethodologyVersion) -> VersionSpec:
 def developer_name(methodology: Methodology) -> str:
     if methodology.developer_org_id is None:
         return str(PLATFORM_DEVELOPER)
-    org = get_organisation(methodology.developer_org_id)
+    org = account_queries.get_organisation(methodology.developer_org_id)
     return "" if org is None else (org.name_en if language() == "en" else org.name_zh)
 
 
