@@ -5,6 +5,7 @@ login, organisations by their Chinese name."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -12,7 +13,8 @@ from portal.accounts import services as accounts
 from portal.accounts.identity import parse_identifier
 from portal.accounts.models import MemberRole, Organisation, OrgKind, User
 from portal.accounts.queries import get_user_by_identifier
-from portal.db import session
+from portal.clock import utcnow
+from portal.db import session, transaction
 
 DEMO_PASSWORD = "Jilin2026demo"
 PRIVACY_VERSION = "2026-11"
@@ -107,6 +109,11 @@ EXTRA_CITIZENS = (
 )
 
 
+# Demo accounts signed up this many days ago: before their first record (portal.demo.activities
+# seeds DAYS < SIGNED_UP_DAYS_AGO days of them) and before they linked any partner app.
+SIGNED_UP_DAYS_AGO = 30
+
+
 def _find_user(login: str) -> User | None:
     identifier = parse_identifier(login)
     assert identifier is not None, login
@@ -124,7 +131,16 @@ def _ensure_user(login: str, display_name: str, city_code: str) -> User:
             district=None,
             privacy_notice_version=PRIVACY_VERSION,
         )
+        _date_sign_up(user)
     return user
+
+
+def _date_sign_up(user: User) -> None:
+    # Registration has no clock parameter (a real sign-up happens now); the demo account says it
+    # signed up before the weeks of records the activity demo gives it, not after them.
+    signed_up = utcnow() - timedelta(days=SIGNED_UP_DAYS_AGO)
+    with transaction():
+        user.created_at = user.consented_at = signed_up
 
 
 def ensure_organisation(

@@ -26,7 +26,7 @@ from portal.clock import SHANGHAI, utcnow
 from portal.db import session
 from portal.demo.accounts import DemoAccounts, ensure_organisation
 
-DAYS = 21
+DAYS = 21  # fewer than portal.demo.accounts.SIGNED_UP_DAYS_AGO: records follow the sign-ups
 # (organisation zh, organisation en, partner name, methodology codes)
 PARTNERS = (
     (
@@ -76,8 +76,12 @@ def _link(partner: Partner, user: User) -> None:
         )
     )
     if exists is None:
-        code = create_link_code(user.id)
-        link_account(partner_id=partner.id, code=code.code, partner_user_ref=f"demo-{user.id}")
+        # Linked after signing up and before the first record the partner sends for them.
+        linked = utcnow() - timedelta(days=DAYS + 1)
+        code = create_link_code(user.id, now=linked)
+        link_account(
+            partner_id=partner.id, code=code.code, partner_user_ref=f"demo-{user.id}", now=linked
+        )
 
 
 def _at(day: datetime, hour: int, minute: int) -> datetime:

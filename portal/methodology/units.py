@@ -56,6 +56,8 @@ class Unit:
 
     ``size`` is how many of the dimension's base unit one of this unit is (length: metres,
     mass: kilograms, energy: megajoules; a count dimension has the unit itself as base).
+    ``label_en`` is the English plural ("meals"); ``label_en_one`` the singular after a count
+    of one ("1 meal"), the same for symbols ("1 km").
     """
 
     code: str
@@ -63,11 +65,20 @@ class Unit:
     label_zh: str
     label_en: str
     size: Decimal
+    label_en_one: str = ""
+
+    def label(self, language: str, count: Decimal | float | None = None) -> str:
+        """The unit's name in ``language`` ("zh" or "en"), singular after a count of one."""
+        if language != "en":
+            return self.label_zh
+        if count is not None and count == 1 and self.label_en_one:
+            return self.label_en_one
+        return self.label_en
 
 
-def _count(code: str, label_zh: str, label_en: str) -> Unit:
+def _count(code: str, label_zh: str, label_en: str, label_en_one: str) -> Unit:
     # Each countable thing is its own dimension: a meal is not an order.
-    return Unit(code, code, label_zh, label_en, Decimal(1))
+    return Unit(code, code, label_zh, label_en, Decimal(1), label_en_one)
 
 
 UNITS: Mapping[str, Unit] = MappingProxyType(
@@ -76,7 +87,7 @@ UNITS: Mapping[str, Unit] = MappingProxyType(
         for unit in (
             Unit("m", "length", "米", "m", Decimal(1)),
             Unit("km", "length", "公里", "km", Decimal(1000)),
-            Unit("steps", "length", "步", "steps", STEP_LENGTH_M),
+            Unit("steps", "length", "步", "steps", STEP_LENGTH_M, "step"),
             Unit("g", "mass", "克", "g", Decimal("0.001")),
             Unit("kg", "mass", "千克", "kg", Decimal(1)),
             # Base MJ keeps both sizes exact: 1 kWh = 3.6 MJ, 1 GJ = 1000 MJ.
@@ -84,13 +95,13 @@ UNITS: Mapping[str, Unit] = MappingProxyType(
             Unit("GJ", "energy", "吉焦", "GJ", Decimal(1000)),
             Unit("m3", "volume", "立方米", "m³", Decimal(1)),
             Unit("m2", "area", "平方米", "m²", Decimal(1)),
-            _count("meal", "餐", "meals"),
-            _count("order", "单", "orders"),
-            _count("room_night", "间夜", "room-nights"),
-            _count("item", "件", "items"),
-            _count("package", "个包裹", "packages"),
-            _count("passage", "次通行", "passages"),
-            _count("appliance_year", "台·年", "appliance-years"),
+            _count("meal", "餐", "meals", "meal"),
+            _count("order", "单", "orders", "order"),
+            _count("room_night", "间夜", "room-nights", "room-night"),
+            _count("item", "件", "items", "item"),
+            _count("package", "个包裹", "packages", "package"),
+            _count("passage", "次通行", "passages", "passage"),
+            _count("appliance_year", "台·年", "appliance-years", "appliance-year"),
         )
     }
 )

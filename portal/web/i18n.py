@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask import Flask, has_request_context, request, session
@@ -40,12 +41,13 @@ def localized(obj: Any, attr: str) -> str:
     return str(value or "")
 
 
-def unit_label(code: str) -> str:
-    """An activity unit's name in the reader's language (the code itself if unknown)."""
+def unit_label(code: str, count: Decimal | float | None = None) -> str:
+    """An activity unit's name in the reader's language (the code itself if unknown); after a
+    ``count`` of one the English name is singular ("1 meal")."""
     unit = UNITS.get(code)
     if unit is None:
         return code
-    return unit.label_en if language() == "en" else unit.label_zh
+    return unit.label(language(), count)
 
 
 def init_app(app: Flask) -> None:

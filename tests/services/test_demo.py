@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from portal.accounts.models import Membership
+from portal.accounts.models import Membership, User
 from portal.activities.models import AccountLink, BehaviorRecord, Partner
 from portal.demo import DEMO_LOGINS, seed_demo
 from portal.methodology.models import Methodology
@@ -31,3 +31,21 @@ def test_a_second_run_adds_nothing_and_gives_the_same_logins(db: Any, tmp_path: 
     assert again == logins
     assert second.startswith("0 quantified, 0 rejected")
     assert _counts(db) == counts
+
+
+def test_demo_citizens_signed_up_and_linked_before_their_first_records(
+    db: Any, tmp_path: Path
+) -> None:
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    first = dict(
+        db.session.execute(
+            select(BehaviorRecord.user_id, func.min(BehaviorRecord.occurred_at)).group_by(
+                BehaviorRecord.user_id
+            )
+        ).all()
+    )
+    users = db.session.scalars(select(User).where(User.id.in_(first)))
+    for user in users:
+        assert max(user.created_at, user.consented_at) < first[user.id], user.display_name
+    for link in db.session.scalars(select(AccountLink)):
+        assert link.linked_at < first[link.user_id]

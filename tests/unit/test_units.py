@@ -79,3 +79,17 @@ def test_every_unit_has_both_labels_and_a_positive_size() -> None:
         assert unit.code == code
         assert unit.label_zh and unit.label_en
         assert unit.size > 0
+
+
+def test_english_unit_names_are_singular_after_one() -> None:
+    meal = get_unit("meal")
+    assert [meal.label("en", n) for n in (1, Decimal("1.000"), 2, Decimal("0.5"))] == [
+        "meal",
+        "meal",
+        "meals",
+        "meals",
+    ]
+    assert get_unit("steps").label("en", 1) == "step"
+    assert get_unit("km").label("en", 1) == "km"
+    assert meal.label("zh", 1) == "餐" and meal.label("en") == "meals"
+    assert all(u.label_en_one for u in UNITS.values() if u.dimension == u.code)  # every count

@@ -13,7 +13,7 @@ from portal.activities.models import BehaviorRecord, Partner
 from portal.clock import utcnow
 from portal.db import session
 from portal.methodology.engine import RecordParameter
-from portal.methodology.models import Methodology
+from portal.methodology.models import Methodology, MethodologyStatus
 from portal.methodology.queries import get_version_in_force
 from portal.methodology.versions import spec_from_definition
 
@@ -89,3 +89,65 @@ def list_scenario_guides(
         spec = spec_from_definition(version.definition)
         guides.append(ScenarioGuide(methodology, spec.activity_unit, spec.parameters))
     return guides
+
+
+@dataclass(frozen=True)
+class PartnerName:
+    """A partner platform as citizens see it: in Chinese its own name (the app they know), in
+    English its operator organisation's English name (a partner has one name column, its
+    organisation is bilingual); a partner without an organisation keeps its name in both."""
+
+    name_zh: str
+    name_en: str
+
+
+def get_partner_names(partner_ids: Iterable[int]) -> dict[int, PartnerName]:
+    """The citizen-facing names of these partners, by id (one query)."""
+    wanted = set(partner_ids)
+    if not wanted:
+        return {}
+    rows = session().execute(
+        select(Partner.id, Partner.name, Organisation.name_en)
+        .outerjoin(Organisation, Organisation.id == Partner.organisation_id)
+        .where(Partner.id.in_(wanted))
+    )
+    return {pid: PartnerName(name, name_en or name) for pid, name, name_en in rows}
+
+
+@dataclass(frozen=True)
+class PartnerSource:
+    """An active partner platform and the filed scenarios it reports for citizens."""
+
+    partner_id: int
+    name: PartnerName
+    methodologies: tuple[Methodology, ...]
+
+
+def list_partner_sources() -> list[PartnerSource]:
+    """Every active partner with the filed methodologies it is authorised for, by name (two
+    queries); partners authorised for nothing filed are left out."""
+    partners = (
+        session()
+        .execute(
+            select(Partner.id, Partner.name, Partner.methodology_codes, Organisation.name_en)
+            .outerjoin(Organisation, Organisation.id == Partner.organisation_id)
+            .where(Partner.is_active.is_(True))
+            .order_by(Partner.name)
+        )
+        .all()
+    )
+    codes = {code for row in partners for code in row.methodology_codes}
+    filed = {
+        m.code: m
+        for m in session().scalars(
+            select(Methodology).where(
+                Methodology.code.in_(codes), Methodology.status == MethodologyStatus.FILED.value
+            )
+        )
+    }
+    sources = []
+    for pid, name, partner_codes, name_en in partners:
+        methodologies = tuple(filed[c] for c in sorted(partner_codes) if c in filed)
+        if methodologies:
+            sources.append(PartnerSource(pid, PartnerName(name, name_en or name), methodologies))
+    return sources

@@ -29,6 +29,7 @@ from wtforms.validators import (
 )
 
 from portal.accounts.identity import PASSWORD_MAX, PASSWORD_RULE
+from portal.activities.intake.checks import requires_photo
 from portal.methodology.units import UNITS, get_unit
 from portal.methodology.versions import VersionSpec
 
@@ -67,11 +68,65 @@ class _LogForm(FlaskForm):
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=200)])
 
 
-def make_log_form(
-    spec: VersionSpec, category: str, language: str, *, needs_photo: bool, **kwargs: Any
-) -> _LogForm:
+# What a self-report must attach, by the image tiers its methodology accepts: (the field's
+# label, the sentence that announces it on the scenario list and at the top of the form).
+_EVIDENCE = {
+    frozenset({"photo"}): (_l("Photo evidence"), _l("Evidence needed: a photo.")),
+    frozenset({"document"}): (
+        _l("Picture of the document"),
+        _l("Evidence needed: a picture of a document (invoice, certificate or GPS track)."),
+    ),
+    frozenset({"photo", "document"}): (
+        _l("Photo or picture of a document"),
+        _l(
+            "Evidence needed: a photo, or a picture of a document "
+            "(invoice, certificate or GPS track)."
+        ),
+    ),
+}
+_IMAGE_TIERS = frozenset({"photo", "document"})
+
+
+def _evidence(spec: VersionSpec) -> tuple[Any, Any] | None:
+    # The intake's rule decides whether an image is needed; the accepted tiers say which.
+    if not requires_photo(spec):
+        return None
+    return _EVIDENCE[frozenset(spec.evidence_tiers) & _IMAGE_TIERS]
+
+
+def evidence_needed(spec: VersionSpec) -> str | None:
+    """The sentence saying which image a self-report of this version must attach, or None when
+    the citizen's word is enough."""
+    evidence = _evidence(spec)
+    return None if evidence is None else str(evidence[1])
+
+
+def _evidence_field(spec: VersionSpec) -> FileField:
+    """The image upload: required, and labelled with what to attach, when the methodology
+    needs evidence; optional otherwise."""
+    evidence = _evidence(spec)
+    accepted = FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Choose a JPEG, PNG or WebP photo."))
+    render_kw = {"accept": "image/jpeg,image/png,image/webp"}
+    if evidence is None:
+        return FileField(
+            _l("Photo evidence"),
+            validators=[Optional(), accepted],
+            description=_l("Optional. JPEG, PNG or WebP, at most 5 MB."),
+            render_kw=render_kw,
+        )
+    label, sentence = evidence
+    return FileField(
+        _l("%(what)s (required)", what=label),
+        validators=[DataRequired(message=sentence), accepted],
+        description=_l("JPEG, PNG or WebP, at most 5 MB."),
+        render_kw=render_kw,
+    )
+
+
+def make_log_form(spec: VersionSpec, category: str, language: str, **kwargs: Any) -> _LogForm:
     """A form for one methodology: its unit family, trip end for transport, its record
-    parameters, and a photo field (required when the methodology needs one)."""
+    parameters, and an image field (required, and saying what to attach, when the methodology
+    needs evidence)."""
     dimension = get_unit(spec.activity_unit).dimension
     attrs: dict[str, Any] = {}
     if category == TRIP_CATEGORY:
@@ -85,7 +140,7 @@ def make_log_form(
         label = parameter.label_zh if language == "zh" else parameter.label_en
         unit = UNITS.get(parameter.unit)
         if unit is not None and not parameter.is_flag:
-            label = f"{label} ({unit.label_zh if language == 'zh' else unit.label_en})"
+            label = str(_l("%(label)s (%(unit)s)", label=label, unit=unit.label(language)))
         if parameter.is_flag:
             attrs[f"param_{parameter.name}"] = BooleanField(label)
         else:
@@ -98,27 +153,11 @@ def make_log_form(
                 ],
                 render_kw={"inputmode": "decimal", "step": "any"},
             )
-    attrs["photo"] = FileField(
-        _l("Photo evidence"),
-        validators=[
-            (
-                DataRequired(message=_l("This behaviour needs a photo as evidence."))
-                if needs_photo
-                else Optional()
-            ),
-            FileAllowed(["jpg", "jpeg", "png", "webp"], _l("Choose a JPEG, PNG or WebP photo.")),
-        ],
-        description=_l("JPEG, PNG or WebP, at most 5 MB.")
-        if needs_photo
-        else _l("Optional. JPEG, PNG or WebP, at most 5 MB."),
-        render_kw={"accept": "image/jpeg,image/png,image/webp"},
-    )
+    attrs["photo"] = _evidence_field(spec)
     form_class = type("LogForm", (_LogForm,), attrs)
     form: _LogForm = form_class(**kwargs)
     form.unit.choices = [
-        SelectChoice(u.code, u.label_zh if language == "zh" else u.label_en)
-        for u in UNITS.values()
-        if u.dimension == dimension
+        SelectChoice(u.code, u.label(language)) for u in UNITS.values() if u.dimension == dimension
     ]
     if not form.unit.data:
         form.unit.data = spec.activity_unit

@@ -17,15 +17,20 @@ from portal.accounts import services as accounts
 from portal.activities import queries as activity_queries
 from portal.activities.evidence import MAX_EVIDENCE_BYTES
 from portal.activities.intake import self_reports
-from portal.activities.intake.checks import FLAG_LABELS, requires_photo
+from portal.activities.intake.checks import FLAG_LABELS
 from portal.activities.intake.records import RecordInput, RecordRefused
 from portal.activities.models import RecordStatus
 from portal.activities.partners.links import create_link_code, unlink_account
+from portal.activities.partners.queries import (
+    get_partner_names,
+    list_partner_sources,
+)
 from portal.activities.review import appeal_record
 from portal.blueprints.citizen.forms import (
     AppealForm,
     ChangePasswordForm,
     EmptyForm,
+    evidence_needed,
     make_log_form,
 )
 from portal.blueprints.shared.record_reasons import record_reason
@@ -103,9 +108,22 @@ def _categories(choices: list[tuple[Methodology, VersionSpec]]) -> list[Category
     return [c for c in CATEGORIES if c.code in available]
 
 
+def _log_page(choices: list[tuple[Methodology, VersionSpec]]) -> dict[str, Any]:
+    """What every step of the log page shows: the categories open for self-reports, which
+    partner reports which scenario, and the filed scenarios citizens cannot report themselves
+    that no partner reports yet."""
+    sources = list_partner_sources()
+    known = {m.code for source in sources for m in source.methodologies}
+    known.update(m.code for m, _spec in choices)
+    waiting = [
+        m for m in list_public_methodologies() if m.status == "filed" and m.code not in known
+    ]
+    return {"categories": _categories(choices), "sources": sources, "waiting": waiting}
+
+
 @bp.get("/log")
 def log_start() -> Response:
-    return render("citizen/log.html", categories=_categories(_self_reportable()), step="category")
+    return render("citizen/log.html", **_log_page(_self_reportable()), step="category")
 
 
 @bp.get("/log/<category>")
@@ -118,9 +136,10 @@ def log_category(category: str) -> Response:
     return render(
         "citizen/log.html",
         "citizen/partials/_log_scenarios.html",
-        categories=_categories(everything),
+        **_log_page(everything),
         category=found,
         choices=choices,
+        evidence_needed=evidence_needed,
         step="scenario",
     )
 
@@ -148,8 +167,7 @@ def log_behavior(category: str, code: str) -> Response:
     if choice is None:
         abort(404)
     methodology, spec = choice
-    needs_photo = requires_photo(spec)
-    form = make_log_form(spec, methodology.category, language(), needs_photo=needs_photo)
+    form = make_log_form(spec, methodology.category, language())
     if request.method == "GET":
         form.occurred_at.data = datetime.now(SHANGHAI).replace(second=0, microsecond=0, tzinfo=None)
     if form.validate_on_submit():
@@ -202,7 +220,7 @@ def log_behavior(category: str, code: str) -> Response:
         methodology=methodology,
         spec=spec,
         form=form,
-        needs_photo=needs_photo,
+        evidence=evidence_needed(spec),
         status=422 if form.is_submitted() else 200,
     )
 
@@ -212,10 +230,14 @@ def log_behavior(category: str, code: str) -> Response:
 
 @bp.get("/records")
 def records() -> Response:
+    pagination = activity_queries.list_records(current_user.id, page_arg())
     return render(
         "citizen/records.html",
         "citizen/partials/_records.html",
-        pagination=activity_queries.list_records(current_user.id, page_arg()),
+        pagination=pagination,
+        partner_names=get_partner_names(
+            r.partner_id for r, _m, _r in pagination.items if r.partner_id
+        ),
         flag_labels=FLAG_LABELS,
         record_reason=record_reason,
         appeal_form=AppealForm(formdata=None),
@@ -294,14 +316,16 @@ def data_access() -> Response:
 # ----------------------------------------------------------------------------- links
 
 
+def _links_page(**context: Any) -> dict[str, Any]:
+    """The citizen's live links with their partners' names in both languages, and ``context``."""
+    links = activity_queries.list_links(current_user.id)
+    names = get_partner_names(link.partner_id for link in links)
+    return {"links": links, "partner_names": names, **context}
+
+
 @bp.get("/links")
 def links() -> Response:
-    return render(
-        "citizen/links.html",
-        links=activity_queries.list_links(current_user.id),
-        form=EmptyForm(),
-        code=None,
-    )
+    return render("citizen/links.html", **_links_page(form=EmptyForm(), code=None))
 
 
 @bp.post("/links/code")
@@ -313,9 +337,7 @@ def link_code() -> Response:
     return render(
         "citizen/links.html",
         "citizen/partials/_link_code.html",
-        links=activity_queries.list_links(current_user.id),
-        form=EmptyForm(formdata=None),
-        code=code,
+        **_links_page(form=EmptyForm(formdata=None), code=code),
     )
 
 
