@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 
 from portal.accounts.audit import record_audit
 from portal.accounts.models import Role, User
-from portal.activities.models import BehaviorRecord, RecordStatus
+from portal.activities.models import BehaviorRecord, Evidence, RecordStatus
 from portal.activities.reasons import official_decision
 from portal.clock import utcnow
 from portal.db import transaction
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
+
+# Why an official read a citizen's data, as stored in the audit log and shown to the citizen.
+REVIEW_PURPOSE = "flag review"
 
 
 def review_record(
@@ -87,6 +90,50 @@ def open_for_review(*, actor: User, record_id: int, ip: str | None = None) -> Be
             subject_type="user",
             subject_id=record.user_id,
             ip=ip,
-            details={"record_id": record.id, "purpose": "flag review"},
+            details={"record_id": record.id, "read": "record", "purpose": REVIEW_PURPOSE},
         )
     return record
+
+
+def in_or_through_review() -> ColumnElement[bool]:
+    """The records an official has reason to look at: waiting for review now (``flagged``:
+    flagged by the intake checks, or appealed) or decided by an official before (approved, so
+    ``pending`` or ``quantified`` now, or ``rejected``), which ``reviewed_by_id`` tells. A
+    record never flagged, or flagged and then superseded before anyone decided it, is not."""
+    return or_(
+        BehaviorRecord.status == RecordStatus.FLAGGED.value,
+        BehaviorRecord.reviewed_by_id.is_not(None),
+    )
+
+
+def open_evidence_for_review(*, actor: User, evidence_id: int, ip: str | None = None) -> Evidence:
+    """An official opens the photo of a record in or through review; the read is written to
+    the audit log with the record and the photo, and the citizen sees it. Officials only;
+    NotFound for a photo of no such record (the same answer as for no photo at all)."""
+    if not actor.has_role(Role.OFFICIAL):
+        raise NotAllowed(_l("Only ecology officials review flagged records."))
+    with transaction() as db:
+        found = db.execute(
+            select(Evidence, BehaviorRecord.id, BehaviorRecord.user_id)
+            .join(BehaviorRecord, BehaviorRecord.evidence_id == Evidence.id)
+            .where(Evidence.id == evidence_id, in_or_through_review())
+            .order_by(BehaviorRecord.id)
+            .limit(1)
+        ).first()
+        if found is None:
+            raise NotFound(_l("No such photo."))
+        evidence, record_id, user_id = found
+        record_audit(
+            "personal_data.read",
+            actor_id=actor.id,
+            subject_type="user",
+            subject_id=user_id,
+            ip=ip,
+            details={
+                "record_id": record_id,
+                "evidence_id": evidence.id,
+                "read": "evidence_photo",
+                "purpose": REVIEW_PURPOSE,
+            },
+        )
+    return evidence

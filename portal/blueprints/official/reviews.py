@@ -6,7 +6,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import TextAreaField
@@ -17,16 +16,17 @@ from portal.activities import queries as activity_queries
 from portal.activities.intake.checks import FLAG_LABELS
 from portal.activities.review import open_for_review, review_record
 from portal.blueprints.official import bp
+from portal.blueprints.shared.forms import PortalForm
 from portal.blueprints.shared.record_reasons import record_reason
 from portal.errors import DomainError
 from portal.methodology.queries import get_methodology
 from portal.web.auth import client_ip
-from portal.web.evidence import send_evidence
+from portal.web.evidence import send_evidence_for_review
 from portal.web.htmx import render
 from portal.web.pagination import page_arg
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     reason = TextAreaField(
         _l("Reason (the citizen sees it; required to reject)"),
         validators=[Optional(), Length(max=2000)],
@@ -83,4 +83,4 @@ def flagged_record(record_id: int) -> Response:
 
 @bp.get("/evidence/<int:evidence_id>")
 def evidence(evidence_id: int) -> BaseResponse:
-    return send_evidence(evidence_id)
+    return send_evidence_for_review(evidence_id)
