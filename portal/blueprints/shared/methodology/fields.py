@@ -53,7 +53,8 @@ class WholeNumberField(IntegerField):
     def pre_validate(self, form: Form) -> None:
         # What was typed is not a whole number (say 5,000 digits, past what Python reads as
         # one): that is the one message; a range check of no number would only add confusion.
-        if self.process_errors:
+        # A blank box is left to the validators (``Optional`` clears its parse error).
+        if self.process_errors and is_filled(self):
             raise StopValidation()
 
 
