@@ -13,13 +13,14 @@ from sqlalchemy import select
 from portal.accounts.audit import record_audit
 from portal.accounts.models import AuditEvent, Role, User
 from portal.activities.intake.checks import FLAG_EVIDENCE, FLAG_OVERLAP
-from portal.activities.intake.same_act import transport_ids
+from portal.activities.intake.same_act import list_overlapping_trips, record_trip, transport_ids
 from portal.activities.models import BehaviorRecord, Evidence, Partner, RecordStatus
 from portal.activities.reasons import official_decision
 from portal.clock import utcnow
 from portal.db import session, transaction
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.methodology.models import Methodology
+from portal.methodology.queries import FiledVersions
 from portal.pagination import paginate
 
 # The audit actions of an official's decision, by outcome (the decided list's filter).
@@ -128,15 +129,17 @@ def list_conflicts(record: BehaviorRecord) -> Conflicts:
     most ``CONFLICTS_SHOWN`` of each), whatever their status now. For the review page."""
     overlapping: list[ConflictingRecord] = []
     same_photo: list[ConflictingRecord] = []
-    if FLAG_OVERLAP in record.flags and record.ended_at is not None:
-        overlapping = _conflicting(
-            record,
-            BehaviorRecord.user_id == record.user_id,
-            BehaviorRecord.methodology_id.in_(transport_ids()),
-            BehaviorRecord.ended_at.is_not(None),
-            BehaviorRecord.occurred_at < record.ended_at,
-            BehaviorRecord.ended_at > record.occurred_at,
+    if FLAG_OVERLAP in record.flags:
+        versions = FiledVersions()
+        versions.load([record.methodology_id])
+        trips = list_overlapping_trips(
+            record.user_id,
+            record_trip(record, versions),
+            transport_ids(),
+            versions,
+            other_than=frozenset({record.id}),
         )
+        overlapping = _conflicting(record, BehaviorRecord.id.in_([trip.id for trip in trips]))
     if FLAG_EVIDENCE in record.flags and record.evidence_id is not None:
         photo = select(Evidence.sha256).where(Evidence.id == record.evidence_id)
         same_photo = _conflicting(

@@ -10,7 +10,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from portal.activities.models import BehaviorRecord, RecordStatus
+from portal.activities.models import BehaviorRecord, Channel, RecordStatus
 from tests import factories
 from tests.web.test_citizen import EN, png, yesterday_at
 
@@ -167,3 +167,29 @@ def test_a_decided_list_is_paginated(app: Any, methodologies: Any, db: Any) -> N
     assert first.total == 22 and len(first.items) == 20 and len(second.items) == 2
     assert first.items[0].record.id == ids[-1]  # newest decision first
     assert list_decided_reviews(outcome="approved").total == 11
+
+
+def test_an_overlap_with_a_trip_without_an_end_shows_it(
+    app: Any, methodologies: Any, db: Any
+) -> None:
+    """A partner's ride with no end time lasts as long as its distance takes at top speed, so
+    the review page finds it as the intake check did."""
+    from portal.activities.review import list_conflicts
+
+    citizen = factories.make_user()
+    bike = methodologies["JLCH-TR-004"]
+    start = factories.NOW.replace(hour=1)
+    partner = factories.make_record(citizen, bike, start, 20_000, minutes=None)
+    mine = factories.make_record(
+        citizen,
+        methodologies["JLCH-TR-003"],
+        start,
+        5000,
+        channel=Channel.SELF_REPORT,
+        status=RecordStatus.FLAGGED,
+        flags=["overlapping_trip"],
+        minutes=30,
+    )
+    conflicts = list_conflicts(mine)
+    assert [c.record.id for c in conflicts.overlapping] == [partner.id]
+    assert conflicts.overlapping[0].is_same_citizen and conflicts.same_photo == []
