@@ -84,6 +84,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "POINTS_PER_KG": int(os.environ.get("POINTS_PER_KG", "1000")),
         "QUANTIFY_WORKERS": int(os.environ.get("QUANTIFY_WORKERS", "1")),
         "SCHEDULER_LOCK_FILE": str(instance_path / "scheduler.lock"),
+        # The admin dashboard warns when the scheduler's heartbeat is older than this.
+        "SCHEDULER_STALE_MINUTES": int(os.environ.get("SCHEDULER_STALE_MINUTES", "5")),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "TRUSTED_PROXY_HOPS": _proxy_hops(),
     }

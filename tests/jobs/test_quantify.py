@@ -242,4 +242,4 @@ def test_flagged_and_suspended_wait(db: Any, methodologies: Any) -> None:
 def test_job_table_runs_quantify(app: Any, db: Any, methodologies: Any) -> None:
     add_ride(factories.make_user(), methodologies[CYCLING], "3", DAY)
     result = app.test_cli_runner().invoke(args=["jobs", "run", "quantify"])
-    assert result.exit_code == 0 and "1 quantified" in result.output
+    assert result.exit_code == 0 and "quantified=1" in result.output

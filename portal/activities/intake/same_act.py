@@ -163,8 +163,20 @@ def overlaps_other_trip(
     """Another live trip of this person overlaps ``trip``, its interval reported or implied
     (``record_trip``); records of the same act (the citizen's own report of a trip a partner
     now sends) are not a second trip."""
+    return bool(list_overlapping_trips(user_id, trip, transport_ids, versions, same_act_ids))
+
+
+def list_overlapping_trips(
+    user_id: int,
+    trip: Trip | None,
+    transport_ids: set[int],
+    versions: FiledVersions,
+    other_than: frozenset[int] = frozenset(),
+) -> list[BehaviorRecord]:
+    """The live trips of this person, but those in ``other_than``, that overlap ``trip`` (what
+    ``overlaps_other_trip`` asks, and the official's review page shows)."""
     if trip is None or not transport_ids:
-        return False
+        return []
     start, end = trip
     versions.load(transport_ids)
     # No trip lasts longer than MAX_TRIP, so one that overlaps started within it before.
@@ -176,10 +188,10 @@ def overlaps_other_trip(
             BehaviorRecord.occurred_at < end,
             BehaviorRecord.occurred_at > start - MAX_TRIP,
             or_(BehaviorRecord.ended_at.is_(None), BehaviorRecord.ended_at > start),
-            BehaviorRecord.id.not_in(same_act_ids),
+            BehaviorRecord.id.not_in(other_than),
         )
     )
-    return any(overlap(trip, record_trip(r, versions)) for r in nearby)
+    return [r for r in nearby if overlap(trip, record_trip(r, versions))]
 
 
 def transport_ids() -> set[int]:
