@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.config import load_config
 
@@ -15,7 +14,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, CLI, error pages. No I/O but config."""
     app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
     app.config.from_mapping(load_config(Path(app.instance_path), config))
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
 
     from portal import cli, web
     from portal.blueprints import register_blueprints

@@ -42,6 +42,19 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
+def _proxy_hops() -> int:
+    """How many reverse proxies of ours stand in front of the app (``TRUSTED_PROXY_HOPS``).
+
+    Each appends the address it saw to X-Forwarded-For; only that many entries from the right
+    are believed, so with none (the default) a client cannot choose its own address."""
+    raw = os.environ.get("TRUSTED_PROXY_HOPS", "0").strip()
+    if not raw.isdigit():
+        raise ConfigError(
+            f"TRUSTED_PROXY_HOPS must be a whole number of proxies (0 or more), not {raw!r}."
+        )
+    return int(raw)
+
+
 def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the Flask config mapping; ``overrides`` (tests) win over the environment."""
     overrides = overrides or {}
@@ -71,7 +84,10 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "POINTS_PER_KG": int(os.environ.get("POINTS_PER_KG", "1000")),
         "QUANTIFY_WORKERS": int(os.environ.get("QUANTIFY_WORKERS", "1")),
         "SCHEDULER_LOCK_FILE": str(instance_path / "scheduler.lock"),
+        # The admin dashboard warns when the scheduler's heartbeat is older than this.
+        "SCHEDULER_STALE_MINUTES": int(os.environ.get("SCHEDULER_STALE_MINUTES", "5")),
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "TRUSTED_PROXY_HOPS": _proxy_hops(),
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:

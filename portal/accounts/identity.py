@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -45,11 +47,31 @@ def parse_identifier(raw: str) -> Identifier | None:
 
 
 def password_problem(password: str, identifier: str = "") -> str | None:
-    """Why ``password`` is too weak, or ``None`` when it meets the rule."""
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        return str(PASSWORD_RULE)
-    if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
-        return str(PASSWORD_RULE)
-    if identifier and identifier.lower() in password.lower():
-        return str(_l("The password must not contain your mobile number or email."))
+    """How ``password`` breaks the rule (``PASSWORD_RULE``, shown as the field's hint), or
+    ``None`` when it meets it: the message names what this password lacks."""
+    message = _password_shortfall(password)
+    if message is None and identifier and identifier.lower() in password.lower():
+        message = gettext("The password must not contain your mobile number or email.")
+    return None if message is None else str(message)
+
+
+def _password_shortfall(password: str) -> Any:
+    """The translated reason the password breaks ``PASSWORD_RULE``, or ``None``."""
+    length = len(password)
+    if length < PASSWORD_MIN:
+        return ngettext(
+            "This password has only %(num)d character; it needs at least 8.",
+            "This password has only %(num)d characters; it needs at least 8.",
+            length,
+        )
+    if length > PASSWORD_MAX:
+        return gettext("This password has %(num)d characters; at most 128 are allowed.", num=length)
+    has_letter = re.search(r"[A-Za-z]", password) is not None
+    has_digit = re.search(r"\d", password) is not None
+    if not has_letter and not has_digit:
+        return gettext("This password has neither a letter nor a digit; add one of each.")
+    if not has_digit:
+        return gettext("This password has no digit (0–9); add one.")
+    if not has_letter:
+        return gettext("This password has no letter (A–Z); add one.")
     return None

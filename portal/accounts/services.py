@@ -15,8 +15,10 @@ from portal.accounts.regions import CITY_BY_CODE
 from portal.clock import utcnow
 from portal.db import transaction, unless_taken
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from portal.text import text_problem
 
 SUPPORTED_LOCALES = ("zh_Hans_CN", "en")
+PROFILE_TEXT_MAX = 40  # characters of a display name or a district (the columns' length)
 # Checked against when the login is unknown, so a wrong login costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 
@@ -24,6 +26,26 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password-0")
 def _require_admin(actor: User) -> None:
     if not actor.is_admin:
         raise NotAllowed(_l("Only a platform administrator may do this."))
+
+
+def _profile_values(
+    display_name: str, city_code: str, district: str | None
+) -> tuple[str, str, str | None]:
+    """The display name, city and district as stored (stripped; no district is ``None``), or
+    InvalidInput naming the field: a name of 1 to 40 characters, a city of Jilin, a district of
+    at most 40, each plain text (``portal.text``)."""
+    name, area = display_name.strip(), (district or "").strip()
+    for field, value in (("display_name", name), ("district", area)):
+        problem = text_problem(value)
+        if problem is not None:
+            raise InvalidInput(problem, field=field)
+    if not 1 <= len(name) <= PROFILE_TEXT_MAX:
+        raise InvalidInput(_l("The display name must be 1 to 40 characters."), field="display_name")
+    if len(area) > PROFILE_TEXT_MAX:
+        raise InvalidInput(_l("The district must be at most 40 characters."), field="district")
+    if city_code not in CITY_BY_CODE:
+        raise InvalidInput(_l("Choose a city or prefecture of Jilin."), field="city_code")
+    return name, city_code, area or None
 
 
 def register_user(
@@ -51,11 +73,7 @@ def register_user(
     problem = password_problem(password, identifier.value)
     if problem:
         raise InvalidInput(problem, field="password")
-    name = display_name.strip()
-    if not 1 <= len(name) <= 40:
-        raise InvalidInput(_l("The display name must be 1 to 40 characters."), field="display_name")
-    if city_code not in CITY_BY_CODE:
-        raise InvalidInput(_l("Choose a city or prefecture of Jilin."), field="city_code")
+    name, city_code, district = _profile_values(display_name, city_code, district)
     with transaction() as db:
         if get_user_by_identifier(identifier) is not None:
             raise Conflict(_l("An account with this login already exists."), field="login")
@@ -65,7 +83,7 @@ def register_user(
             password_hash=generate_password_hash(password),
             display_name=name,
             city_code=city_code,
-            district=(district or "").strip() or None,
+            district=district,
             locale=locale if locale in SUPPORTED_LOCALES else None,
             privacy_notice_version=privacy_notice_version,
             consented_at=utcnow(),
@@ -83,6 +101,38 @@ def register_user(
             ip=ip,
             details={"privacy_notice_version": privacy_notice_version},
         )
+    return user
+
+
+def update_profile(
+    user_id: int,
+    *,
+    display_name: str,
+    city_code: str,
+    district: str | None,
+    ip: str | None = None,
+) -> User:
+    """The account holder changes their display name, city or district (same rules as at
+    sign-up). The audit log names the fields that changed, not their values; saving the same
+    values writes nothing."""
+    name, city_code, district = _profile_values(display_name, city_code, district)
+    with transaction() as db:
+        user = db.get(User, user_id)
+        if user is None:
+            raise NotFound(_l("No such account."))
+        new = {"display_name": name, "city_code": city_code, "district": district}
+        changed = [field for field, value in new.items() if getattr(user, field) != value]
+        if changed:
+            for field in changed:
+                setattr(user, field, new[field])
+            record_audit(
+                "account.profile_updated",
+                actor_id=user.id,
+                subject_type="user",
+                subject_id=user.id,
+                ip=ip,
+                details={"changed": changed},
+            )
     return user
 
 

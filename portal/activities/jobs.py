@@ -3,17 +3,20 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask_babel import lazy_gettext as _l
 
 from portal.activities.quantify import quantify_pending
-from portal.scheduler.registry import Job, JobContext, JobTable
+from portal.scheduler.registry import Job, JobContext, JobDetails, JobTable
 
 
-def quantify(context: JobContext) -> str:
+def quantify(context: JobContext) -> JobDetails:
     """Turn pending behaviour records into reductions and points (every minute), with the
-    ``POINTS_PER_KG`` and ``QUANTIFY_WORKERS`` settings."""
+    ``POINTS_PER_KG`` and ``QUANTIFY_WORKERS`` settings; reports the ``QuantifyReport``'s
+    counts."""
     settings = context.settings
-    return str(
+    return asdict(
         quantify_pending(
             points_per_kg=int(settings["POINTS_PER_KG"]),
             workers=int(settings["QUANTIFY_WORKERS"]),

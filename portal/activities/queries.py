@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from portal.activities.models import (
     AccountLink,
     BehaviorRecord,
+    Partner,
     RecordQueue,
     RecordStatus,
     Reduction,
@@ -172,3 +174,11 @@ def platform_counters() -> tuple[int, int]:
         or 0
     )
     return int(records), int(grams)
+
+
+def get_partner_names(partner_ids: Iterable[int]) -> dict[int, str]:
+    """Names of these partner platforms, by id, in one query."""
+    rows = session().execute(
+        select(Partner.id, Partner.name).where(Partner.id.in_(list(partner_ids)))
+    )
+    return {partner_id: name for partner_id, name in rows}

@@ -43,7 +43,8 @@ def jobs_run(name: str) -> None:
     if name not in table:
         raise click.BadParameter(f"unknown job {name!r}; known: {', '.join(table)}")
     run = run_job(app, name)
-    click.echo(f"{name}: {run.status} — {run.detail}")
+    said = " ".join(f"{key}={value}" for key, value in (run.details or {}).items())
+    click.echo(f"{name}: {run.status} — {said or run.detail}")
 
 
 @jobs_cli.command("list")

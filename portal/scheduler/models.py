@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, Text
@@ -24,6 +26,18 @@ class JobRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="running")
     detail: Mapped[str] = mapped_column(Text, default="")
     host: Mapped[str] = mapped_column(String(255), default="")
+
+    @property
+    def details(self) -> dict[str, Any] | None:
+        """What the run did as named values (``JobDetails``), or None for a failure's message
+        and for the lines runs stored before jobs reported counts."""
+        if not self.detail.startswith("{"):
+            return None
+        try:
+            value = json.loads(self.detail)
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
 
 
 # What each JobRun.status says to an administrator.

@@ -24,13 +24,18 @@ class JobContext:
     worker_context: Callable[[], AbstractContextManager[object]]
 
 
+# What a run did, as named counts and values (``{"quantified": 3, "batches": 1}``): stored as
+# JSON on the run and put into words, in the reader's language, by the admin jobs page.
+JobDetails = Mapping[str, int | str]
+
+
 @dataclass(frozen=True)
 class Job:
-    """One background job: ``func`` runs it once and returns a line saying what it did. It must
-    be idempotent and safe to kill at any point; its services own their transactions."""
+    """One background job: ``func`` runs it once and returns what it did (``JobDetails``). It
+    must be idempotent and safe to kill at any point; its services own their transactions."""
 
     name: str
-    func: Callable[[JobContext], str]
+    func: Callable[[JobContext], JobDetails]
     description: Any  # a lazy translation
     trigger: str  # "interval" or "cron"
     trigger_args: dict[str, Any] = field(default_factory=dict)

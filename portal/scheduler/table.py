@@ -16,20 +16,23 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.activities import jobs as activities_jobs
-from portal.scheduler.registry import Job, JobContext, JobTable
+from portal.scheduler.registry import Job, JobContext, JobDetails, JobTable
 
 EXTENSION = "portal.job_table"
 
 
-def heartbeat(context: JobContext) -> str:
-    """Prove the scheduler is alive: the admin jobs page shows when this last ran."""
-    return f"alive on {socket.gethostname()} pid {os.getpid()}"
+HEARTBEAT = "heartbeat"
+
+
+def heartbeat(context: JobContext) -> JobDetails:
+    """Prove the scheduler is alive: the admin pages show when this last ran, and where."""
+    return {"host": socket.gethostname(), "pid": os.getpid()}
 
 
 def _register_heartbeat(table: JobTable) -> None:
     table.register(
         Job(
-            name="heartbeat",
+            name=HEARTBEAT,
             func=heartbeat,
             description=_l("Records that the scheduler process is alive."),
             trigger="interval",

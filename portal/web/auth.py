@@ -19,8 +19,8 @@ NAV: list[tuple[str, Any, Role | None]] = []
 
 
 def client_ip() -> str | None:
-    """The client's address for the audit log, when it is one. Behind ProxyFix it comes from
-    X-Forwarded-For, which a client can fill with any text when no proxy of ours sets it."""
+    """The client's address for the audit log, when it is one. Behind the proxies that
+    ``TRUSTED_PROXY_HOPS`` trusts it comes from X-Forwarded-For, whose text a proxy passes on."""
     try:
         address = str(ipaddress.ip_address(request.remote_addr or ""))
     except ValueError:

@@ -1,5 +1,6 @@
 """What every response and request is held to: security headers (CSP and its siblings), no NUL
-character in any value, and redirects only to our own paths."""
+character in any value, redirects only to our own paths, and the client's address and scheme
+from X-Forwarded-* only through the proxies the configuration trusts."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.web.errors import error_response
 
@@ -57,6 +59,17 @@ def _refuse_nul() -> tuple[str, int] | Response | None:
     return None
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For, -Proto and -Host only for ``TRUSTED_PROXY_HOPS`` proxies (none
+    by default): the rate limits and the audit log key on the address this gives."""
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )
+
+
 def init_app(app: Flask) -> None:
+    _trust_proxies(app)
     app.before_request(_refuse_nul)
     app.after_request(_security_headers)

@@ -35,7 +35,7 @@ def test_home_language_sign_up_log_out_log_in(page: Page, live_server: str) -> N
     )
     page.get_by_label("I have read and agree to the privacy notice").check()
     page.get_by_role("button", name="Sign up").click()
-    expect(page.locator("#password-error")).to_contain_text("at least one letter and one digit")
+    expect(page.locator("#password-error")).to_contain_text("has no digit (0–9)")
 
     page.get_by_label("Password", exact=True).fill("Changbai2026")
     page.get_by_label("Repeat the password").fill("Changbai2026")

@@ -123,6 +123,23 @@ def test_a_persons_backlog_is_capped_and_credited_together(db: Any, methodologie
     assert verify().ok
 
 
+@pytest.mark.parametrize(
+    ("code", "km", "gross", "net"),
+    [("JLCH-TR-003", "26.28", 1051, 800), ("JLCH-TR-004", "28.478", 939, 660)],
+    ids=["cycling", "e-bike"],
+)
+def test_a_ride_beyond_the_day_cap_is_credited_the_cap_times_the_factor(
+    db: Any, methodologies: Any, code: str, km: str, gross: int, net: int
+) -> None:
+    # Rounded once, at the end: 20 km x 40 g/km = 800 g and 20 km x 33 g/km = 660 g, as the
+    # methodologies say, not 799 g and 659 g (the rounded gross grams prorated to 20 km).
+    add_ride(factories.make_user(), methodologies[code], km, DAY)
+    quantify_pending(points_per_kg=1000)
+    (row,) = reductions(db)
+    assert (row.gross_grams, row.net_grams, row.capped_grams) == (gross, net, gross - net)
+    assert (row.capped_by, row.points, row.credited_quantity_milli) == ("day:quantity", net, 20_000)
+
+
 def test_stored_parameters_name_the_defaults_applied(db: Any, methodologies: Any) -> None:
     user = factories.make_user()
     ebike = methodologies["JLCH-TR-004"]
@@ -242,4 +259,4 @@ def test_flagged_and_suspended_wait(db: Any, methodologies: Any) -> None:
 def test_job_table_runs_quantify(app: Any, db: Any, methodologies: Any) -> None:
     add_ride(factories.make_user(), methodologies[CYCLING], "3", DAY)
     result = app.test_cli_runner().invoke(args=["jobs", "run", "quantify"])
-    assert result.exit_code == 0 and "1 quantified" in result.output
+    assert result.exit_code == 0 and "quantified=1" in result.output

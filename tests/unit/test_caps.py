@@ -14,11 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.methodology.engine import (
+    PERIODS,
     Bucket,
     CapInput,
     Caps,
     PeriodCap,
     PriorUsage,
+    Quantifier,
     Usage,
     apply_caps,
     buckets_for,
@@ -317,3 +319,73 @@ def test_usage_carries_across_the_records_of_one_call() -> None:
         (40, 1, True, None),
         (0, 0, False, "records"),
     ]
+
+
+# Seed methodologies whose formula is linear in Q and whose caps limit the quantity: a record
+# beyond the cap is credited what the room alone would earn, floor(room x factor).
+LINEAR_QUANTITY_CAPPED = (
+    "JLCH-CL-001",
+    "JLCH-FD-001",
+    "JLCH-HS-001",
+    "JLCH-HS-004",
+    "JLCH-TR-003",
+    "JLCH-TR-004",
+    "JLCH-TR-005",
+    "JLCH-TR-009",
+)
+
+
+@settings(database=None, deadline=None, max_examples=300)
+@given(
+    code=st.sampled_from(LINEAR_QUANTITY_CAPPED),
+    per_mille=st.integers(1, 2000),
+    used_per_mille=st.integers(0, 1000),
+)
+def test_a_linear_formula_is_credited_floor_of_room_times_factor(
+    code: str, per_mille: int, used_per_mille: int
+) -> None:
+    # The record is up to twice the cap, the period already used up to all of it: thousandths
+    # of the (whole) cap, as records store quantities.
+    spec = get_spec(code)
+    period = spec.caps.capped_periods()[0]
+    limit = spec.caps.for_period(period)
+    assert limit.quantity is not None
+    quantity = limit.quantity * per_mille / 1000
+    used = limit.quantity * used_per_mille / 1000
+    quantify = Quantifier(spec)
+    result = quantify(quantity, spec.activity_unit)
+    prior = PriorUsage({buckets_for(START)[PERIODS.index(period)]: Usage(quantity=used)})
+    item = CapInput(1, START, result.gross_grams, quantity, exact_grams=result.exact_grams)
+    (capped,) = apply_caps([item], spec.caps, prior)
+    room = min(quantity, limit.quantity - used)
+    # floor(room x factor): the grams the formula gives the room on its own.
+    assert capped.net_grams == quantify(room, spec.activity_unit).gross_grams
+    assert capped.credited_quantity == room
+    assert capped.net_grams + capped.capped_grams == result.gross_grams
+
+
+@pytest.mark.parametrize(
+    ("code", "km", "net"), [("JLCH-TR-003", "26.28", 800), ("JLCH-TR-004", "28.478", 660)]
+)
+def test_a_ride_beyond_the_day_cap_is_credited_the_cap_times_the_factor(
+    code: str, km: str, net: int
+) -> None:
+    # 26.28 km x 40 g/km = 1,051.2 g, 1,051 g gross; prorating those 1,051 g to 20 km gave
+    # 799 g, the exact 1,051.2 g give 800 g = 20 km x 40 g/km (28.478 km of e-bike: 660 g).
+    spec = get_spec(code)
+    result = Quantifier(spec)(D(km), "km")
+    item = CapInput(1, START, result.gross_grams, D(km), exact_grams=result.exact_grams)
+    (capped,) = apply_caps([item], spec.caps)
+    assert (capped.net_grams, capped.capped_by, capped.capped_limit) == (net, "day", "quantity")
+
+
+def test_exact_grams_must_round_down_to_the_gross_grams() -> None:
+    with pytest.raises(ValueError, match="exact_grams"):
+        apply_caps([CapInput(1, START, 10, D(1), exact_grams=D("11.5"))], PER_DAY_20KM)
+    with pytest.raises(TypeError, match="exact_grams"):
+        apply_caps([CapInput(1, START, 10, D(1), exact_grams=10.5)], PER_DAY_20KM)  # type: ignore[arg-type]
+    # A formula that went negative is clamped to 0 gross grams, and 0 are credited.
+    (result,) = apply_caps(
+        [CapInput(1, START, 0, D(30), exact_grams=D("-4.5"))], PER_DAY_20KM
+    )
+    assert (result.net_grams, result.capped_grams) == (0, 0)

@@ -157,7 +157,7 @@ def test_jobs_page_shows_the_last_heartbeat(client: FlaskClient, db: Any, login_
     assert "never" in client.get("/admin/jobs", headers=EN).text
     run_job(client.application, "heartbeat")
     page = client.get("/admin/jobs", headers=EN)
-    assert "alive on" in page.text and "status-ok" in page.text
+    assert "Alive on" in page.text and "status-ok" in page.text
     assert "Every 1 minute" in page.text and ">Succeeded<" in page.text
     zh = client.get("/admin/jobs").text
     assert "每1分钟" in zh and ">成功<" in zh and "interval" not in zh

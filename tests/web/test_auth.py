@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.accounts.models import AuditEvent, User
 from tests import factories
@@ -37,11 +38,9 @@ def test_sign_up_logs_in_and_shows_the_account(client: FlaskClient, db: Any) -> 
     [
         ({"login": "1381234567"}, "Enter a mainland mobile number"),
         ({"login": ""}, "This field is required"),
-        ({"password": "short1", "confirm": "short1"}, "8 to 128 characters"),
-        (
-            {"password": "onlyletters", "confirm": "onlyletters"},
-            "at least one letter and one digit",
-        ),
+        ({"password": "short1", "confirm": "short1"}, "has only 6 characters; it needs at least 8"),
+        ({"password": "onlyletters", "confirm": "onlyletters"}, "has no digit (0–9); add one."),
+        ({"city_code": ""}, "Choose the city or prefecture of Jilin you live in."),
         ({"confirm": "Other2026pass"}, "The two passwords differ"),
         ({"display_name": "名" * 41}, "between 1 and 40"),
         ({"city_code": "110000"}, "Not a valid choice"),
@@ -124,8 +123,12 @@ def test_login_redirects_only_to_local_next(client: FlaskClient, db: Any) -> Non
     assert switched.status_code == 302 and switched.headers["Location"] == "/"
 
 
-def test_the_audit_keeps_only_a_real_client_address(client: FlaskClient, db: Any) -> None:
-    """Behind ProxyFix the address comes from X-Forwarded-For, which a client can forge."""
+def test_the_audit_keeps_only_a_real_client_address(
+    app: Any, client: FlaskClient, db: Any, monkeypatch: Any
+) -> None:
+    """Behind a trusted proxy (TRUSTED_PROXY_HOPS) the address comes from X-Forwarded-For,
+    which a client can fill with any text that the proxy passes on."""
+    monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=1))
     user = factories.make_user()
     data = {"login": user.phone, "password": "Wrong2026pass"}
     for forwarded in ("x" * 100, "fe80::1%" + "e" * 60, "2001:db8::7"):

@@ -12,12 +12,14 @@ from flask_babel import lazy_gettext as _l
 
 from portal.activities.intake.checks import parse_decimal
 from portal.activities.intake.records import Problem, RecordInput
+from portal.text import text_problem
 
 # Fields of one record, in the order the API documents them and a CSV template lists them.
 REQUIRED_FIELDS = ("external_id", "user_ref", "scenario", "quantity", "unit", "occurred_at")
 OPTIONAL_FIELDS = ("ended_at", "parameters", "note")
 PARAM_PREFIX = "param."  # CSV: one column per record parameter, e.g. ``param.baseline_kwh``
 TEXT_LIMITS = {"external_id": 64, "user_ref": 64, "scenario": 16, "unit": 20, "note": 200}
+MULTILINE_FIELDS = frozenset({"note"})  # free text for reviewers; the rest are codes and ids
 
 MSG_REQUIRED = _l("This value is required.")
 MSG_TEXT = _l("This value must be text.")
@@ -51,6 +53,10 @@ def _text(row: Mapping[str, Any], name: str, problems: list[Problem]) -> str | N
         except UnicodeEncodeError:  # a lone surrogate from a JSON escape such as \ud800
             problems.append(Problem(name, _l("The text is not valid Unicode.")))
             return None
+    problem = text_problem(value, multiline=name in MULTILINE_FIELDS)
+    if problem is not None:
+        problems.append(Problem(name, problem))
+        return None
     if len(value) > TEXT_LIMITS[name]:
         problems.append(Problem(name, _l("At most %(count)s characters.", count=TEXT_LIMITS[name])))
         return None

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from portal.activities.intake.checks import check_channel_record
 from portal.activities.intake.parsing import parse_record_row
 from portal.activities.intake.records import MAX_BATCH, Outcome, Problem, RecordInput, RecordRefused
-from portal.activities.intake.same_act import is_same_act, list_candidates, lock_live
+from portal.activities.intake.same_act import input_trip, list_candidates, lock_live, same_acts
 from portal.activities.intake.superseding import CheckedRecord, replace_counted, store_checked
 from portal.activities.models import AccountLink, BehaviorRecord, Channel, Partner
 from portal.clock import utcnow
@@ -160,7 +160,7 @@ def accept_records(
             valid.append(checked)
             batch.seen.add(checked.item.external_id or "")
     locked = lock_live({report_id for v in valid for report_id in v.same_act})
-    stored = store_checked(valid, locked, partner_id, channel)
+    stored = store_checked(valid, locked, (partner_id, channel), batch.versions)
     replace_counted(stored.replacing, now)
     for outcome in outcomes:
         if outcome.status == "duplicate" and outcome.record_id is None and outcome.external_id:
@@ -208,25 +208,24 @@ def _check_item(batch: _Batch, item: RecordInput, outcome: Outcome) -> CheckedRe
         )
         return None
     try:
-        _spec, checked = check_channel_record(
+        spec, checked = check_channel_record(
             batch.methodologies.get(code), batch.versions, item, now=batch.now, is_self_report=False
         )
     except RecordRefused as refused:
         outcome.problems.extend(refused.problems)
         return None
     methodology = batch.methodologies[code]
-    same_act = [
-        r.id
-        for r in list_candidates(
-            user_id,
-            methodology.id,
-            item.occurred_at,
-            item.ended_at,
-            (Channel.SELF_REPORT.value,),
-        )
-        if is_same_act(item.occurred_at, item.ended_at, checked.quantity_milli, r)
-    ]
-    return CheckedRecord(outcome, item, user_id, methodology.id, checked, same_act)
+    trip = input_trip(item, spec)
+    own_reports = list_candidates(
+        user_id,
+        methodology.id,
+        item.occurred_at,
+        trip[1] if trip else None,
+        (Channel.SELF_REPORT.value,),
+    )
+    found = same_acts(item.occurred_at, trip, checked.quantity_milli, own_reports, batch.versions)
+    same_act = [r.id for r in found]
+    return CheckedRecord(outcome, item, user_id, methodology.id, checked, same_act, trip)
 
 
 def _linked_citizens(partner_id: int, refs: set[str]) -> dict[str, int]:

@@ -16,9 +16,11 @@ from portal.activities.intake.checks import (
 )
 from portal.activities.intake.records import Problem, RecordInput, RecordRefused
 from portal.activities.intake.same_act import (
-    is_same_act,
+    Trip,
+    input_trip,
     list_candidates,
     overlaps_other_trip,
+    same_acts,
     transport_ids,
 )
 from portal.activities.models import BehaviorRecord, Channel, RecordStatus
@@ -51,10 +53,13 @@ def log_behavior(
         assert methodology is not None
         if photo is None and requires_photo(spec):
             raise RecordRefused([Problem("photo", _l("This behaviour needs a photo as evidence."))])
-        _refuse_what_a_partner_reported(user_id, methodology.id, item, checked.quantity_milli)
+        trip = input_trip(item, spec)
+        _refuse_what_a_partner_reported(
+            user_id, methodology.id, item, (trip, checked.quantity_milli), versions
+        )
         flags = list(checked.flags)
         if methodology.category == "transport" and overlaps_other_trip(
-            user_id, item.occurred_at, item.ended_at, transport_ids()
+            user_id, trip, transport_ids(), versions
         ):
             flags.append(FLAG_OVERLAP)
         evidence_id = None
@@ -82,19 +87,23 @@ def log_behavior(
 
 
 def _refuse_what_a_partner_reported(
-    user_id: int, methodology_id: int, item: RecordInput, quantity_milli: int
+    user_id: int,
+    methodology_id: int,
+    item: RecordInput,
+    measured: tuple[Trip | None, int],
+    versions: FiledVersions,
 ) -> None:
-    """RecordRefused when a partner already sent this act for the citizen: its data counts."""
+    """RecordRefused when a partner already sent this act for the citizen: its data counts.
+    ``measured`` is the record's trip interval and quantity in thousandths."""
+    trip, quantity_milli = measured
     partner_records = list_candidates(
         user_id,
         methodology_id,
         item.occurred_at,
-        item.ended_at,
+        trip[1] if trip else None,
         (Channel.PARTNER_API.value, Channel.PARTNER_CSV.value),
     )
-    if any(
-        is_same_act(item.occurred_at, item.ended_at, quantity_milli, r) for r in partner_records
-    ):
+    if same_acts(item.occurred_at, trip, quantity_milli, partner_records, versions):
         raise RecordRefused(
             [
                 Problem(

@@ -15,6 +15,8 @@ from portal.activities.intake.records import Outcome, RecordInput
 from portal.activities.intake.same_act import (
     LIVE_STATUSES,
     OPEN_STATUSES,
+    Trip,
+    overlap,
     overlaps_other_trip,
     transport_ids,
 )
@@ -23,6 +25,7 @@ from portal.activities.reasons import ALREADY_COUNTED
 from portal.activities.reversal import lock_for_reversal, reverse_reductions
 from portal.db import session
 from portal.errors import Conflict
+from portal.methodology.queries import FiledVersions
 
 
 @dataclass
@@ -36,6 +39,7 @@ class CheckedRecord:
     methodology_id: int
     checked: Checked
     same_act: list[int]
+    trip: Trip | None  # its interval, reported or implied (same_act.trip_interval)
 
 
 @dataclass
@@ -54,15 +58,17 @@ class StoredBatch:
 def store_checked(
     valid: Sequence[CheckedRecord],
     locked: dict[int, BehaviorRecord],
-    partner_id: int,
-    channel: Channel,
+    sender: tuple[int, Channel],
+    versions: FiledVersions,
 ) -> StoredBatch:
     """Store the checked records in order (``pending``, or ``flagged`` with their flags) and
-    supersede the open self-reports of the same acts; ``locked`` holds those reports."""
+    supersede the open self-reports of the same acts; ``locked`` holds those reports and
+    ``sender`` is the partner's id and channel."""
     db = session()
+    partner_id, channel = sender
     transports = transport_ids()
     stored = StoredBatch()
-    new_records: list[BehaviorRecord] = []
+    earlier: list[CheckedRecord] = []  # the transport records stored before, in this batch
     for v in valid:
         item, user_id, checked, outcome = v.item, v.user_id, v.checked, v.outcome
         # A report an earlier record of this batch superseded is no longer live.
@@ -70,8 +76,10 @@ def store_checked(
             locked[i] for i in v.same_act if i in locked and locked[i].status in LIVE_STATUSES
         ]
         flags = list(checked.flags)
-        if v.methodology_id in transports and _overlaps(v, own_reports, new_records, transports):
-            flags.append(FLAG_OVERLAP)
+        if v.methodology_id in transports:
+            if _overlaps(v, own_reports, earlier, (transports, versions)):
+                flags.append(FLAG_OVERLAP)
+            earlier.append(v)
         record = BehaviorRecord(
             user_id=user_id,
             methodology_id=v.methodology_id,
@@ -97,7 +105,6 @@ def store_checked(
         if counted:
             stored.replacing.append((record, outcome, counted))
         stored.by_external_id[record.external_id or ""] = record
-        new_records.append(record)
         outcome.status = "accepted"
         outcome.record_id, outcome.flags = record.id, flags
     return stored
@@ -106,26 +113,16 @@ def store_checked(
 def _overlaps(
     v: CheckedRecord,
     own_reports: Sequence[BehaviorRecord],
-    new_records: Sequence[BehaviorRecord],
-    transports: set[int],
+    earlier: Sequence[CheckedRecord],
+    transports: tuple[set[int], FiledVersions],
 ) -> bool:
     """The trip overlaps another live trip of the citizen, or one stored earlier in this batch;
-    their own reports of this same act do not count."""
-    item = v.item
+    their own reports of this same act do not count. ``transports``: the transport
+    methodologies' ids and a cache of their versions."""
+    ids, versions = transports
     return overlaps_other_trip(
-        v.user_id,
-        item.occurred_at,
-        item.ended_at,
-        transports,
-        frozenset(r.id for r in own_reports),
-    ) or any(
-        r.user_id == v.user_id
-        and r.ended_at
-        and item.ended_at
-        and r.occurred_at < item.ended_at
-        and item.occurred_at < r.ended_at
-        for r in new_records
-    )
+        v.user_id, v.trip, ids, versions, frozenset(r.id for r in own_reports)
+    ) or any(r.user_id == v.user_id and overlap(v.trip, r.trip) for r in earlier)
 
 
 def replace_counted(

@@ -84,6 +84,7 @@ def _cap_run(
             item.result.gross_grams,
             item.result.activity_quantity,
             item.buckets,
+            item.result.exact_grams,
         )
         for item in run
     ]

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from portal.accounts.models import MemberRole, OrgKind
-from portal.blueprints.shared.forms import city_choices
+from portal.blueprints.shared.forms import PortalForm, city_choices
 
 ORG_KIND_LABELS = {
     OrgKind.REGULATOR: _l("Regulator (ecology authority)"),
@@ -27,7 +26,7 @@ ORG_KIND_LABELS = {
 MEMBER_ROLE_LABELS = {MemberRole.MANAGER: _l("Manager"), MemberRole.STAFF: _l("Staff")}
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(PortalForm):
     name_zh = StringField(_l("Name (Chinese)"), validators=[DataRequired(), Length(max=120)])
     name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=160)])
     kind = SelectField(
@@ -50,7 +49,7 @@ class OrganisationForm(FlaskForm):
         self.city_code.choices = city_choices(language)
 
 
-class GrantForm(FlaskForm):
+class GrantForm(PortalForm):
     login = StringField(
         _l("Member's mobile number or email"), validators=[DataRequired(), Length(max=254)]
     )
@@ -60,14 +59,14 @@ class GrantForm(FlaskForm):
     )
 
 
-def _in_our_era(form: FlaskForm, field: DateField) -> None:
+def _in_our_era(form: PortalForm, field: DateField) -> None:
     """Audit dates from 2000 to 2999: the first and last days a calendar holds cannot be moved
     into UTC or past midnight."""
     if field.data is not None and not date(2000, 1, 1) <= field.data <= date(2999, 12, 31):
         raise ValidationError(_l("Choose a date from 2000 to 2999."))
 
 
-class AuditSearchForm(FlaskForm):
+class AuditSearchForm(PortalForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 

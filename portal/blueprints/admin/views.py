@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.accounts import queries, services
+from portal.blueprints.admin.audit_words import describe_events
 from portal.blueprints.admin.forms import (
     MEMBER_ROLE_LABELS,
     ORG_KIND_LABELS,
@@ -42,7 +43,9 @@ def dashboard() -> Response:
         "admin/dashboard.html",
         users=queries.list_users(page=1),
         organisations=queries.list_organisations(page=1),
-        last_runs=job_runs.last_runs(),
+        heartbeat=job_runs.get_heartbeat(
+            timedelta(minutes=current_app.config["SCHEDULER_STALE_MINUTES"])
+        ),
     )
 
 
@@ -192,6 +195,7 @@ def audit() -> Response:
         "admin/partials/_audit.html",
         form=form,
         pagination=pagination,
+        lines=describe_events(list(pagination.items)),
         args=args,
     )
 

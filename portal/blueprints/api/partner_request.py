@@ -97,9 +97,13 @@ def _no_constants(name: str) -> NoReturn:
 
 
 def parse_json(body: str) -> Any:
-    """The body as JSON, numbers with a fraction or exponent as ``Decimal`` (never float)."""
+    """The body as JSON, every number as ``Decimal``: never float, and never ``int``, which
+    Python refuses past 4,300 digits with advice for programmers; a long number is then
+    answered like any value out of range, by the field that holds it."""
     try:
-        return json.loads(body, parse_float=Decimal, parse_constant=_no_constants)
+        return json.loads(
+            body, parse_float=Decimal, parse_int=Decimal, parse_constant=_no_constants
+        )
     except json.JSONDecodeError as exc:
         detail = f"The body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
     except (ValueError, RecursionError) as exc:

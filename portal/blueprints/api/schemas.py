@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from portal.activities.intake.parsing import REQUIRED_FIELDS
 from portal.activities.intake.records import MAX_BATCH
+from portal.text import text_problem
 
 TIME_SCHEMA = {"type": "string", "format": "date-time"}
 
@@ -166,13 +168,28 @@ class BatchResult(BaseModel):
 NO_NUL = r"^[^\x00]*$"  # no text column can hold U+0000
 
 
+def _plain_text(value: str) -> str:
+    """``portal.text.text_problem``'s rule, its message as the field's error."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise PydanticCustomError("plain_text", str(problem))
+    return value
+
+
+# A string of one line a person may read: the API's string fields (a record's fields are held
+# to the same rule by ``parse_record_row``).
+PlainStr = Annotated[str, AfterValidator(_plain_text)]
+
+
 class LinkRequest(BaseModel):
     """Redeem the one-time code a citizen gave your app and name them ``user_ref``."""
 
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(min_length=1, max_length=16, pattern=NO_NUL, examples=["K7PQ2M9X"])
-    user_ref: str = Field(min_length=1, max_length=64, pattern=NO_NUL, examples=["card-7741"])
+    code: PlainStr = Field(min_length=1, max_length=16, pattern=NO_NUL, examples=["K7PQ2M9X"])
+    user_ref: PlainStr = Field(
+        min_length=1, max_length=64, pattern=NO_NUL, examples=["card-7741"]
+    )
 
 
 class LinkResult(BaseModel):

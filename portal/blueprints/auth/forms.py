@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.accounts.identity import PASSWORD_MAX, PASSWORD_RULE, parse_identifier, password_problem
-from portal.blueprints.shared.forms import city_choices
+from portal.blueprints.shared.forms import PortalForm, ProfileForm
 
 
-def _check_login(form: FlaskForm, field: StringField) -> None:
+def _check_login(form: PortalForm, field: StringField) -> None:
     if parse_identifier(field.data or "") is None:
         raise ValidationError(_l("Enter a mainland mobile number (11 digits) or an email address."))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(ProfileForm):
+    """A login and password, the profile (``ProfileForm``) and consent to the privacy notice."""
+
     login = StringField(
         _l("Mobile number or email"),
         validators=[DataRequired(), Length(max=254), _check_login],
@@ -33,24 +36,13 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
-    display_name = StringField(
-        _l("Display name"),
-        validators=[DataRequired(), Length(min=1, max=40)],
-        description=_l("Shown on leaderboards as an alias unless you opt in to your name."),
-        render_kw={"autocomplete": "nickname"},
-    )
-    city_code = SelectField(_l("City or prefecture"), validators=[DataRequired()])
-    district = StringField(
-        _l("District or county (optional)"), validators=[Optional(), Length(max=40)]
-    )
     consent = BooleanField(
         _l("I have read and agree to the privacy notice"),
         validators=[DataRequired(message=_l("You must agree to the privacy notice to sign up."))],
     )
 
-    def __init__(self, *args: object, language: str = "zh", **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.city_code.choices = city_choices(language, blank=_l("Choose…"))
+    def __init__(self, *args: Any, language: str = "zh", **kwargs: Any) -> None:
+        super().__init__(*args, language=language, blank=_l("Choose…"), **kwargs)
 
     def validate_password(self, field: PasswordField) -> None:
         problem = password_problem(field.data or "", (self.login.data or "").strip())
@@ -58,7 +50,7 @@ class RegisterForm(FlaskForm):
             raise ValidationError(problem)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     login = StringField(
         _l("Mobile number or email"),
         validators=[DataRequired(), Length(max=254)],

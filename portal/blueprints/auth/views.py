@@ -8,6 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from portal.accounts import services as accounts
+from portal.accounts.models import Role, User
 from portal.blueprints.auth.forms import LoginForm, RegisterForm
 from portal.errors import DomainError
 from portal.extensions import limiter
@@ -54,12 +55,25 @@ def register() -> Response:
     return render("auth/register.html", form=form, status=status)
 
 
+def landing_page(user: User) -> str:
+    """Where ``user`` lands after login without a ``next``: staff on their work (an admin on the
+    dashboard, an official on the review queue), everyone else on their carbon account."""
+    if user.has_role(Role.ADMIN):
+        return url_for("admin.dashboard")
+    if user.has_role(Role.OFFICIAL):
+        return url_for("official.flagged")
+    return url_for("citizen.account")
+
+
+def _after_login(user: User) -> Response:
+    return redirect(safe_next(request.args.get("next"), landing_page(user)))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute;50 per hour", methods=["POST"])
 def login() -> Response:
-    target = safe_next(request.args.get("next"), url_for("citizen.account"))
     if current_user.is_authenticated:
-        return redirect(target)
+        return _after_login(current_user)
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -70,7 +84,7 @@ def login() -> Response:
             flash(str(error.message), "error")
         else:
             login_user(user, remember=bool(form.remember.data))
-            return redirect(target)
+            return _after_login(user)
     status = 422 if form.is_submitted() else 200
     return render("auth/login.html", form=form, status=status)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
@@ -30,6 +29,7 @@ from wtforms.validators import (
 
 from portal.accounts.identity import PASSWORD_MAX, PASSWORD_RULE
 from portal.activities.intake.checks import requires_photo
+from portal.blueprints.shared.forms import PortalForm
 from portal.methodology.units import UNITS, get_unit
 from portal.methodology.versions import VersionSpec
 
@@ -47,7 +47,7 @@ class NumberField(DecimalField):
             raise ValueError(self.gettext("Not a valid decimal value."))
 
 
-class _LogForm(FlaskForm):
+class _LogForm(PortalForm):
     quantity = NumberField(
         _l("How much"),
         places=None,
@@ -164,7 +164,7 @@ def make_log_form(spec: VersionSpec, category: str, language: str, **kwargs: Any
     return form
 
 
-class AppealForm(FlaskForm):
+class AppealForm(PortalForm):
     comment = TextAreaField(
         _l("Why should the decision change?"),
         validators=[DataRequired(), Length(min=5, max=1000)],
@@ -172,11 +172,11 @@ class AppealForm(FlaskForm):
     )
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(PortalForm):
     """A form with only the CSRF token, for buttons that change something."""
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(), Length(max=PASSWORD_MAX)],

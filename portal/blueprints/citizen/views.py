@@ -1,5 +1,5 @@
-"""The citizen's own pages: account, logging behaviours, records, reductions and how each was
-computed, account links with partner apps, password change."""
+"""The citizen's own pages: account and profile, logging behaviours, records, reductions and
+how each was computed, account links with partner apps, password change."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from portal.blueprints.citizen.forms import (
     evidence_needed,
     make_log_form,
 )
+from portal.blueprints.shared.forms import ProfileForm
 from portal.blueprints.shared.record_reasons import record_reason
 from portal.clock import SHANGHAI, local_today
 from portal.errors import DomainError
@@ -44,7 +45,7 @@ from portal.methodology.queries import FiledVersions, list_public_methodologies
 from portal.methodology.versions import VersionSpec
 from portal.web.auth import client_ip
 from portal.web.errors import attach_error
-from portal.web.evidence import send_evidence
+from portal.web.evidence import send_own_evidence
 from portal.web.htmx import render
 from portal.web.i18n import language
 from portal.web.pagination import page_arg
@@ -60,6 +61,26 @@ def account() -> Response:
         totals=activity_queries.get_totals(current_user.id),
         balance=get_balance(current_user.id),
     )
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+def edit_profile() -> Response:
+    form = ProfileForm(obj=current_user, language=language())
+    if form.validate_on_submit():
+        try:
+            accounts.update_profile(
+                current_user.id,
+                display_name=form.display_name.data or "",
+                city_code=form.city_code.data or "",
+                district=form.district.data,
+                ip=client_ip(),
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("Your profile has been saved."), "success")
+            return redirect(url_for("citizen.account"))
+    return render("citizen/profile.html", form=form, status=422 if form.is_submitted() else 200)
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -263,7 +284,7 @@ def appeal(record_id: int) -> Response:
 
 @bp.get("/evidence/<int:evidence_id>")
 def evidence(evidence_id: int) -> Response:
-    return send_evidence(evidence_id, owner_id=current_user.id)  # type: ignore[return-value]
+    return send_own_evidence(evidence_id, owner_id=current_user.id)  # type: ignore[return-value]
 
 
 # ------------------------------------------------------------------------ reductions

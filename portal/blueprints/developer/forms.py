@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from portal.blueprints.shared.forms import PortalForm
 from portal.blueprints.shared.methodology.definition import DefinitionForm
 from portal.blueprints.shared.methodology.fields import TEXT_MAX, strip
 from portal.methodology.categories import CATEGORIES
@@ -85,7 +85,7 @@ class DraftEditForm(DraftForm):
     code = None
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(PortalForm):
     comment = TextAreaField(
         _l("Note for the reviewer (optional)"),
         validators=[Optional(), Length(max=TEXT_MAX)],

@@ -4,17 +4,17 @@ of a filed methodology (the definition part is shared with the developer's draft
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
+from portal.blueprints.shared.forms import PortalForm
 from portal.blueprints.shared.methodology.definition import DefinitionForm
 from portal.blueprints.shared.methodology.fields import TEXT_MAX, strip
 from portal.clock import local_today
 from portal.methodology.permissions import REVIEW_MOVES
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(PortalForm):
     """One review action; the service says which need a reason and from which status."""
 
     action = HiddenField(validators=[AnyOf(tuple(REVIEW_MOVES))])
@@ -32,7 +32,7 @@ class ReviewForm(FlaskForm):
     )
 
 
-class StatusFilterForm(FlaskForm):
+class StatusFilterForm(PortalForm):
     class Meta:
         csrf = False  # a GET filter changes nothing
 

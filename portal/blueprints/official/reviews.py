@@ -1,45 +1,89 @@
-"""The officials' queue of flagged behaviour records: open (audited), approve or reject."""
+"""The officials' queue of flagged behaviour records: open (audited, with the records a flag
+points at), approve or reject; and the history of decided reviews."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import StringField, TextAreaField
+from wtforms.validators import AnyOf, Length, Optional, ValidationError
 
 from portal.accounts.queries import get_user
 from portal.activities import queries as activity_queries
 from portal.activities.intake.checks import FLAG_LABELS
-from portal.activities.review import open_for_review, review_record
+from portal.activities.review import (
+    DECISION_ACTIONS,
+    list_conflicts,
+    list_decided_reviews,
+    open_for_review,
+    review_record,
+)
 from portal.blueprints.official import bp
-from portal.blueprints.shared.record_reasons import record_reason
+from portal.blueprints.shared.forms import PortalForm
+from portal.blueprints.shared.record_reasons import RECORD_STATUS_LABELS, record_reason
 from portal.errors import DomainError
 from portal.methodology.queries import get_methodology
 from portal.web.auth import client_ip
-from portal.web.evidence import send_evidence
+from portal.web.errors import attach_error
+from portal.web.evidence import send_evidence_for_review
 from portal.web.htmx import render
 from portal.web.pagination import page_arg
 
+CHANNEL_LABELS = {
+    "self_report": _l("self-reported"),
+    "partner_api": _l("partner API"),
+    "partner_csv": _l("partner CSV upload"),
+}
 
-class DecisionForm(FlaskForm):
+
+@bp.context_processor
+def review_labels() -> dict[str, object]:
+    return {
+        "flag_labels": FLAG_LABELS,
+        "channel_labels": CHANNEL_LABELS,
+        "record_status_labels": RECORD_STATUS_LABELS,
+        # A context, as "Rejected" alone reads 已拒绝 (a partner's CSV row), not 已驳回.
+        "outcome_labels": {
+            "approved": pgettext("review outcome", "Approved"),
+            "rejected": pgettext("review outcome", "Rejected"),
+        },
+    }
+
+
+class DecisionForm(PortalForm):
+    # The button pressed; a rejection is checked for its reason before anything is asked.
+    decision = StringField(validators=[AnyOf(("approve", "reject"))])
     reason = TextAreaField(
         _l("Reason (the citizen sees it; required to reject)"),
         validators=[Optional(), Length(max=2000)],
-        render_kw={"rows": 3},
+        # The reject button needs it, so the browser asks for it before the confirmation; the
+        # approve button is formnovalidate.
+        render_kw={"rows": 3, "required": True},
     )
+
+    def validate_reason(self, field: TextAreaField) -> None:
+        if self.decision.data == "reject" and not (field.data or "").strip():
+            raise ValidationError(_l("Give the citizen a reason for the rejection."))
 
 
 @bp.get("/reviews")
 def flagged() -> Response:
+    return render("official/reviews.html", pagination=activity_queries.list_flagged(page_arg()))
+
+
+@bp.get("/reviews/decided")
+def decided() -> Response:
+    outcome = request.args.get("outcome", "")
+    outcome = outcome if outcome in DECISION_ACTIONS else ""
     return render(
-        "official/reviews.html",
-        pagination=activity_queries.list_flagged(page_arg()),
-        flag_labels=FLAG_LABELS,
+        "official/decided.html",
+        pagination=list_decided_reviews(outcome, page_arg()),
+        outcome=outcome,
     )
 
 
@@ -47,7 +91,7 @@ def flagged() -> Response:
 def flagged_record(record_id: int) -> Response:
     form = DecisionForm()
     if form.validate_on_submit():
-        approve = request.form.get("decision") == "approve"
+        approve = form.decision.data == "approve"
         try:
             review_record(
                 actor=current_user,
@@ -56,7 +100,7 @@ def flagged_record(record_id: int) -> Response:
                 reason=form.reason.data or "",
             )
         except DomainError as error:
-            flash(str(error.message), "error")
+            attach_error(form, error)
         else:
             flash(
                 _("Approved: the record will be quantified.")
@@ -74,7 +118,7 @@ def flagged_record(record_id: int) -> Response:
         record=record,
         citizen=get_user(record.user_id),
         methodology=get_methodology(record.methodology_id),
-        flag_labels=FLAG_LABELS,
+        conflicts=list_conflicts(record),
         reason=record_reason(record),
         form=form,
         status=422 if form.is_submitted() else 200,
@@ -83,4 +127,4 @@ def flagged_record(record_id: int) -> Response:
 
 @bp.get("/evidence/<int:evidence_id>")
 def evidence(evidence_id: int) -> BaseResponse:
-    return send_evidence(evidence_id)
+    return send_evidence_for_review(evidence_id)

@@ -4,13 +4,13 @@ inside the file is for ``portal.activities.intake.csv_upload.upload_partner_csv`
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 
 from portal.activities.intake.csv_upload import CSV_MAX_BYTES
+from portal.blueprints.shared.forms import PortalForm
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PortalForm):
     file = FileField(
         _l("CSV file"),
         validators=[

@@ -1,10 +1,69 @@
-"""Form helpers used by more than one audience."""
+"""Form helpers used by more than one audience: the forms' bases, whose every text field is
+held to ``portal.text.text_problem``, the city select's options and the profile fields that
+sign-up and the account page share."""
 
 from __future__ import annotations
 
-from wtforms import SelectChoice
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    Field,
+    Form,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, StopValidation
 
 from portal.accounts.regions import CITIES
+from portal.text import text_problem
+
+
+class PlainText:
+    """The validator: no control characters (line breaks only in ``multiline`` fields), no
+    direction overrides, not only invisible characters. It runs first and stops the field's
+    other validators, so the one message says what is wrong."""
+
+    def __init__(self, *, multiline: bool = False) -> None:
+        self.multiline = multiline
+
+    def __call__(self, form: Form, field: Field) -> None:
+        problem = text_problem(
+            field.data if isinstance(field.data, str) else None, multiline=self.multiline
+        )
+        if problem is not None:
+            raise StopValidation(str(problem))
+
+
+class PlainTextMeta:
+    """Form ``Meta`` that puts :class:`PlainText` in front of every text field's validators
+    (``TextAreaField`` may hold line breaks; passwords are secrets, not text anyone reads), so
+    no form can forget it."""
+
+    def bind_field(self, form: Form, unbound_field: Any, options: dict[str, Any]) -> Field:
+        field: Field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
+        if isinstance(field, StringField) and not isinstance(field, PasswordField):
+            check = PlainText(multiline=isinstance(field, TextAreaField))
+            field.validators = [check, *field.validators]
+        return field
+
+
+class PortalForm(FlaskForm):
+    """The base of every page's form (CSRF from Flask-WTF, text held to the one rule)."""
+
+    class Meta(PlainTextMeta):
+        pass
+
+
+class PortalSubForm(Form):
+    """The base of a form repeated inside another (no CSRF token of its own)."""
+
+    class Meta(PlainTextMeta):
+        pass
 
 
 def city_choices(language: str, blank: object = None) -> list[SelectChoice]:
@@ -13,3 +72,29 @@ def city_choices(language: str, blank: object = None) -> list[SelectChoice]:
     return options + [
         SelectChoice(c.code, c.name_zh if language == "zh" else c.name_en) for c in CITIES
     ]
+
+
+class ProfileForm(PortalForm):
+    """Display name, city and district: filled in at sign-up, changed on the account page."""
+
+    display_name = StringField(
+        _l("Display name"),
+        validators=[DataRequired(), Length(min=1, max=40)],
+        description=_l("Shown on leaderboards as an alias unless you opt in to your name."),
+        render_kw={"autocomplete": "nickname"},
+    )
+    city_code = SelectField(
+        _l("City or prefecture"),
+        validators=[
+            DataRequired(message=_l("Choose the city or prefecture of Jilin you live in."))
+        ],
+    )
+    district = StringField(
+        _l("District or county (optional)"), validators=[Optional(), Length(max=40)]
+    )
+
+    def __init__(
+        self, *args: Any, language: str = "zh", blank: object = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.city_code.choices = city_choices(language, blank=blank)

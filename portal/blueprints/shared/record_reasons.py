@@ -8,11 +8,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.activities import reasons
 from portal.activities.models import BehaviorRecord
 from portal.blueprints.shared.methodology.definition import formula_problem
 from portal.methodology.engine import FormulaError
+
+# A record's status as staff read it.
+RECORD_STATUS_LABELS = {
+    "pending": _l("Being quantified"),
+    "flagged": _l("Waiting for review"),
+    "quantified": _l("Counted"),
+    "rejected": _l("Not counted"),
+    "superseded": _l("Replaced by partner data"),
+}
 
 
 def describe_reason(code: str, params: Mapping[str, Any]) -> str:

@@ -134,6 +134,9 @@ class CapInput:
 
     ``occurred_at`` is aware (UTC in practice); ``quantity`` is in the activity unit.
     ``buckets`` are ``buckets_for(occurred_at)`` when the caller has them already.
+    ``exact_grams`` is the formula's result before rounding (``Quantification.exact_grams``),
+    so that ``gross_grams == max(0, floor(exact_grams))``: a quantity cap prorates it and rounds
+    once. Without it the gross grams are taken as exact.
     """
 
     record_id: int
@@ -141,6 +144,7 @@ class CapInput:
     gross_grams: int
     quantity: Decimal
     buckets: tuple[Bucket, Bucket, Bucket] | None = None
+    exact_grams: Decimal | None = None
 
 
 @dataclass(slots=True)
@@ -172,8 +176,13 @@ class _Tally:
     records: int
 
 
-def _check_cap_input(item: CapInput) -> tuple[Bucket, Bucket, Bucket]:
-    """Refuse a malformed record; return its buckets."""
+# What apply_caps works from per record: the record, its buckets and the grams a quantity cap
+# prorates (its exact grams, or its gross grams when the caller gave none; 0 when negative).
+_Checked = tuple[CapInput, tuple[Bucket, Bucket, Bucket], Decimal | int]
+
+
+def _check_cap_input(item: CapInput) -> _Checked:
+    """Refuse a malformed record; return it with its buckets and the grams to prorate."""
     # Refuse a naive datetime before sorting compares it (buckets_for does too).
     if item.occurred_at.tzinfo is None or item.occurred_at.utcoffset() is None:
         raise ValueError(f"record {item.record_id}: occurred_at must be timezone-aware")
@@ -186,21 +195,41 @@ def _check_cap_input(item: CapInput) -> tuple[Bucket, Bucket, Bucket]:
         raise TypeError(f"record {item.record_id}: quantity must be a finite Decimal")
     if item.quantity < _ZERO:
         raise ValueError(f"record {item.record_id}: quantity must be >= 0")
-    return buckets
+    exact = item.exact_grams
+    if exact is None:
+        return item, buckets, item.gross_grams
+    if not isinstance(exact, Decimal) or not exact.is_finite():
+        raise TypeError(f"record {item.record_id}: exact_grams must be a finite Decimal")
+    gross_grams = item.gross_grams
+    # gross_grams == max(0, floor(exact)), in two comparisons rather than a floor.
+    if not exact < gross_grams + 1 or (gross_grams and exact < gross_grams):
+        raise ValueError(
+            f"record {item.record_id}: exact_grams {exact} do not round down to {gross_grams}"
+        )
+    return item, buckets, exact if exact > _ZERO else 0
 
 
-def _prorated(gross_grams: int, room: Decimal, quantity: Decimal) -> int:
-    """floor(gross_grams x room / quantity), exactly, for 0 <= room < quantity."""
+def _prorated(grams: Decimal | int, room: Decimal, quantity: Decimal) -> int:
+    """floor(grams x room / quantity), exactly, for grams >= 0 and 0 <= room < quantity.
+
+    Given the exact (unrounded) grams, the share is rounded once: a formula linear in the
+    quantity, exact grams = quantity x factor, credits floor(room x factor).
+    """
     # Integer ratios keep the share exact, so a record that fits exactly keeps every gram; they
     # give what Fraction arithmetic gives at a tenth of its cost.
+    grams_numerator, grams_denominator = grams.as_integer_ratio()
     room_numerator, room_denominator = room.as_integer_ratio()
     quantity_numerator, quantity_denominator = quantity.as_integer_ratio()
-    return (gross_grams * room_numerator * quantity_denominator) // (
-        room_denominator * quantity_numerator
+    return (grams_numerator * room_numerator * quantity_denominator) // (
+        grams_denominator * room_denominator * quantity_numerator
     )
 
 
-def _cap_one(item: CapInput, tallies: Sequence[tuple[_CappedPeriod, _Tally]]) -> CapResult:
+def _cap_one(
+    item: CapInput,
+    exact_grams: Decimal | int,
+    tallies: Sequence[tuple[_CappedPeriod, _Tally]],
+) -> CapResult:
     # Each limit that would remove grams proposes (net it allows, rank, period, kind); the
     # smallest net wins, ties going to the shorter period and then to records < quantity <
     # grams, so the reported cap is the one a citizen would recognise first. A limit the record
@@ -219,7 +248,7 @@ def _cap_one(item: CapInput, tallies: Sequence[tuple[_CappedPeriod, _Tally]]) ->
             room = room if room > _ZERO else _ZERO  # as max(_ZERO, room), without the call
             if room < item.quantity:
                 credited = min(credited, room)
-                net = _prorated(gross_grams, room, item.quantity)
+                net = _prorated(exact_grams, room, item.quantity)
                 proposals.append((net, rank + 1, period, "quantity"))
         if limit.grams is not None:
             room_grams = limit.grams - tally.grams
@@ -251,16 +280,17 @@ def apply_caps(
     Records are taken in order of ``occurred_at`` (ties by ``record_id``), each bucketed into
     its Asia/Shanghai day, month and year; ``prior`` is what the person was already credited in
     those buckets. A records cap refuses a record once the bucket holds that many; a quantity cap
-    credits the share of the record that fits (grams pro rata, rounded down); a grams cap credits
-    what room is left. Results come back in processing order.
+    credits the share of the record that fits (its exact grams pro rata, rounded down once: a
+    linear formula credits floor(room x factor)); a grams cap credits what room is left. Results
+    come back in processing order.
 
     Invariants: ``0 <= net_grams <= gross_grams``; within any bucket, prior plus this set's net
     grams, credited quantity and counted records stay within that bucket's caps (if prior
     already exceeds a cap, nothing more is credited there). Pure: ``items`` and ``prior`` are
     not changed.
     """
-    checked = [(item, _check_cap_input(item)) for item in items]
-    checked.sort(key=lambda pair: (pair[0].occurred_at, pair[0].record_id))
+    checked = [_check_cap_input(item) for item in items]
+    checked.sort(key=lambda entry: (entry[0].occurred_at, entry[0].record_id))
     used = prior.used if prior is not None else {}
     # Only capped periods can limit anything, so only theirs are tallied: per capped period, a
     # running tally per bucket, keyed by the bucket's start (a date hashes faster than a
@@ -269,7 +299,7 @@ def apply_caps(
         (capped, {}) for capped in caps._capped
     ]
     results: list[CapResult] = []
-    for item, buckets in checked:
+    for item, buckets, exact_grams in checked:
         tallies: list[tuple[_CappedPeriod, _Tally]] = []
         for capped, by_start in periods:
             bucket = buckets[capped[0]]
@@ -280,7 +310,7 @@ def apply_caps(
                     before.grams, before.quantity, before.records
                 )
             tallies.append((capped, tally))
-        result = _cap_one(item, tallies)
+        result = _cap_one(item, exact_grams, tallies)
         for _capped, tally in tallies:
             tally.grams += result.net_grams
             tally.quantity += result.credited_quantity

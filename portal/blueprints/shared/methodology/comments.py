@@ -9,11 +9,11 @@ from flask import flash, redirect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from portal.blueprints.shared.forms import PortalForm
 from portal.blueprints.shared.methodology.fields import TEXT_MAX, strip
 from portal.errors import DomainError
 from portal.extensions import htmx
@@ -22,7 +22,7 @@ from portal.methodology.models import Methodology
 from portal.web.errors import attach_error
 
 
-class CommentForm(FlaskForm):
+class CommentForm(PortalForm):
     comment = TextAreaField(
         _l("Comment"),
         validators=[DataRequired(message=_l("Write a comment first.")), Length(max=TEXT_MAX)],

@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
@@ -24,6 +23,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.blueprints.shared.forms import PortalForm
 from portal.blueprints.shared.methodology.fields import (
     TEXT_MAX,
     MultiCheckboxField,
@@ -70,7 +70,7 @@ def unit_choices(language: str) -> list[SelectChoice]:
     return choices
 
 
-class DefinitionForm(FlaskForm):
+class DefinitionForm(PortalForm):
     """What one methodology version says: formula, rows, caps, bounds, evidence and prose."""
 
     MIN_FACTORS = 0

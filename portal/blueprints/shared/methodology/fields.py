@@ -11,6 +11,7 @@ from flask_wtf.i18n import translations
 from wtforms import Field, Form, IntegerField, SelectMultipleField, widgets
 from wtforms.validators import StopValidation, ValidationError
 
+from portal.blueprints.shared.forms import PortalSubForm
 from portal.methodology.engine import QUANTITY_NAME
 
 TEXT_MAX = 4000
@@ -49,13 +50,20 @@ class WholeNumberField(IntegerField):
             self.data = None
             raise ValueError(_l("The value is far too large."))
 
+    def pre_validate(self, form: Form) -> None:
+        # What was typed is not a whole number (say 5,000 digits, past what Python reads as
+        # one): that is the one message; a range check of no number would only add confusion.
+        # A blank box is left to the validators (``Optional`` clears its parse error).
+        if self.process_errors and is_filled(self):
+            raise StopValidation()
+
 
 class MultiCheckboxField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
 
-class RowForm(Form):
+class RowForm(PortalSubForm):
     """A repeated row inside the definition form: no CSRF token of its own, WTForms' messages
     translated as in FlaskForm, and left alone when every one of its ``KEY_FIELDS`` is blank."""
 
