@@ -34,7 +34,7 @@ from portal.blueprints.citizen.forms import (
     make_log_form,
 )
 from portal.blueprints.shared.forms import ProfileForm
-from portal.blueprints.shared.record_reasons import record_reason
+from portal.blueprints.shared.record_reasons import RECORD_STATUS_LABELS, record_reason
 from portal.clock import SHANGHAI, local_today
 from portal.errors import DomainError
 from portal.extensions import htmx
@@ -260,6 +260,7 @@ def records() -> Response:
             r.partner_id for r, _m, _r in pagination.items if r.partner_id
         ),
         flag_labels=FLAG_LABELS,
+        record_status_labels=RECORD_STATUS_LABELS,
         record_reason=record_reason,
         appeal_form=AppealForm(formdata=None),
     )

@@ -25,18 +25,12 @@ from portal.activities.partners.queries import (
 )
 from portal.blueprints.partner import bp
 from portal.blueprints.partner.forms import UploadForm
+from portal.blueprints.shared.record_reasons import RECORD_STATUS_LABELS
 from portal.errors import DomainError
 from portal.extensions import db, htmx
 from portal.web.auth import client_ip
 from portal.web.htmx import render
 
-RECORD_STATUS_LABELS = {
-    "pending": _l("Being quantified"),
-    "flagged": _l("Waiting for review"),
-    "quantified": _l("Counted"),
-    "rejected": _l("Not counted"),
-    "superseded": _l("Replaced by partner data"),
-}
 OUTCOME_LABELS = {
     "accepted": _l("Accepted"),
     "duplicate": _l("Duplicate"),
