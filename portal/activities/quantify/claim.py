@@ -55,11 +55,12 @@ def claim_pending(
     taking it out of the queue). Records are locked before their queue rows, as by the triggers
     that write the queue, so the two never wait on each other the other way round.
 
-    Person by person: a citizen's backlog (up to a batch of it) is capped in one batch, in time
-    order, and credited by one ledger entry instead of one per batch it would otherwise be
-    spread over; and a batch's writes to the indexes kept per person (reductions, cap usage,
-    ledger entries) fall in one narrow range of keys. A backlog longer than a batch is capped
-    batch by batch in record order, as records always were across batches.
+    Person by person, never splitting one: the ``limit`` rows read are followed by the rest of
+    the last person's, so a citizen's whole backlog is capped in one batch, in time order
+    (``occurred_at``), whatever the batch size or the number of workers, and credited by one
+    ledger entry; a batch may so exceed ``limit`` by one person's backlog. And a batch's writes
+    to the indexes kept per person (reductions, cap usage, ledger entries) fall in one narrow
+    range of keys.
 
     Starting after the previous batch's last queue row keeps the index scan off the rows the
     run has just deleted (dead until vacuumed), so a batch costs the same at the end of a long
@@ -81,15 +82,21 @@ def claim_pending(
     ]
     if share is not None:
         waiting.append(q.user_id % share[1] == share[0])
-    queued = (
+    queued = list(
         session()
         .execute(select(q.user_id, q.record_id).where(*waiting).order_by(*position).limit(limit))
         .all()
     )
     if not queued:
         return None, []
-    last_user, last_id = queued[-1]
-    last = (int(last_user), int(last_id))
+    last_user = queued[-1][0]
+    if len(queued) == limit:
+        # The last person's rest, so that nobody's backlog is split over two batches.
+        rest = select(q.user_id, q.record_id).where(
+            *waiting, q.user_id == last_user, q.record_id > queued[-1][1]
+        )
+        queued += session().execute(rest.order_by(q.record_id)).all()
+    last = (int(last_user), int(queued[-1][1]))
     read = [*waiting, position <= tuple_(*last)]  # the queue rows just read
     rows = _take_postgresql(read, [row[1] for row in queued]) if postgresql else _take_sqlite(read)
     return last, sorted(rows, key=itemgetter(1, 0))
