@@ -5,8 +5,12 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
 CATALOG := portal/translations
+STATIC := portal/static
+# The files we write; `flask digest compile` adds hashed copies, .gz/.br files and a manifest.
+STATIC_SOURCES := $(shell find $(STATIC) -type f ! -name '*.gz' ! -name '*.br' \
+	! -name cache_manifest.json -regextype posix-extended ! -regex '.*-[0-9a-f]{32}[^/]*')
 
-.PHONY: run install translations translations-update browser test test-fast lint bench clean
+.PHONY: run install translations translations-update static browser test test-fast lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -d $(VENV) || python3 -m venv $(VENV)
@@ -14,7 +18,15 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed translations
+install: $(VENV)/.installed translations static
+
+# Hashed, gzip- and brotli-compressed copies of the static files (build output, not committed),
+# remade whenever a static file changes; restart a running server to link the new names.
+static: $(STATIC)/cache_manifest.json
+
+$(STATIC)/cache_manifest.json: $(STATIC_SOURCES) $(VENV)/.installed
+	$(FLASK) digest clean >/dev/null
+	$(FLASK) digest compile >/dev/null
 
 # Compile the message catalogs (.mo files are build output, not committed).
 translations: $(VENV)/.installed
@@ -54,4 +66,5 @@ bench: install
 	@ls benchmarks/*.py >/dev/null 2>&1 && for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
 
 clean:
+	-$(FLASK) digest clean >/dev/null 2>&1
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
