@@ -36,6 +36,7 @@ from portal.ledger.models import (
     LedgerEntry,
     LedgerTransaction,
 )
+from portal.ledger.sealing import entries_of
 
 VERIFY_CHUNK = 10_000  # transactions read per round trip; bounds verify()'s memory
 MAX_PROBLEMS = 1_000  # beyond this only a count is kept, so a wrecked ledger cannot exhaust memory
@@ -164,7 +165,7 @@ def _walk_chain(
         ).all()
         if not rows:
             return after, prev_hash
-        entries = _entries_of(db, [row.id for row in rows])
+        entries = _sealed_entries(db, after, int(rows[-1].seq))
         for row in rows:
             name = f"transaction #{row.id}"
             lines = entries.get(row.id, [])
@@ -201,7 +202,7 @@ def _walk_unsealed(db: Session, report: VerifyReport, chunk_size: int) -> None:
         ).all()
         if not rows:
             return
-        entries = _entries_of(db, [row.id for row in rows])
+        entries = entries_of(db, [row.id for row in rows])
         for row in rows:
             name = f"transaction #{row.id}"
             _check_entries(report, name, entries.get(row.id, []))
@@ -211,11 +212,14 @@ def _walk_unsealed(db: Session, report: VerifyReport, chunk_size: int) -> None:
         after = rows[-1].id
 
 
-def _entries_of(db: Session, ids: list[int]) -> dict[int, list[tuple[int, int]]]:
+def _sealed_entries(db: Session, after: int, last: int) -> dict[int, list[tuple[int, int]]]:
+    """The entries of the sealed transactions with seq after ``after`` up to ``last``."""
+    e, t = _ENTRIES.c, _TX.c
     found: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
-    e = _ENTRIES.c
     for tx_id, account_id, points in db.execute(
-        select(e.transaction_id, e.account_id, e.points).where(e.transaction_id.in_(ids))
+        select(e.transaction_id, e.account_id, e.points)
+        .join(_TX, t.id == e.transaction_id)
+        .where(t.seq > after, t.seq <= last)
     ):
         found[int(tx_id)].append((int(account_id), int(points)))
     return found
@@ -344,8 +348,9 @@ def _record_sums(db: Session, checkpoint_id: int, previous: _Start, seq: int) ->
     db.execute(
         insert(_CP_BALANCES).from_select(
             ["checkpoint_id", "account_id", "points"],
-            select(literal(checkpoint_id), moved.c.account_id, func.sum(moved.c.points))
-            .group_by(moved.c.account_id),
+            select(literal(checkpoint_id), moved.c.account_id, func.sum(moved.c.points)).group_by(
+                moved.c.account_id
+            ),
         )
     )
     if previous.checkpoint_id is not None:
