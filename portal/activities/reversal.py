@@ -6,12 +6,12 @@ issuance account credited: corrections are new postings, never edits — DESIGN.
 usage the reduction consumed given back, and the reduction marked ``reversed_at`` /
 ``reversed_by_record_id``. The row itself stays, so "how was this computed" still explains it.
 
-Lock order is the quantify job's — cap-usage rows in key order, then the ledger chain head
-(inside ``append``) — with the reductions' own rows before both (the job never locks those).
-A caller reversing for several partner records in one transaction must therefore lock *every*
-row it may touch (``lock_for_reversal``) before its first ``append``: a cap-usage lock taken
-while already holding the chain head could deadlock with a quantify batch that holds that row
-and waits for the head.
+Lock order is the quantify job's — cap-usage rows in key order, then the citizens' points
+accounts (inside ``append``) — with the reductions' own rows before both (the job never locks
+those). A caller reversing for several partner records in one transaction must therefore lock
+*every* row it may touch (``lock_for_reversal``) before its first ``append``: a cap-usage lock
+taken while already holding a points account could deadlock with a quantify batch that holds
+that row and waits for the account.
 """
 
 from __future__ import annotations

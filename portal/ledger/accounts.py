@@ -1,8 +1,10 @@
-"""Ledger accounts: the issuance account and users' points accounts, found or created.
+"""Ledger accounts, found or created: the system accounts (issuance, reserve, expiry), the
+accounts owned by a merchant, project or campaign, and users' points accounts.
 
 Flush-only, inside the caller's transaction; for any domain that builds postings (it needs the
-account ids) and for ``append``. Creation is race-safe: the issuance account under the chain
-head's lock, user accounts by ``INSERT … ON CONFLICT DO NOTHING`` on their unique key.
+account ids) and for ``append``. Creation is race-safe: ``INSERT … ON CONFLICT DO NOTHING`` on
+each kind's unique key, then a read, which on PostgreSQL (READ COMMITTED) sees a racing
+creator's committed row.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Table, bindparam, func, insert, literal, select, true
+from sqlalchemy import ColumnElement, Table, and_, bindparam, func, literal, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -20,8 +22,7 @@ from portal.accounts.models import User
 from portal.clock import utcnow
 from portal.db import IntArray, session
 from portal.errors import NotFound
-from portal.ledger.chain import lock_chain_head
-from portal.ledger.models import AccountKind, LedgerAccount
+from portal.ledger.models import SYSTEM_KINDS, AccountKind, LedgerAccount
 
 # Keeps every IN (...) list well under SQLite's 32,766 and PostgreSQL's 65,535 bind parameters.
 _CHUNK = 5_000
@@ -38,31 +39,60 @@ def issuance_account_id() -> int:
     """The id of the issuance account, creating it on first use. Flush-only.
 
     Points enter the economy by a debit here (it runs negative by design: its balance is minus
-    all points ever issued). Call inside the caller's transaction; any ledger service may. Two
-    first callers cannot both create it: creation happens under the chain-head lock.
+    all points ever issued). Call inside the caller's transaction; any ledger service may.
     """
+    return system_account_id(AccountKind.ISSUANCE)
+
+
+def system_account_id(kind: AccountKind) -> int:
+    """The id of the one account of a system kind (issuance, reserve, expiry), creating it on
+    first use. Flush-only."""
+    if kind.value not in SYSTEM_KINDS:
+        raise ValueError(f"{kind.value} accounts have an owner")
+    c = _ACCOUNTS.c
+    unowned = and_(c.user_id.is_(None), c.owner_id.is_(None))
+    return _find_or_create(
+        and_(c.kind == kind.value, unowned),
+        {"kind": kind.value, "user_id": None, "owner_id": None},
+        ["kind"],
+        unowned,
+    )
+
+
+def owned_account_id(kind: AccountKind, owner_id: int) -> int:
+    """The id of the account of ``kind`` (merchant: an organisation; project; campaign) that
+    ``owner_id`` holds, creating it on first use. Flush-only."""
+    if kind.value in SYSTEM_KINDS or kind is AccountKind.USER_POINTS:
+        raise ValueError(f"{kind.value} accounts are not owned by an organisation or a project")
+    if not isinstance(owner_id, int) or isinstance(owner_id, bool) or owner_id <= 0:
+        raise ValueError("an account owner is a positive id")
+    c = _ACCOUNTS.c
+    return _find_or_create(
+        and_(c.kind == kind.value, c.owner_id == owner_id),
+        {"kind": kind.value, "user_id": None, "owner_id": owner_id},
+        ["kind", "owner_id"],
+        c.owner_id.is_not(None),
+    )
+
+
+def _find_or_create(
+    where: ColumnElement[bool],
+    values: dict[str, Any],
+    conflict_on: list[str],
+    index_where: ColumnElement[bool],
+) -> int:
     db = session()
-    stmt = (
-        select(_ACCOUNTS.c.id)
-        .where(_ACCOUNTS.c.kind == AccountKind.ISSUANCE.value, _ACCOUNTS.c.user_id.is_(None))
-        .order_by(_ACCOUNTS.c.id)
-        .limit(1)
-    )
+    stmt = select(_ACCOUNTS.c.id).where(where).order_by(_ACCOUNTS.c.id).limit(1)
     found = db.scalar(stmt)
     if found is not None:
         return int(found)
-    # The unique (kind, user_id) constraint does not cover NULL user_id, so serialise the
-    # creation on the chain head and look again: a racing creator has committed by then.
-    lock_chain_head(db)
-    found = db.scalar(stmt)
-    if found is not None:
-        return int(found)
-    created = db.scalar(
-        insert(_ACCOUNTS)
-        .values(kind=AccountKind.ISSUANCE.value, user_id=None, balance=0, created_at=utcnow())
-        .returning(_ACCOUNTS.c.id)
+    dialect_insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.execute(
+        dialect_insert(_ACCOUNTS)
+        .values(**values, balance=0, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=conflict_on, index_where=index_where)
     )
-    return int(cast(int, created))
+    return int(cast(int, db.scalar(stmt)))
 
 
 def ensure_user_accounts(user_ids: Iterable[int]) -> dict[int, int]:

@@ -1,7 +1,8 @@
 """The hash chain: what each ledger transaction's hash covers, and the chain head's lock.
 
-Each transaction stores ``hash = sha256(prev_hash + canonical content)``; ``append`` extends
-the chain under the head's lock and ``verify`` recomputes it with the same two functions.
+Each transaction stores ``hash = sha256(prev_hash + canonical content)``; the sealing job
+extends the chain under the head's lock and ``verify`` recomputes it with the same two
+functions.
 """
 
 from __future__ import annotations

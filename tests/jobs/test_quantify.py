@@ -17,7 +17,8 @@ from portal.blueprints.shared.record_reasons import record_reason
 from portal.clock import utcnow
 from portal.ledger import services as ledger
 from portal.ledger.models import LedgerTransaction
-from portal.ledger.queries import get_balance, verify
+from portal.ledger.queries import get_balance
+from portal.ledger.verification import verify
 from portal.methodology import services as methodology_services
 from portal.methodology.versions import definition_from_spec, spec_from_definition
 from tests import factories

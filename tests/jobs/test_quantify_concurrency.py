@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from portal.activities.models import BehaviorRecord, RecordQueue, RecordStatus, Reduction
 from portal.activities.quantify import quantify_pending
 from portal.extensions import db
-from portal.ledger.queries import get_balance, verify
+from portal.ledger.queries import get_balance
+from portal.ledger.verification import verify
 from tests import factories
 from tests.conftest import needs_postgresql
 from tests.jobs.ledger_checks import assert_credited_once

@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select, text
 from portal.activities.models import BehaviorRecord, RecordStatus, Reduction
 from portal.activities.quantify import quantify_pending
 from portal.extensions import db
-from portal.ledger.queries import verify
+from portal.ledger.verification import verify
 from portal.methodology.services import seed_filed_methodologies
 from tests import factories
 from tests.conftest import dedicated_database, make_app

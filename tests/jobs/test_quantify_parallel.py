@@ -25,7 +25,8 @@ from portal.activities.models import (
 from portal.activities.quantify import batch
 from portal.activities.quantify import pending as quantify_job
 from portal.extensions import db
-from portal.ledger.queries import get_balance, verify
+from portal.ledger.queries import get_balance
+from portal.ledger.verification import verify
 from portal.scheduler.workers import worker_app_context
 from tests import factories
 from tests.conftest import needs_postgresql

@@ -20,7 +20,8 @@ from portal.activities.partners import links
 from portal.activities.quantify import quantify_pending
 from portal.errors import Conflict, InvalidInput, NotAllowed
 from portal.ledger.models import LedgerTransaction
-from portal.ledger.queries import get_balance, verify
+from portal.ledger.queries import get_balance
+from portal.ledger.verification import verify
 from tests import factories
 from tests.factories import partner_ride, ride
 

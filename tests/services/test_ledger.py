@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from portal.accounts.models import User
 from portal.db import transaction
 from portal.errors import Conflict, NotFound
-from portal.ledger import chain, queries, services
+from portal.ledger import chain, queries, sealing, services, verification
 from portal.ledger.cli import ledger_cli
 from portal.ledger.models import LedgerAccount, LedgerChainHead, LedgerEntry, LedgerTransaction
 from portal.ledger.services import Posting
@@ -116,14 +116,19 @@ def test_balanced_postings_move_points(db: Any, accounts: Accounts) -> None:
     assert tx_id is not None
     assert queries.get_balance(accounts.alice_user) == 70
     assert queries.get_balance(accounts.bob_user) == 30
-    assert _balance(db, accounts.issuance) == -100  # minus everything ever issued
+    # Minus everything ever issued; a pooled account's stored balance waits for the seal.
+    assert queries.account_balance(accounts.issuance) == -100
+    assert _balance(db, accounts.issuance) == 0
+    sealing.seal()
+    assert _balance(db, accounts.issuance) == -100
+    assert queries.account_balance(accounts.issuance) == -100
     rows = db.session.execute(
         select(LedgerEntry.account_id, LedgerEntry.points).where(
             LedgerEntry.transaction_id == tx_id
         )
     ).all()
     assert sorted(rows) == sorted([(accounts.alice, -30), (accounts.bob, 30)])
-    assert queries.verify().ok
+    assert verification.verify().ok
 
 
 def test_reposting_a_key_is_skipped_and_changes_nothing(db: Any, accounts: Accounts) -> None:
@@ -182,10 +187,10 @@ def test_overdraft_is_refused_and_nothing_of_the_call_is_written(
     assert "20" in str(refused.value.message) and "30" in str(refused.value.message)
     assert queries.get_balance(accounts.alice_user) == 20
     assert queries.get_balance(accounts.bob_user) == 0
-    assert _balance(db, accounts.issuance) == -20
+    assert queries.account_balance(accounts.issuance) == -20
     assert (_count(db, LedgerTransaction), _head(db)) == (before, head)
     assert _count(db, LedgerEntry) == 2
-    assert queries.verify().ok
+    assert verification.verify().ok
 
 
 def test_a_refused_append_leaves_the_callers_transaction_usable(
@@ -201,7 +206,7 @@ def test_a_refused_append_leaves_the_callers_transaction_usable(
     assert queries.get_balance(accounts.alice_user) == 10
     assert queries.get_balance(accounts.bob_user) == 3
     assert _count(db, LedgerTransaction) == 2
-    assert queries.verify().ok
+    assert verification.verify().ok
 
 
 def test_balances_are_checked_on_the_net_change_of_one_call(db: Any, accounts: Accounts) -> None:
@@ -293,8 +298,10 @@ def test_issuance_account_is_created_once(db: Any) -> None:
 
 
 def _post_three(acc: Accounts) -> list[int]:
+    """Three issues to Alice, sealed into the chain."""
     ids = [_post(_issue(acc, acc.alice, n, f"chain:{n}")) for n in (1, 2, 3)]
     assert all(ids)
+    assert sealing.seal() == 3
     return [i for i in ids if i is not None]
 
 
@@ -324,12 +331,16 @@ def test_hash_chain_links_every_transaction(db: Any, accounts: Accounts) -> None
 
 
 def test_verify_passes_on_an_empty_and_a_clean_ledger(db: Any, accounts: Accounts) -> None:
-    empty = queries.verify()
+    empty = verification.verify()
     assert empty.ok and empty.transactions_checked == 0 and empty.problems == []
     _post_three(accounts)
     _post(Posting("t:memo", "x", ((accounts.alice, -2), (accounts.bob, 2)), {"说明": "转赠"}))
-    report = queries.verify(chunk_size=2)  # several chunks
-    assert report.ok and report.transactions_checked == 4 and report.problems == []
+    report = verification.verify(chunk_size=2)  # several chunks
+    assert report.ok and report.problems == []
+    assert (report.transactions_checked, report.unsealed_checked) == (3, 1)
+    sealing.seal()
+    report = verification.verify(chunk_size=2)
+    assert report.ok and (report.transactions_checked, report.unsealed_checked) == (4, 0)
 
 
 def test_verify_reports_a_changed_entry(db: Any, accounts: Accounts) -> None:
@@ -341,7 +352,7 @@ def test_verify_reports_a_changed_entry(db: Any, accounts: Accounts) -> None:
         ),
         {"tx": ids[1], "acct": accounts.alice},
     )
-    report = queries.verify()
+    report = verification.verify()
     assert not report.ok
     assert report.problems == [  # the neighbouring transactions are not reported
         f"transaction #{ids[1]} entries sum to 5, not 0",
@@ -356,7 +367,7 @@ def test_verify_reports_a_changed_memo(db: Any, accounts: Accounts) -> None:
         text("UPDATE ledger_transactions SET memo = :memo WHERE id = :id"),
         {"memo": json.dumps({"n": 200}), "id": ids[0]},
     )
-    report = queries.verify()
+    report = verification.verify()
     assert report.problems == [f"transaction #{ids[0]} content does not match its hash"]
 
 
@@ -367,37 +378,63 @@ def test_verify_reports_a_rewritten_hash(db: Any, accounts: Accounts) -> None:
         text("UPDATE ledger_transactions SET kind = 'forged', hash = :h WHERE id = :id"),
         {"h": "f" * 64, "id": ids[1]},
     )
-    problems = queries.verify().problems
+    problems = verification.verify().problems
     assert f"transaction #{ids[1]} content does not match its hash" in problems
     assert f"transaction #{ids[2]} prev_hash does not link to its predecessor" in problems
 
 
 def test_verify_reports_a_changed_balance_and_chain_head(db: Any, accounts: Accounts) -> None:
-    ids = _post_three(accounts)
+    _post_three(accounts)
     db.session.execute(
         text("UPDATE ledger_accounts SET balance = balance + 1 WHERE id = :id"),
         {"id": accounts.bob},
     )
     db.session.execute(text("UPDATE ledger_chain_head SET last_hash = :h"), {"h": "e" * 64})
-    problems = queries.verify().problems
+    problems = verification.verify().problems
     assert f"account #{accounts.bob} balance is 1 but its entries sum to 0" in problems
-    assert f"the chain head hash does not match transaction #{ids[-1]}" in problems
+    assert "the chain head hash does not match the transaction at seq 3" in problems
 
 
 def test_verify_reports_a_row_inserted_behind_the_ledgers_back(db: Any, accounts: Accounts) -> None:
     ids = _post_three(accounts)
-    db.session.execute(
-        text(
-            "INSERT INTO ledger_transactions "
-            "(id, idempotency_key, kind, memo, created_at, prev_hash, hash) "
-            "SELECT :id, 'forged', kind, memo, created_at, hash, :h FROM ledger_transactions "
-            "WHERE id = :last"
-        ),
-        {"id": ids[-1] + 1000, "h": "d" * 64, "last": ids[-1]},
+    forge = text(
+        "INSERT INTO ledger_transactions "
+        "(id, idempotency_key, kind, memo, created_at, seq, prev_hash, hash) "
+        "SELECT :id, :key, kind, memo, created_at, :seq, hash, :h FROM ledger_transactions "
+        "WHERE id = :last"
     )
-    problems = queries.verify().problems
+    # One after the chain's end, one in no place in it (a hash without a seq).
+    db.session.execute(
+        forge, {"id": ids[-1] + 1000, "key": "forged", "seq": 4, "h": "d" * 64, "last": ids[-1]}
+    )
+    db.session.execute(
+        forge, {"id": ids[-1] + 2000, "key": "forged2", "seq": None, "h": "c" * 64, "last": ids[-1]}
+    )
+    problems = verification.verify().problems
     assert f"transaction #{ids[-1] + 1000} has no entries" in problems
-    assert f"transactions after #{ids[-1]} are not covered by the chain head" in problems
+    assert "transactions after seq 3 are not covered by the chain head" in problems
+    assert f"transaction #{ids[-1] + 2000} has a hash but no place in the chain" in problems
+
+
+def test_verify_reports_a_deleted_and_a_reordered_transaction(db: Any, accounts: Accounts) -> None:
+    ids = _post_three(accounts)
+    db.session.execute(
+        text("UPDATE ledger_transactions SET seq = -seq WHERE id IN (:a, :b)"),
+        {"a": ids[0], "b": ids[1]},
+    )
+    db.session.execute(
+        text("UPDATE ledger_transactions SET seq = -seq + 1 WHERE id = :a"), {"a": ids[0]}
+    )
+    db.session.execute(
+        text("UPDATE ledger_transactions SET seq = -seq - 1 WHERE id = :b"), {"b": ids[1]}
+    )
+    problems = verification.verify().problems
+    assert f"transaction #{ids[1]} prev_hash does not link to its predecessor" in problems
+    db.session.execute(text("DELETE FROM ledger_entries WHERE transaction_id = :c"), {"c": ids[2]})
+    db.session.execute(text("DELETE FROM ledger_transactions WHERE id = :c"), {"c": ids[2]})
+    problems = verification.verify().problems
+    assert "the chain head names seq 3 but the chain ends at seq 2" in problems
+    assert f"account #{accounts.alice} balance is 6 but its entries sum to 3" in problems
 
 
 def test_verify_reports_entries_whose_transaction_or_account_is_missing(
@@ -422,7 +459,7 @@ def test_verify_reports_entries_whose_transaction_or_account_is_missing(
             text("SELECT id, transaction_id, account_id FROM ledger_entries")
         )
     }
-    problems = queries.verify().problems
+    problems = verification.verify().problems
     assert f"transaction #{ids[0]} has no entries" in problems
     for entry_id, (tx_id, account_id) in orphans.items():
         if tx_id == ids[-1] + 500:
@@ -440,7 +477,7 @@ def test_verify_reports_a_negative_user_account(db: Any, accounts: Accounts) -> 
         text("UPDATE ledger_entries SET points = -points WHERE account_id IN (:a, :b)"),
         {"a": accounts.bob, "b": accounts.issuance},
     )
-    problems = queries.verify().problems
+    problems = verification.verify().problems
     assert f"user account #{accounts.bob} is negative" in problems
 
 
@@ -468,7 +505,7 @@ def test_cli_verify_exit_codes(app: Flask, db: Any, accounts: Accounts) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(ledger_cli, ["verify"])
     assert result.exit_code == 0, result.output
-    assert "Ledger OK: 3 transactions checked." in result.output
+    assert "Ledger OK: 3 sealed transactions checked from the genesis hash" in result.output
     db.session.execute(text("UPDATE ledger_entries SET points = points * 2"))
     result = runner.invoke(ledger_cli, ["verify"])
     assert result.exit_code == 1

@@ -32,7 +32,8 @@ from portal.activities.models import (
 from portal.activities.quantify import quantify_pending
 from portal.extensions import db
 from portal.ledger.models import LedgerTransaction
-from portal.ledger.queries import get_balance, verify
+from portal.ledger.queries import get_balance
+from portal.ledger.verification import verify
 from portal.methodology.engine import buckets_for
 from portal.methodology.services import seed_filed_methodologies
 from tests import factories

@@ -140,3 +140,15 @@ def test_the_admin_tab_bar_wraps_on_a_phone(client: FlaskClient, db: Any, login_
     css = response.text
     response.close()
     assert re.search(r"\.subnav-wrap\s*\{[^}]*flex-wrap:\s*wrap", css)
+
+
+def test_the_ledger_jobs_are_said_in_words(client: FlaskClient, db: Any, login_as: Any) -> None:
+    login_as("admin")
+    assert json.loads(run_job(client.application, "seal").detail) == {"sealed": 0}
+    checkpoint = json.loads(run_job(client.application, "ledger_checkpoint").detail)
+    assert checkpoint == {"checkpoint_seq": 0, "verified": 0}
+    en = client.get("/admin/jobs", headers=EN).text
+    assert "0 ledger transactions sealed" in en and "Daily at 03:30" in en
+    assert "Checkpoint at transaction 0; 0 transactions verified" in en
+    zh = client.get("/admin/jobs").text
+    assert "已封存 0 笔账本交易" in zh and "每天 03:30" in zh and "检查点位于第 0 笔交易" in zh

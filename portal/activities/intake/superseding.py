@@ -133,8 +133,8 @@ def replace_counted(
     figures count instead when the quantify job credits the partner record.
 
     Lock order: every reduction and cap-usage row of the whole batch is locked first, then each
-    record's reversal appends to the ledger (which locks the chain head) — the quantify job's
-    order, cap usage before the chain head.
+    record's reversal appends to the ledger (which locks the citizen's points account) — the
+    quantify job's order, cap usage before the points accounts.
     """
     if not replacing:
         return
