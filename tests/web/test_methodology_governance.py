@@ -326,7 +326,7 @@ def test_official_publishes_a_new_version(client: FlaskClient, db: Any, login_as
     assert page.status_code == 200 and 'value="0.4671"' in page.text
     assert "baseline_kwh" in page.text and "confirm-form" in page.text
 
-    data = form_fields(form_data_from_definition(grid.versions[0].definition, True))
+    data = form_fields(form_data_from_definition(grid.versions[-1].definition, True))
     data.update({"factors-0-value": "0.4500", "change_note": "2024 年电网因子"})
     past = client.post(
         f"/official/methodologies/{grid.id}/versions/new",
@@ -342,7 +342,7 @@ def test_official_publishes_a_new_version(client: FlaskClient, db: Any, login_as
     )
     assert response.status_code == 302
     db.session.refresh(grid)
-    first, second = grid.versions
+    _seeded, first, second = grid.versions
     start = datetime.combine(tomorrow, time.min, tzinfo=SHANGHAI)
     assert second.effective_from == start and first.effective_to == start
     assert second.definition["factors"][0]["value"] == "0.4500"
@@ -350,7 +350,7 @@ def test_official_publishes_a_new_version(client: FlaskClient, db: Any, login_as
     in_force = queries.get_version_in_force(grid.id, start + timedelta(hours=1))
     assert in_force.id == second.id
     public = client.get("/methodologies/JLCH-HS-003", headers=EN).text
-    assert "2024 年电网因子" in public and "0.4671" in public  # version 1 is still in force
+    assert "2024 年电网因子" in public and "0.4671" in public  # version 2 is still in force
 
 
 def test_versions_only_for_filed_methodologies(client: FlaskClient, db: Any, login_as: Any) -> None:

@@ -153,7 +153,8 @@ class RecordResult(BaseModel):
     record_id: int | None
     flags: list[str] = Field(
         description="Why an accepted record waits for an ecology official, e.g. "
-        "`quantity_above_plausible`, `speed_implausible`, `overlapping_trip`."
+        "`quantity_above_plausible`, `parameter_out_of_range`, `speed_implausible`, "
+        "`overlapping_trip`."
     )
     errors: list[FieldError]
 
@@ -187,9 +188,7 @@ class LinkRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: PlainStr = Field(min_length=1, max_length=16, pattern=NO_NUL, examples=["K7PQ2M9X"])
-    user_ref: PlainStr = Field(
-        min_length=1, max_length=64, pattern=NO_NUL, examples=["card-7741"]
-    )
+    user_ref: PlainStr = Field(min_length=1, max_length=64, pattern=NO_NUL, examples=["card-7741"])
 
 
 class LinkResult(BaseModel):
