@@ -202,6 +202,14 @@ def set_key(scenario: str, key: str, value: Any) -> Change:
     return change
 
 
+def unbounded_baseline(_: dict[str, Any], overlay: dict[str, Any]) -> None:
+    del entry(overlay, "household_energy_saving")["parameters"]["baseline_kwh"]["range"]
+
+
+def inverted_baseline_range(_: dict[str, Any], overlay: dict[str, Any]) -> None:
+    entry(overlay, "household_energy_saving")["parameters"]["baseline_kwh"]["range"] = [100, 0]
+
+
 def drop_scenario(data: dict[str, Any], overlay: dict[str, Any]) -> None:
     overlay["methodologies"] = [e for e in overlay["methodologies"] if e["scenario"] != "bus"]
 
@@ -230,6 +238,9 @@ def blank_factor_value(data: dict[str, Any], overlay: dict[str, Any]) -> None:
         (set_key("cycling", "self_report", False), "contradicts evidence"),
         (set_key("cycling", "evidence", ["telepathy"]), "unknown evidence tier"),
         (set_key("cycling", "caps", {"week": {"grams": 1}}), "unknown cap periods"),
+        (set_key("cycling", "caps", {"day": {"quantity": 20}}), "cannot be filed.*no_grams_cap"),
+        (unbounded_baseline, "cannot be filed.*no_range.*baseline_kwh"),
+        (inverted_baseline_range, "min 100 is above max 0"),
         (set_key("cycling", "caps", {"day": {"grams": 0}}), "positive integer"),
         (set_key("cycling", "colour", "green"), "unknown keys"),
         (set_formula("cycling", "Q * recommended * bonus"), "every name must be bound"),
@@ -251,3 +262,38 @@ def test_bad_data_is_refused_at_load(change: Change, message: str) -> None:
 
 def test_the_unchanged_files_parse() -> None:
     assert len(parse_specs(copy.deepcopy(FACTOR_FILE), copy.deepcopy(OVERLAY))) == 22
+
+
+def test_every_seed_caps_grams_and_bounds_every_record_value() -> None:
+    for spec in load_specs():
+        assert any(spec.caps.for_period(p).grams for p in ("day", "month", "year")), spec.code
+        for parameter in spec.parameters:
+            assert parameter.plausible_min is not None and parameter.plausible_max, spec.code
+            if parameter.is_flag:
+                assert (parameter.plausible_min, parameter.plausible_max) == (0, 1)
+    (baseline,) = get_spec("JLCH-HS-003").parameters
+    assert (baseline.plausible_min, baseline.plausible_max) == (D(0), D(100))
+
+
+def test_factor_data_says_what_its_sources_support() -> None:
+    (metro,) = get_spec("JLCH-TR-008").factors
+    assert metro.value == D("0.0467") and "深圳商报 (2022-09-23" in metro.basis
+    assert any("citysz.net" in (s.url or "") for s in metro.sources)
+    (toiletries,) = get_spec("JLCH-TV-001").factors
+    assert toiletries.confidence == "estimate" and "Ant Forest 'green energy'" in toiletries.basis
+    e_invoice = next(f for f in get_spec("JLCH-OF-001").factors if f.name == "e_invoice")
+    assert e_invoice.confidence == "estimate"
+    (heat,) = get_spec("JLCH-HS-002").factors
+    assert any("0.11 tCO2/GJ" in s.title for s in heat.sources)
+    common = {c["id"]: c for c in FACTOR_FILE["common_factors"]}
+    assert common["ef_grid_enterprise_reporting"]["confidence"] == "estimate"
+    assert "source" in common["ef_heat"]
+    factors = {
+        f["name"]: f
+        for s in FACTOR_FILE["scenarios"]
+        if s["code"] in ("shared_bike_ebike", "used_clothing_recycling")
+        for f in s["factors"]
+    }
+    assert factors["meituan_published"]["confidence"] == "estimate"
+    assert "no unit" in factors["meituan_published"]["note"]
+    assert factors["ant_forest_reference"]["confidence"] == "estimate"

@@ -565,3 +565,56 @@ def test_after_changes_are_requested_the_developer_edits_and_resubmits(
     assert db.session.get(Methodology, mid).status == S.SUBMITTED
     actions = [e.action for e in queries.list_history(mid)]
     assert actions[-2:] == ["edit", "submit"]
+
+
+def _new_version_form(login_as: Any, code: str) -> tuple[Methodology, dict[str, Any]]:
+    """A seeded methodology and its version form's fields, prefilled, as an official posts it."""
+    services.seed_filed_methodologies()
+    login_as("official")
+    methodology = queries.get_methodology_by_code(code)
+    return methodology, form_fields(
+        form_data_from_definition(methodology.versions[-1].definition, True)
+    )
+
+
+def test_the_version_form_previews_the_formula_without_publishing(
+    client: FlaskClient, db: Any, login_as: Any
+) -> None:
+    grid, data = _new_version_form(login_as, "JLCH-HS-003")
+    url = f"/official/methodologies/{grid.id}/versions/new"
+    page = client.get(url, headers=EN).text
+    # The current version on sample inputs, the plausible maxima among them, against its cap.
+    assert "Preview of the formula" in page and "Tightest grams cap: 14013 g" in page
+    assert "Largest at the plausible bounds" in page and "14013 g" in page
+    data.update({"caps-day-grams": "5000", "preview": "show", "change_note": "x"})
+    fragment = client.post(url, data={**data, "effective_from": "2099-01-01"}, headers=HX)
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert 'id="formula-preview"' in fragment.text and "Tightest grams cap: 5000 g" in fragment.text
+    assert "14013 g" in fragment.text and "the cap bites" in fragment.text
+    # Without htmx the whole form comes back with the preview filled in; nothing is published.
+    full = client.post(url, data={**data, "effective_from": "2099-01-01"}, headers=EN)
+    assert "<html" in full.text and "Tightest grams cap: 5000 g" in full.text
+    db.session.refresh(grid)
+    assert len(grid.versions) == 2
+
+
+def test_a_preview_of_a_broken_formula_says_so(client: FlaskClient, db: Any, login_as: Any) -> None:
+    _, org_id = _developer(login_as)
+    data = {**draft_fields(org_id), "formula": "Q * (", "preview": "show"}
+    fragment = client.post("/developer/new", data=data, headers=HX)
+    assert fragment.status_code == 200
+    assert "Fill in the formula" in fragment.text and "g</td>" not in fragment.text
+    assert queries.get_methodology_by_code("JLCH-TR-911") is None
+
+
+def test_a_form_without_a_grams_cap_cannot_publish(
+    client: FlaskClient, db: Any, login_as: Any
+) -> None:
+    cycling, data = _new_version_form(login_as, "JLCH-TR-003")
+    data.update({"caps-day-grams": "", "change_note": "no grams", "effective_from": "2099-01-01"})
+    response = client.post(
+        f"/official/methodologies/{cycling.id}/versions/new", data=data, headers=EN
+    )
+    assert response.status_code == 422 and "cap in grams CO₂e per person" in response.text
+    db.session.refresh(cycling)
+    assert len(cycling.versions) == 2
