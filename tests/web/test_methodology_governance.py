@@ -584,16 +584,18 @@ def test_the_version_form_previews_the_formula_without_publishing(
     url = f"/official/methodologies/{grid.id}/versions/new"
     page = client.get(url, headers=EN).text
     # The current version on sample inputs, the plausible maxima among them, against its cap.
-    assert "Preview of the formula" in page and "Tightest grams cap: 14013 g" in page
-    assert "Largest at the plausible bounds" in page and "14013 g" in page
+    assert "Preview of the formula" in page and "Tightest grams cap: 14,013 g" in page
+    assert "Largest at the plausible bounds" in page and "14,013 g CO₂e" in page
     data.update({"caps-day-grams": "5000", "preview": "show", "change_note": "x"})
     fragment = client.post(url, data={**data, "effective_from": "2099-01-01"}, headers=HX)
     assert fragment.status_code == 200 and "<html" not in fragment.text
-    assert 'id="formula-preview"' in fragment.text and "Tightest grams cap: 5000 g" in fragment.text
-    assert "14013 g" in fragment.text and "the cap bites" in fragment.text
+    assert (
+        'id="formula-preview"' in fragment.text and "Tightest grams cap: 5,000 g" in fragment.text
+    )
+    assert "14,013 g CO₂e" in fragment.text and "the cap bites" in fragment.text
     # Without htmx the whole form comes back with the preview filled in; nothing is published.
     full = client.post(url, data={**data, "effective_from": "2099-01-01"}, headers=EN)
-    assert "<html" in full.text and "Tightest grams cap: 5000 g" in full.text
+    assert "<html" in full.text and "Tightest grams cap: 5,000 g" in full.text
     db.session.refresh(grid)
     assert len(grid.versions) == 2
 
@@ -603,7 +605,7 @@ def test_a_preview_of_a_broken_formula_says_so(client: FlaskClient, db: Any, log
     data = {**draft_fields(org_id), "formula": "Q * (", "preview": "show"}
     fragment = client.post("/developer/new", data=data, headers=HX)
     assert fragment.status_code == 200
-    assert "Fill in the formula" in fragment.text and "g</td>" not in fragment.text
+    assert "Fill in the formula" in fragment.text and "g CO₂e</td>" not in fragment.text
     assert queries.get_methodology_by_code("JLCH-TR-911") is None
 
 

@@ -111,9 +111,11 @@ class RecordIn(BaseModel):
         WithJsonSchema({"type": "object", "additionalProperties": {"type": ["string", "number"]}}),
         Field(
             description=(
-                "Record parameters the methodology declares (decimal values, flags 0 or 1)."
+                "Record parameters the methodology declares (decimal values, flags 0 or 1). "
+                "A value outside the plausible range the methodology declares for it "
+                "(`GET /methodologies/<code>`) is accepted but flagged `parameter_out_of_range`."
             ),
-            examples=[{"baseline_kwh": "180"}],
+            examples=[{"baseline_kwh": "18"}],
         ),
     ] = None
     note: Annotated[
