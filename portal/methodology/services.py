@@ -17,15 +17,20 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal.accounts.audit import record_audit
 from portal.accounts.models import Role, User
 from portal.clock import utcnow
 from portal.db import session, transaction, unless_taken
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.methodology.categories import CATEGORIES
+from portal.methodology.filing import (
+    check_definition,
+    check_fileable,
+    file_next_version,
+    record_event,
+    version_confidence,
+)
 from portal.methodology.models import (
     Methodology,
-    MethodologyEvent,
     MethodologyStatus,
     MethodologyVersion,
 )
@@ -41,11 +46,7 @@ from portal.methodology.permissions import (
 )
 from portal.methodology.seed_specs import DATA_DIR, MethodologySpec, load_specs
 from portal.methodology.versions import (
-    NO_GRAMS_CAP,
-    NO_RANGE,
-    VersionSpec,
     definition_from_spec,
-    filing_problems,
     spec_from_definition,
 )
 
@@ -64,35 +65,6 @@ SEED_V2_NOTE = (
 
 # These need a written reason, which the developer and the public history will read.
 _NEEDS_COMMENT = frozenset({"request_changes", "suspend", "retire"})
-
-
-def _event(
-    methodology: Methodology,
-    action: str,
-    *,
-    actor_id: int | None,
-    from_status: str | None = None,
-    comment: str = "",
-    version_id: int | None = None,
-) -> None:
-    session().add(
-        MethodologyEvent(
-            methodology_id=methodology.id,
-            version_id=version_id,
-            actor_id=actor_id,
-            action=action,
-            from_status=from_status,
-            to_status=methodology.status,
-            comment=comment,
-        )
-    )
-    record_audit(
-        f"methodology.{action}",
-        actor_id=actor_id,
-        subject_type="methodology",
-        subject_id=methodology.id,
-        details={"code": methodology.code, "to": methodology.status, "comment": comment[:500]},
-    )
 
 
 def _get(methodology_id: int, *, lock: bool = False) -> Methodology:
@@ -140,7 +112,7 @@ def _seed_version_1(spec: MethodologySpec) -> None:
     )
     db.add(version)
     db.flush()
-    _event(methodology, "seed_filed", actor_id=None, version_id=version.id)
+    record_event(methodology, "seed_filed", actor_id=None, version_id=version.id)
 
 
 def seed_filed_methodologies() -> int:
@@ -169,7 +141,7 @@ def seed_filed_methodologies() -> int:
             # An official's own version is never overtaken by the data files.
             if latest.created_by_id is not None or latest.definition == definition:
                 continue
-            _file_next_version(
+            file_next_version(
                 methodology,
                 definition=definition,
                 effective_from=max(now, latest.effective_from + _MINUTE),
@@ -179,44 +151,6 @@ def seed_filed_methodologies() -> int:
             )
             filed += 1
     return filed
-
-
-def _check_definition(definition: dict[str, Any]) -> None:
-    try:
-        spec_from_definition(definition)
-    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-        raise InvalidInput(
-            _l("The methodology definition is invalid: %(why)s", why=str(exc))
-        ) from exc
-
-
-def _check_fileable(definition: dict[str, Any]) -> None:
-    """Refuse to file a definition without a grams cap or a plausible range per parameter."""
-    problems = filing_problems(spec_from_definition(definition))
-    if not problems:
-        return
-    code, name = problems[0]
-    if code == NO_GRAMS_CAP:
-        raise InvalidInput(
-            _l(
-                "A filed version needs a cap in grams CO₂e per person for at least one period "
-                "(day, month or year), so that no value can credit without bound."
-            )
-        )
-    if code == NO_RANGE:
-        raise InvalidInput(
-            _l("Give the record value %(name)s a largest plausible value.", name=name)
-        )
-    raise InvalidInput(_l("The plausible range of %(name)s ends below where it starts.", name=name))
-
-
-def _confidence(spec: VersionSpec) -> str:
-    """A version is as trustworthy as its weakest factor (estimate < derived < published)."""
-    confidences = {f.confidence for f in spec.factors}
-    for level in ("estimate", "derived"):
-        if level in confidences:
-            return level
-    return "published"
 
 
 def create_draft(
@@ -238,7 +172,7 @@ def create_draft(
         raise NotAllowed(_l("Only members of a developer organisation may draft methodologies."))
     if category not in {c.code for c in CATEGORIES}:
         raise InvalidInput(_l("Unknown category."), field="category")
-    _check_definition(definition)
+    check_definition(definition)
     spec = spec_from_definition(definition)
     with transaction() as db:
         taken = Conflict(_l("A methodology with this code already exists."), field="code")
@@ -262,14 +196,14 @@ def create_draft(
             effective_from=utcnow(),
             activity_unit=spec.activity_unit,
             # Estimates are never saleable until an official review says otherwise.
-            is_saleable=is_saleable and _confidence(spec) != "estimate",
-            confidence=_confidence(spec),
+            is_saleable=is_saleable and version_confidence(spec) != "estimate",
+            confidence=version_confidence(spec),
             definition=definition,
             created_by_id=actor.id,
         )
         db.add(version)
         db.flush()
-        _event(methodology, "draft", actor_id=actor.id, version_id=version.id)
+        record_event(methodology, "draft", actor_id=actor.id, version_id=version.id)
     return methodology
 
 
@@ -288,7 +222,7 @@ def update_draft(
     is replaced in place and the change goes into the history."""
     if category not in {c.code for c in CATEGORIES}:
         raise InvalidInput(_l("Unknown category."), field="category")
-    _check_definition(definition)
+    check_definition(definition)
     spec = spec_from_definition(definition)
     with transaction():
         methodology = _get(methodology_id, lock=True)
@@ -301,9 +235,9 @@ def update_draft(
         draft = methodology.versions[-1]
         draft.definition = definition
         draft.activity_unit = spec.activity_unit
-        draft.is_saleable = is_saleable and _confidence(spec) != "estimate"
-        draft.confidence = _confidence(spec)
-        _event(
+        draft.is_saleable = is_saleable and version_confidence(spec) != "estimate"
+        draft.confidence = version_confidence(spec)
+        record_event(
             methodology,
             "edit",
             actor_id=actor.id,
@@ -324,7 +258,7 @@ def submit(*, actor: User, methodology_id: int, comment: str = "") -> Methodolog
         before = methodology.status
         methodology.status = S.SUBMITTED.value
         methodology.submitted_by_id = actor.id
-        _event(methodology, "submit", actor_id=actor.id, from_status=before, comment=comment)
+        record_event(methodology, "submit", actor_id=actor.id, from_status=before, comment=comment)
     return methodology
 
 
@@ -362,7 +296,7 @@ def review(
                     _l("Choose the date the methodology takes effect."), field="effective_from"
                 )
             draft = methodology.versions[-1]
-            _check_fileable(draft.definition)
+            check_fileable(draft.definition)
             draft.is_filed = True
             draft.effective_from = effective_from
             methodology.filed_by_id = actor.id
@@ -375,7 +309,7 @@ def review(
                     version.effective_to = max(utcnow(), version.effective_from)
         before = methodology.status
         methodology.status = target.value
-        _event(methodology, action, actor_id=actor.id, from_status=before, comment=comment)
+        record_event(methodology, action, actor_id=actor.id, from_status=before, comment=comment)
     return methodology
 
 
@@ -387,7 +321,7 @@ def add_comment(*, actor: User, methodology_id: int, comment: str) -> None:
         methodology = _get(methodology_id)
         if not may_comment(actor, methodology):
             raise NotAllowed(_l("Only officials (once submitted) and the developer may comment."))
-        _event(
+        record_event(
             methodology,
             "comment",
             actor_id=actor.id,
@@ -418,14 +352,14 @@ def publish_version(
         )
     if not change_note.strip():
         raise InvalidInput(_l("Say what changed in this version."), field="change_note")
-    _check_definition(definition)
-    _check_fileable(definition)
+    check_definition(definition)
+    check_fileable(definition)
     with transaction():
         methodology = _get(methodology_id, lock=True)
         # The role was checked above, so only the status can refuse here.
         if not may_publish_version(actor, methodology):
             raise Conflict(_l("Only a filed methodology gets new versions."))
-        return _file_next_version(
+        return file_next_version(
             methodology,
             definition=definition,
             effective_from=effective_from,
@@ -433,49 +367,3 @@ def publish_version(
             is_saleable=is_saleable,
             actor_id=actor.id,
         )
-
-
-def _file_next_version(
-    methodology: Methodology,
-    *,
-    definition: dict[str, Any],
-    effective_from: datetime,
-    change_note: str,
-    is_saleable: bool,
-    actor_id: int | None,
-) -> MethodologyVersion:
-    """File ``definition`` as the methodology's next version from ``effective_from``, ending the
-    current one then; flush-only, for :func:`publish_version` and the seed."""
-    _check_fileable(definition)
-    spec = spec_from_definition(definition)
-    current = [v for v in methodology.versions if v.is_filed and v.effective_to is None]
-    for version in current:
-        if effective_from <= version.effective_from:
-            raise InvalidInput(
-                _l("The new version must take effect after the current one."),
-                field="effective_from",
-            )
-        version.effective_to = effective_from
-    version = MethodologyVersion(
-        methodology_id=methodology.id,
-        version_no=max(v.version_no for v in methodology.versions) + 1,
-        effective_from=effective_from,
-        activity_unit=spec.activity_unit,
-        is_saleable=is_saleable,
-        confidence=_confidence(spec),
-        definition=definition,
-        change_note=change_note,
-        is_filed=True,
-        created_by_id=actor_id,
-    )
-    methodology.versions.append(version)
-    session().flush()
-    _event(
-        methodology,
-        "publish_version",
-        actor_id=actor_id,
-        from_status=methodology.status,
-        comment=change_note,
-        version_id=version.id,
-    )
-    return version
