@@ -1,9 +1,10 @@
 """Methodologies, versions, factors, the pure quantification engine and its seed data.
 
-``models`` (tables), ``services`` (governance commands), ``queries`` (reads) and
-``permissions`` (who may do what, asked by services and pages alike); ``engine/`` quantifies and
-caps without a database; ``versions`` is a version's recipe and its stored JSON, ``seed_specs``
-(with ``seed_fields``) the 22 seed methodologies read from ``data/``; ``categories``,
+``models`` (tables), ``services`` (governance commands, with ``filing``'s flush-only steps),
+``queries`` (reads) and ``permissions`` (who may do what, asked by services and pages alike);
+``engine/`` quantifies and caps without a database; ``versions`` is a version's recipe and its
+stored JSON, ``seed_specs`` (with ``seed_fields``) the 22 seed methodologies read from ``data/``;
+``preview`` tries a version's formula on sample inputs before it is filed; ``categories``,
 ``catalog`` and ``units`` are the fixed tables they share.
 """
 
@@ -16,6 +17,7 @@ PUBLIC_MODULES = (
     "permissions",
     "engine",
     "versions",
+    "preview",
     "categories",
     "catalog",
     "units",

@@ -120,12 +120,20 @@ def read_scenario_factors(
                 name=name,
                 value=read_number(data.get("value"), f"{where}: factor {name}"),
                 unit=read_text(data.get("unit"), f"{where}: factor {name} unit"),
-                basis=read_text(data.get("basis"), f"{where}: factor {name} basis"),
+                basis=_with_note(
+                    read_text(data.get("basis"), f"{where}: factor {name} basis"),
+                    read_optional_text(data.get("note"), f"{where}: factor {name} note"),
+                ),
                 confidence=read_confidence(data.get("confidence"), f"{where}: factor {name}"),
                 sources=sources,
             )
         )
     return factors
+
+
+def _with_note(text: str, note: str | None) -> str:
+    """A factor's basis with the data file's note on its source, as one text."""
+    return f"{text}. {note}" if note else text
 
 
 def read_common_factors(
@@ -140,12 +148,13 @@ def read_common_factors(
             raise SpecError(f"{where}: common factor {factor_id!r} cites no source")
         description = read_text(data.get("description"), f"{where}: {factor_id} description")
         note = read_optional_text(data.get("note"), f"{where}: {factor_id} note")
+        basis = _with_note(description, note)
         factors.append(
             FactorSpec(
                 name=factor_id,
                 value=read_number(data.get("value"), f"{where}: common factor {factor_id}"),
                 unit=read_text(data.get("unit"), f"{where}: {factor_id} unit"),
-                basis=f"{description}. {note}" if note else description,
+                basis=basis,
                 confidence=read_confidence(data.get("confidence"), f"{where}: {factor_id}"),
                 sources=(read_source(data["source"], f"{where}: {factor_id} source"),),
             )
@@ -163,6 +172,7 @@ def read_parameters(value: Any, where: str) -> tuple[RecordParameter, ...]:
         if not isinstance(is_flag, bool):
             raise SpecError(f"{where}: parameter {name} flag must be true or false")
         default = data.get("default")
+        low, high = _read_range(data.get("range"), is_flag, f"{where}: parameter {name} range")
         parameter = RecordParameter(
             name=name,
             unit=read_text(data.get("unit"), f"{where}: parameter {name} unit"),
@@ -170,11 +180,26 @@ def read_parameters(value: Any, where: str) -> tuple[RecordParameter, ...]:
             label_en=read_text(data.get("label_en"), f"{where}: parameter {name} label_en"),
             default=None if default is None else read_number(default, f"{where}: {name} default"),
             is_flag=is_flag,
+            plausible_min=low,
+            plausible_max=high,
         )
         if is_flag and parameter.default not in (None, 0, 1):
             raise SpecError(f"{where}: flag {name!r} defaults to {default!r}, not 0 or 1")
         parameters.append(parameter)
     return tuple(parameters)
+
+
+def _read_range(value: Any, is_flag: bool, where: str) -> tuple[Decimal | None, Decimal | None]:
+    """A parameter's plausible ``range: [min, max]``; a flag's is 0..1 whether written or not."""
+    if value is None:
+        return (Decimal(0), Decimal(1)) if is_flag else (None, None)
+    bounds = read_list(value, where)
+    if len(bounds) != 2:
+        raise SpecError(f"{where}: expected [min, max], got {value!r}")
+    low, high = (read_number(bound, where) for bound in bounds)
+    if low > high:
+        raise SpecError(f"{where}: min {low} is above max {high}")
+    return low, high
 
 
 def read_caps(value: Any, where: str) -> Caps:

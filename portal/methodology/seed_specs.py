@@ -43,7 +43,7 @@ from portal.methodology.seed_fields import (
     read_text,
 )
 from portal.methodology.units import get_unit
-from portal.methodology.versions import VersionSpec
+from portal.methodology.versions import VersionSpec, filing_problems
 
 # SpecError is raised by the field readers too; callers catch it from here.
 __all__ = ["DATA_DIR", "MethodologySpec", "SpecError", "get_spec", "load_specs", "parse_specs"]
@@ -187,6 +187,10 @@ def parse_specs(
             f"extra {sorted(set(entries) - set(scenario_codes))}"
         )
     specs = tuple(_build(s, entries[s["code"]], common) for s in scenarios)
+    for spec in specs:
+        problems = filing_problems(spec)
+        if problems:
+            raise SpecError(f"methodology {spec.code} cannot be filed: {problems}")
     codes = [spec.code for spec in specs]
     if len(set(codes)) != len(codes):
         raise SpecError(f"duplicate methodology codes in {codes}")

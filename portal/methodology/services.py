@@ -9,21 +9,28 @@ Who may do what is decided once, in ``permissions``, which the pages ask too.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from portal.accounts.audit import record_audit
 from portal.accounts.models import Role, User
 from portal.clock import utcnow
 from portal.db import session, transaction, unless_taken
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.methodology.categories import CATEGORIES
+from portal.methodology.filing import (
+    check_definition,
+    check_fileable,
+    file_next_version,
+    record_event,
+    version_confidence,
+)
 from portal.methodology.models import (
     Methodology,
-    MethodologyEvent,
     MethodologyStatus,
     MethodologyVersion,
 )
@@ -37,44 +44,27 @@ from portal.methodology.permissions import (
     may_publish_version,
     may_submit,
 )
-from portal.methodology.seed_specs import load_specs
-from portal.methodology.versions import VersionSpec, definition_from_spec, spec_from_definition
+from portal.methodology.seed_specs import DATA_DIR, MethodologySpec, load_specs
+from portal.methodology.versions import (
+    definition_from_spec,
+    spec_from_definition,
+)
 
 S = MethodologyStatus
 # The seed versions are in force from the platform's first day of records.
 SEED_EFFECTIVE_FROM = datetime(2025, 12, 31, 16, 0, tzinfo=UTC)  # 2026-01-01 00:00 Asia/Shanghai
 
+_MINUTE = timedelta(minutes=1)
+# The seed versions' change notes, stored as written here and shown translated
+# (``portal.blueprints.shared.methodology.labels.SEED_CHANGE_NOTES``).
+SEED_V1_NOTE = "Seeded from the platform's sourced factor data."
+SEED_V2_NOTE = (
+    "Factor data checked against its sources; a per-person cap in grams and a plausible range "
+    "for every record value."
+)
+
 # These need a written reason, which the developer and the public history will read.
 _NEEDS_COMMENT = frozenset({"request_changes", "suspend", "retire"})
-
-
-def _event(
-    methodology: Methodology,
-    action: str,
-    *,
-    actor_id: int | None,
-    from_status: str | None = None,
-    comment: str = "",
-    version_id: int | None = None,
-) -> None:
-    session().add(
-        MethodologyEvent(
-            methodology_id=methodology.id,
-            version_id=version_id,
-            actor_id=actor_id,
-            action=action,
-            from_status=from_status,
-            to_status=methodology.status,
-            comment=comment,
-        )
-    )
-    record_audit(
-        f"methodology.{action}",
-        actor_id=actor_id,
-        subject_type="methodology",
-        subject_id=methodology.id,
-        details={"code": methodology.code, "to": methodology.status, "comment": comment[:500]},
-    )
 
 
 def _get(methodology_id: int, *, lock: bool = False) -> Methodology:
@@ -87,63 +77,80 @@ def _get(methodology_id: int, *, lock: bool = False) -> Methodology:
     return methodology
 
 
-def seed_filed_methodologies() -> int:
-    """File the 22 seed methodologies from the data files; returns how many were created.
+@cache
+def _filed_v1() -> dict[str, Any]:
+    """Version 1 of each seed methodology as it was filed, frozen (``data/filed_v1.json``)."""
+    with (DATA_DIR / "filed_v1.json").open(encoding="utf-8") as handle:
+        frozen: dict[str, Any] = json.load(handle)
+    return frozen
 
-    Idempotent: a code that already exists is left alone. System action (no actor); methodologies
-    whose factors are estimates are filed with ``is_saleable = False``.
+
+def _seed_version_1(spec: MethodologySpec) -> None:
+    db = session()
+    frozen = _filed_v1()[spec.code]
+    methodology = Methodology(
+        code=spec.code,
+        scenario_code=spec.scenario_code,
+        title_zh=spec.title_zh,
+        title_en=spec.title_en,
+        category=spec.category,
+        status=S.FILED.value,
+        filed_at=SEED_EFFECTIVE_FROM,
+    )
+    db.add(methodology)
+    db.flush()
+    version = MethodologyVersion(
+        methodology_id=methodology.id,
+        version_no=1,
+        effective_from=SEED_EFFECTIVE_FROM,
+        activity_unit=frozen["activity_unit"],
+        is_saleable=frozen["is_saleable"],
+        confidence=frozen["confidence"],
+        definition=frozen["definition"],
+        change_note=SEED_V1_NOTE,
+        is_filed=True,
+    )
+    db.add(version)
+    db.flush()
+    record_event(methodology, "seed_filed", actor_id=None, version_id=version.id)
+
+
+def seed_filed_methodologies() -> int:
+    """File the 22 seed methodologies; returns how many versions were filed.
+
+    A missing methodology is filed as its frozen version 1 (``data/filed_v1.json``); then, where
+    the data files now say something else than the latest version the seed itself filed, that
+    is published as its next version, in force from now, through the same path as an official's
+    new version (no actor: a system action). Filed versions are never edited. Idempotent: a
+    second run files nothing. A methodology whose factors are estimates is not saleable.
     """
-    created = 0
+    filed = 0
+    now = utcnow()
     with transaction() as db:
         existing = set(db.scalars(select(Methodology.code)))
         for spec in load_specs():
-            if spec.code in existing:
+            if spec.code not in existing:
+                _seed_version_1(spec)
+                filed += 1
+        by_code = {m.code: m for m in db.scalars(select(Methodology).with_for_update())}
+        for spec in load_specs():
+            methodology = by_code[spec.code]
+            if methodology.developer_org_id is not None or methodology.status != S.FILED:
+                continue  # a code taken by a developer, or one an official suspended or retired
+            definition, latest = definition_from_spec(spec), methodology.versions[-1]
+            # An official's own version is never overtaken by the data files.
+            if latest.created_by_id is not None or latest.definition == definition:
                 continue
-            methodology = Methodology(
-                code=spec.code,
-                scenario_code=spec.scenario_code,
-                title_zh=spec.title_zh,
-                title_en=spec.title_en,
-                category=spec.category,
-                status=S.FILED.value,
-                filed_at=SEED_EFFECTIVE_FROM,
-            )
-            db.add(methodology)
-            db.flush()
-            version = MethodologyVersion(
-                methodology_id=methodology.id,
-                version_no=1,
-                effective_from=SEED_EFFECTIVE_FROM,
-                activity_unit=spec.activity_unit,
+            file_next_version(
+                methodology,
+                definition=definition,
+                effective_from=max(now, latest.effective_from + _MINUTE),
+                change_note=SEED_V2_NOTE,
                 is_saleable=spec.saleable,
-                confidence=spec.confidence,
-                definition=definition_from_spec(spec),
-                change_note="Seeded from the platform's sourced factor data.",
-                is_filed=True,
+                actor_id=None,
             )
-            db.add(version)
-            db.flush()
-            _event(methodology, "seed_filed", actor_id=None, version_id=version.id)
-            created += 1
-    return created
-
-
-def _check_definition(definition: dict[str, Any]) -> None:
-    try:
-        spec_from_definition(definition)
-    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
-        raise InvalidInput(
-            _l("The methodology definition is invalid: %(why)s", why=str(exc))
-        ) from exc
-
-
-def _confidence(spec: VersionSpec) -> str:
-    """A version is as trustworthy as its weakest factor (estimate < derived < published)."""
-    confidences = {f.confidence for f in spec.factors}
-    for level in ("estimate", "derived"):
-        if level in confidences:
-            return level
-    return "published"
+            filed += 1
+    return filed
 
 
 def create_draft(
@@ -165,7 +172,7 @@ def create_draft(
         raise NotAllowed(_l("Only members of a developer organisation may draft methodologies."))
     if category not in {c.code for c in CATEGORIES}:
         raise InvalidInput(_l("Unknown category."), field="category")
-    _check_definition(definition)
+    check_definition(definition)
     spec = spec_from_definition(definition)
     with transaction() as db:
         taken = Conflict(_l("A methodology with this code already exists."), field="code")
@@ -189,14 +196,14 @@ def create_draft(
             effective_from=utcnow(),
             activity_unit=spec.activity_unit,
             # Estimates are never saleable until an official review says otherwise.
-            is_saleable=is_saleable and _confidence(spec) != "estimate",
-            confidence=_confidence(spec),
+            is_saleable=is_saleable and version_confidence(spec) != "estimate",
+            confidence=version_confidence(spec),
             definition=definition,
             created_by_id=actor.id,
         )
         db.add(version)
         db.flush()
-        _event(methodology, "draft", actor_id=actor.id, version_id=version.id)
+        record_event(methodology, "draft", actor_id=actor.id, version_id=version.id)
     return methodology
 
 
@@ -215,7 +222,7 @@ def update_draft(
     is replaced in place and the change goes into the history."""
     if category not in {c.code for c in CATEGORIES}:
         raise InvalidInput(_l("Unknown category."), field="category")
-    _check_definition(definition)
+    check_definition(definition)
     spec = spec_from_definition(definition)
     with transaction():
         methodology = _get(methodology_id, lock=True)
@@ -228,9 +235,9 @@ def update_draft(
         draft = methodology.versions[-1]
         draft.definition = definition
         draft.activity_unit = spec.activity_unit
-        draft.is_saleable = is_saleable and _confidence(spec) != "estimate"
-        draft.confidence = _confidence(spec)
-        _event(
+        draft.is_saleable = is_saleable and version_confidence(spec) != "estimate"
+        draft.confidence = version_confidence(spec)
+        record_event(
             methodology,
             "edit",
             actor_id=actor.id,
@@ -251,7 +258,7 @@ def submit(*, actor: User, methodology_id: int, comment: str = "") -> Methodolog
         before = methodology.status
         methodology.status = S.SUBMITTED.value
         methodology.submitted_by_id = actor.id
-        _event(methodology, "submit", actor_id=actor.id, from_status=before, comment=comment)
+        record_event(methodology, "submit", actor_id=actor.id, from_status=before, comment=comment)
     return methodology
 
 
@@ -289,6 +296,7 @@ def review(
                     _l("Choose the date the methodology takes effect."), field="effective_from"
                 )
             draft = methodology.versions[-1]
+            check_fileable(draft.definition)
             draft.is_filed = True
             draft.effective_from = effective_from
             methodology.filed_by_id = actor.id
@@ -301,7 +309,7 @@ def review(
                     version.effective_to = max(utcnow(), version.effective_from)
         before = methodology.status
         methodology.status = target.value
-        _event(methodology, action, actor_id=actor.id, from_status=before, comment=comment)
+        record_event(methodology, action, actor_id=actor.id, from_status=before, comment=comment)
     return methodology
 
 
@@ -313,7 +321,7 @@ def add_comment(*, actor: User, methodology_id: int, comment: str) -> None:
         methodology = _get(methodology_id)
         if not may_comment(actor, methodology):
             raise NotAllowed(_l("Only officials (once submitted) and the developer may comment."))
-        _event(
+        record_event(
             methodology,
             "comment",
             actor_id=actor.id,
@@ -344,41 +352,18 @@ def publish_version(
         )
     if not change_note.strip():
         raise InvalidInput(_l("Say what changed in this version."), field="change_note")
-    _check_definition(definition)
-    spec = spec_from_definition(definition)
-    with transaction() as db:
+    check_definition(definition)
+    check_fileable(definition)
+    with transaction():
         methodology = _get(methodology_id, lock=True)
         # The role was checked above, so only the status can refuse here.
         if not may_publish_version(actor, methodology):
             raise Conflict(_l("Only a filed methodology gets new versions."))
-        current = [v for v in methodology.versions if v.is_filed and v.effective_to is None]
-        for version in current:
-            if effective_from <= version.effective_from:
-                raise InvalidInput(
-                    _l("The new version must take effect after the current one."),
-                    field="effective_from",
-                )
-            version.effective_to = effective_from
-        version = MethodologyVersion(
-            methodology_id=methodology.id,
-            version_no=max(v.version_no for v in methodology.versions) + 1,
-            effective_from=effective_from,
-            activity_unit=spec.activity_unit,
-            is_saleable=is_saleable,
-            confidence=_confidence(spec),
-            definition=definition,
-            change_note=change_note.strip(),
-            is_filed=True,
-            created_by_id=actor.id,
-        )
-        db.add(version)
-        db.flush()
-        _event(
+        return file_next_version(
             methodology,
-            "publish_version",
+            definition=definition,
+            effective_from=effective_from,
+            change_note=change_note.strip(),
+            is_saleable=is_saleable,
             actor_id=actor.id,
-            from_status=methodology.status,
-            comment=change_note.strip(),
-            version_id=version.id,
         )
-    return version

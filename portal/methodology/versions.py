@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any, Final, Literal, cast
 
 from portal.methodology.engine import (
+    PERIODS,
     Caps,
     Confidence,
     FactorSpec,
@@ -95,6 +96,8 @@ def definition_from_spec(spec: VersionSpec) -> dict[str, Any]:
                 "label_en": p.label_en,
                 "default": _dec(p.default),
                 "is_flag": p.is_flag,
+                "plausible_min": _dec(p.plausible_min),
+                "plausible_max": _dec(p.plausible_max),
             }
             for p in spec.parameters
         ],
@@ -147,6 +150,8 @@ def spec_from_definition(definition: dict[str, Any]) -> VersionSpec:
             label_en=p["label_en"],
             default=_undec(p.get("default")),
             is_flag=bool(p.get("is_flag")),
+            plausible_min=_undec(p.get("plausible_min")),
+            plausible_max=_undec(p.get("plausible_max")),
         )
         for p in definition["parameters"]
     )
@@ -191,3 +196,35 @@ def spec_from_definition(definition: dict[str, Any]) -> VersionSpec:
         interpretation=definition.get("interpretation", ""),
         notes=definition.get("notes", ""),
     )
+
+
+# What filing (and publishing, and seeding) demands of a version beyond a readable definition:
+# a grams cap, so that no parameter can mint without bound, and a plausible range for every
+# record parameter, so that an outlier goes to review. Codes, translated by the caller.
+NO_GRAMS_CAP: Final = "no_grams_cap"
+NO_RANGE: Final = "no_range"
+BAD_RANGE: Final = "bad_range"
+
+
+def filing_problems(spec: VersionSpec) -> list[tuple[str, str | None]]:
+    """Why ``spec`` cannot be filed, as ``(code, parameter name or None)``; empty when it can.
+
+    ``no_grams_cap``: no period caps grams per person; ``no_range``: a parameter declares no
+    plausible maximum; ``bad_range``: its minimum is above its maximum.
+    """
+    problems: list[tuple[str, str | None]] = []
+    if all(spec.caps.for_period(period).grams is None for period in PERIODS):
+        problems.append((NO_GRAMS_CAP, None))
+    for parameter in spec.parameters:
+        low, high = parameter.plausible_min, parameter.plausible_max
+        if high is None:
+            problems.append((NO_RANGE, parameter.name))
+        elif low is not None and low > high:
+            problems.append((BAD_RANGE, parameter.name))
+    return problems
+
+
+def is_outside_range(parameter: RecordParameter, value: Decimal) -> bool:
+    """Whether a record's ``value`` lies outside the parameter's declared plausible range."""
+    low, high = parameter.plausible_min, parameter.plausible_max
+    return (low is not None and value < low) or (high is not None and value > high)

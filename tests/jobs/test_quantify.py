@@ -194,7 +194,7 @@ def rides_around_a_new_cycling_factor(methodologies: Any, value: str) -> tuple[A
     one 10 km ride before it (at DAY) and one an hour after it, both pending."""
     user = factories.make_user()
     cycling = methodologies[CYCLING]
-    definition = definition_from_spec(spec_from_definition(cycling.versions[0].definition))
+    definition = definition_from_spec(spec_from_definition(cycling.versions[-1].definition))
     definition["factors"][0]["value"] = value
     switch = utcnow() + timedelta(minutes=5)
     methodology_services.publish_version(

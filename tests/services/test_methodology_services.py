@@ -260,7 +260,7 @@ def test_publish_version_closes_the_previous_one_and_picks_by_date(db: Any) -> N
     services.seed_filed_methodologies()
     official = factories.make_user_with_role(Role.OFFICIAL)
     cycling = queries.get_methodology_by_code("JLCH-TR-003")
-    first = cycling.versions[0]
+    first = cycling.versions[-1]  # the seed's version 2, in force since the seed ran
     definition = dict(first.definition)
     definition["factors"] = [dict(f) for f in definition["factors"]]
     definition["factors"][0]["value"] = "0.05"
@@ -273,7 +273,7 @@ def test_publish_version_closes_the_previous_one_and_picks_by_date(db: Any) -> N
         change_note="更新骑行因子",
         is_saleable=True,
     )
-    assert second.version_no == 2 and second.is_filed and second.is_saleable
+    assert second.version_no == 3 and second.is_filed and second.is_saleable
     db.session.refresh(first)
     assert first.effective_to == start
     assert queries.get_version_in_force(cycling.id, utcnow()).id == first.id
@@ -281,7 +281,8 @@ def test_publish_version_closes_the_previous_one_and_picks_by_date(db: Any) -> N
     assert queries.get_version_in_force(cycling.id, start).id == second.id
     assert queries.get_version_in_force(cycling.id, start + timedelta(days=400)).id == second.id
     assert (
-        queries.get_version_in_force(cycling.id, first.effective_from - timedelta(days=1)) is None
+        queries.get_version_in_force(cycling.id, first.effective_from - timedelta(seconds=1)).id
+        == cycling.versions[0].id
     )
     assert "methodology.publish_version" in _audits(db, cycling.id)
 
@@ -292,7 +293,7 @@ def test_publish_version_refuses_the_past_and_unfiled_methodologies(db: Any) -> 
     cycling = queries.get_methodology_by_code("JLCH-TR-003")
     kwargs: dict[str, Any] = {
         "actor": official,
-        "definition": cycling.versions[0].definition,
+        "definition": cycling.versions[-1].definition,
         "change_note": "x",
         "is_saleable": True,
     }
@@ -307,19 +308,20 @@ def test_publish_version_refuses_the_past_and_unfiled_methodologies(db: Any) -> 
             methodology_id=methodology.id, effective_from=utcnow() + timedelta(days=1), **kwargs
         )
     count = select(func.count()).select_from(MethodologyVersion)
-    assert db.session.scalar(count) == 23  # 22 seeded + the draft's version 1
+    assert db.session.scalar(count) == 45  # 22 seeded twice (versions 1 and 2) + the draft's
 
 
 def test_seed_is_idempotent_and_marks_estimates_unsaleable(db: Any) -> None:
-    assert services.seed_filed_methodologies() == 22
+    assert services.seed_filed_methodologies() == 44  # versions 1 and 2 of each
     assert services.seed_filed_methodologies() == 0
     public = queries.list_public_methodologies()
     assert len(public) == 22 and {m.status for m in public} == {S.FILED}
-    saleable = {m.code: m.versions[0].is_saleable for m in public}
+    saleable = {m.code: m.versions[-1].is_saleable for m in public}
     assert saleable["JLCH-HS-001"] is False  # energy-efficient windows: an estimate
     assert saleable["JLCH-TR-002"] is False
     assert saleable["JLCH-TR-003"] is True
-    assert all(len(m.versions) == 1 and m.versions[0].is_filed for m in public)
+    assert saleable["JLCH-TV-001"] is False  # 华住's Ant Forest energy grams: an estimate
+    assert all(len(m.versions) == 2 and all(v.is_filed for v in m.versions) for m in public)
     events = db.session.scalar(
         select(func.count())
         .select_from(MethodologyEvent)

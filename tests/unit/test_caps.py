@@ -166,10 +166,10 @@ def test_records_cap_for_bus_refuses_the_fifth_ride() -> None:
 
 def test_metro_caps_rides_and_kilometres_together() -> None:
     # 4 rides and 60 km per day: three 20 km rides fill the 60 km; the fourth is counted but
-    # has no km left; the fifth is refused outright.
-    items = [CapInput(i, utc(f"2026-03-01T0{i}:00:00"), 936, D(20)) for i in range(1, 6)]
+    # has no km left; the fifth is refused outright. 60 km x 46.7 g is also the grams cap.
+    items = [CapInput(i, utc(f"2026-03-01T0{i}:00:00"), 934, D(20)) for i in range(1, 6)]
     results = apply_caps(items, get_spec("JLCH-TR-008").caps)
-    assert [r.net_grams for r in results] == [936, 936, 936, 0, 0]
+    assert [r.net_grams for r in results] == [934, 934, 934, 0, 0]
     assert [r.capped_limit for r in results] == [None, None, None, "quantity", "records"]
     assert [r.is_counted for r in results] == [True, True, True, True, False]
 

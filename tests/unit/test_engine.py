@@ -87,8 +87,8 @@ CASES: list[tuple[str, str, str, dict[str, str], int]] = [
     ("JLCH-TR-006", "120", "km", {}, 7680),
     # 8.6 passenger-km x 0.0269 = 0.23134 kg = 231.34 g -> 231
     ("JLCH-TR-007", "8.6", "km", {}, 231),
-    # 12 passenger-km x 0.0468 = 0.5616 kg = 561.6 g -> 561
-    ("JLCH-TR-008", "12", "km", {}, 561),
+    # 12 passenger-km x 0.0467 = 0.5604 kg = 560.4 g -> 560
+    ("JLCH-TR-008", "12", "km", {}, 560),
     # 2 passages x 0.067 = 0.134 kg
     ("JLCH-TR-009", "2", "passage", {}, 134),
     # 40 km outside the heating season x 0.081 = 3.24 kg

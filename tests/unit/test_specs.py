@@ -97,7 +97,7 @@ def test_electricity_uses_the_jilin_provincial_grid_factor() -> None:
         assert grid.value == D("0.4671")
         assert grid.unit == "kgCO2/kWh"
         assert grid.sources[0].issuer == "生态环境部, 国家统计局"
-        assert "Verify" in grid.basis
+        assert "secondary copies" in grid.basis and "Last checked 2026-12-02" in grid.basis
 
 
 def test_estimate_based_methodologies_are_filed_but_not_saleable() -> None:
@@ -106,7 +106,8 @@ def test_estimate_based_methodologies_are_filed_but_not_saleable() -> None:
         "energy_efficient_windows",  # estimate factor and scenario
         "heat_metering",  # scenario confidence estimate
         "waste_sorting_recycling",  # derived scenario, but its recommended factor is an estimate
-        "low_carbon_office",  # a4_sheet is an estimate
+        "low_carbon_office",  # a4_sheet is an estimate, e_invoice Ant Forest energy grams
+        "hotel_no_disposables",  # 华住 values are Ant Forest energy grams, not stated as CO2
         "running",
         "appliance_trade_in",
         "low_footprint_products",  # no published factor at all
@@ -126,34 +127,36 @@ def test_low_footprint_products_bind_no_factor_and_take_the_benchmark_per_record
     assert spec.confidence == "estimate"
 
 
-NO_CAPS = Caps()
-
-
 @pytest.mark.parametrize(
     ("code", "caps"),
     [
-        ("JLCH-CL-001", Caps(month=PeriodCap(quantity=D(30)))),  # 30 kg per month
-        ("JLCH-FD-001", Caps(day=PeriodCap(quantity=D(2)))),  # 2 meals per day
-        ("JLCH-FD-002", Caps(day=PeriodCap(quantity=D(3)))),  # 3 orders per day
-        ("JLCH-TV-001", NO_CAPS),  # one credit per room-night
-        ("JLCH-HS-001", Caps(year=PeriodCap(quantity=D(30)))),  # 30 m2, one season a year
-        ("JLCH-HS-002", NO_CAPS),  # 30 % of baseline, in the formula
-        ("JLCH-HS-003", Caps(day=PeriodCap(records=1))),  # one daily credit; 30 % in formula
-        ("JLCH-HS-004", Caps(day=PeriodCap(quantity=D(5)))),  # 5 kg per day
-        ("JLCH-OF-001", Caps(day=PeriodCap(records=1))),  # one OA record (trip) per day
+        # 30 kg per month; 30 x 1.28 kg
+        ("JLCH-CL-001", Caps(month=PeriodCap(quantity=D(30), grams=38400))),
+        ("JLCH-FD-001", Caps(day=PeriodCap(quantity=D(2), grams=288))),  # 2 meals per day
+        ("JLCH-FD-002", Caps(day=PeriodCap(quantity=D(3), grams=105))),  # 3 orders per day
+        ("JLCH-TV-001", Caps(month=PeriodCap(grams=2852))),  # 31 room-nights x 92 g a month
+        # 30 m2, one season a year
+        ("JLCH-HS-001", Caps(year=PeriodCap(quantity=D(30), grams=1980000))),
+        ("JLCH-HS-002", Caps(year=PeriodCap(grams=4950000))),  # 30 % of 150 GJ x 110 kg/GJ
+        # one daily credit of at most 30 % of a 100 kWh baseline
+        ("JLCH-HS-003", Caps(day=PeriodCap(records=1, grams=14013))),
+        ("JLCH-HS-004", Caps(day=PeriodCap(quantity=D(5), grams=5000))),  # 5 kg per day
+        ("JLCH-OF-001", Caps(day=PeriodCap(records=1, grams=18850))),  # one OA record per day
         ("JLCH-TR-001", Caps(day=PeriodCap(grams=300))),  # 0.30 kg per day
-        ("JLCH-TR-002", NO_CAPS),  # 0 g, nothing to share with walking
-        ("JLCH-TR-003", Caps(day=PeriodCap(quantity=D(20)))),  # 20 km per day
-        ("JLCH-TR-004", Caps(day=PeriodCap(quantity=D(20)))),  # 20 km per day
-        ("JLCH-TR-005", Caps(day=PeriodCap(quantity=D(100)))),  # 100 km per day
-        ("JLCH-TR-006", Caps(day=PeriodCap(quantity=D(300)))),  # 300 km per day
-        ("JLCH-TR-007", Caps(day=PeriodCap(records=4))),  # 4 trips per day
-        ("JLCH-TR-008", Caps(day=PeriodCap(quantity=D(60), records=4))),  # 4 trips and 60 km
-        ("JLCH-TR-009", Caps(day=PeriodCap(quantity=D(4)))),  # 4 passages per day
-        ("JLCH-TR-010", Caps(day=PeriodCap(quantity=D(150)))),  # 150 km per day
-        ("JLCH-SH-001", NO_CAPS),  # lifetime and per-category limits left to intake
-        ("JLCH-SH-002", Caps(day=PeriodCap(quantity=D(10)))),  # 10 packages per day
-        ("JLCH-SH-003", Caps(month=PeriodCap(quantity=D(3)))),  # "a few items" per month
+        ("JLCH-TR-002", Caps(day=PeriodCap(grams=300))),  # the walking cap it shares
+        ("JLCH-TR-003", Caps(day=PeriodCap(quantity=D(20), grams=800))),  # 20 km per day
+        ("JLCH-TR-004", Caps(day=PeriodCap(quantity=D(20), grams=800))),  # 20 km per day
+        ("JLCH-TR-005", Caps(day=PeriodCap(quantity=D(100), grams=6400))),  # 100 km per day
+        ("JLCH-TR-006", Caps(day=PeriodCap(quantity=D(300), grams=19200))),  # 300 km per day
+        ("JLCH-TR-007", Caps(day=PeriodCap(records=4, grams=6456))),  # 4 trips of 60 km
+        # 4 trips and 60 km
+        ("JLCH-TR-008", Caps(day=PeriodCap(quantity=D(60), records=4, grams=2802))),
+        ("JLCH-TR-009", Caps(day=PeriodCap(quantity=D(4), grams=268))),  # 4 passages per day
+        ("JLCH-TR-010", Caps(day=PeriodCap(quantity=D(150), grams=12150))),  # 150 km per day
+        ("JLCH-SH-001", Caps(year=PeriodCap(grams=4671000))),  # 5 appliances' largest saving
+        ("JLCH-SH-002", Caps(day=PeriodCap(quantity=D(10), grams=370))),  # 10 packages per day
+        # "a few items" per month
+        ("JLCH-SH-003", Caps(month=PeriodCap(quantity=D(3), grams=150000))),
     ],
 )
 def test_recommended_caps_are_translated(code: str, caps: Caps) -> None:
@@ -199,6 +202,14 @@ def set_key(scenario: str, key: str, value: Any) -> Change:
     return change
 
 
+def unbounded_baseline(_: dict[str, Any], overlay: dict[str, Any]) -> None:
+    del entry(overlay, "household_energy_saving")["parameters"]["baseline_kwh"]["range"]
+
+
+def inverted_baseline_range(_: dict[str, Any], overlay: dict[str, Any]) -> None:
+    entry(overlay, "household_energy_saving")["parameters"]["baseline_kwh"]["range"] = [100, 0]
+
+
 def drop_scenario(data: dict[str, Any], overlay: dict[str, Any]) -> None:
     overlay["methodologies"] = [e for e in overlay["methodologies"] if e["scenario"] != "bus"]
 
@@ -221,12 +232,15 @@ def blank_factor_value(data: dict[str, Any], overlay: dict[str, Any]) -> None:
     [
         (set_key("cycling", "factors", ["no_such_factor"]), "no factor 'no_such_factor'"),
         (set_key("cycling", "factors", ["industry_range"]), "expected a number"),
-        (set_key("cycling", "common_factors", ["ef_heat"]), "cites no source"),
+        (set_key("cycling", "common_factors", ["ef_gasoline"]), "cites no source"),
         (set_key("cycling", "activity_unit", "furlong"), "unknown activity unit"),
         (set_key("cycling", "code", "JLCH-SH-003"), "must be JLCH-TR-NNN"),
         (set_key("cycling", "self_report", False), "contradicts evidence"),
         (set_key("cycling", "evidence", ["telepathy"]), "unknown evidence tier"),
         (set_key("cycling", "caps", {"week": {"grams": 1}}), "unknown cap periods"),
+        (set_key("cycling", "caps", {"day": {"quantity": 20}}), "cannot be filed.*no_grams_cap"),
+        (unbounded_baseline, "cannot be filed.*no_range.*baseline_kwh"),
+        (inverted_baseline_range, "min 100 is above max 0"),
         (set_key("cycling", "caps", {"day": {"grams": 0}}), "positive integer"),
         (set_key("cycling", "colour", "green"), "unknown keys"),
         (set_formula("cycling", "Q * recommended * bonus"), "every name must be bound"),
@@ -248,3 +262,38 @@ def test_bad_data_is_refused_at_load(change: Change, message: str) -> None:
 
 def test_the_unchanged_files_parse() -> None:
     assert len(parse_specs(copy.deepcopy(FACTOR_FILE), copy.deepcopy(OVERLAY))) == 22
+
+
+def test_every_seed_caps_grams_and_bounds_every_record_value() -> None:
+    for spec in load_specs():
+        assert any(spec.caps.for_period(p).grams for p in ("day", "month", "year")), spec.code
+        for parameter in spec.parameters:
+            assert parameter.plausible_min is not None and parameter.plausible_max, spec.code
+            if parameter.is_flag:
+                assert (parameter.plausible_min, parameter.plausible_max) == (0, 1)
+    (baseline,) = get_spec("JLCH-HS-003").parameters
+    assert (baseline.plausible_min, baseline.plausible_max) == (D(0), D(100))
+
+
+def test_factor_data_says_what_its_sources_support() -> None:
+    (metro,) = get_spec("JLCH-TR-008").factors
+    assert metro.value == D("0.0467") and "深圳商报 (2022-09-23" in metro.basis
+    assert any("citysz.net" in (s.url or "") for s in metro.sources)
+    (toiletries,) = get_spec("JLCH-TV-001").factors
+    assert toiletries.confidence == "estimate" and "Ant Forest 'green energy'" in toiletries.basis
+    e_invoice = next(f for f in get_spec("JLCH-OF-001").factors if f.name == "e_invoice")
+    assert e_invoice.confidence == "estimate"
+    (heat,) = get_spec("JLCH-HS-002").factors
+    assert any("0.11 tCO2/GJ" in s.title for s in heat.sources)
+    common = {c["id"]: c for c in FACTOR_FILE["common_factors"]}
+    assert common["ef_grid_enterprise_reporting"]["confidence"] == "estimate"
+    assert "source" in common["ef_heat"]
+    factors = {
+        f["name"]: f
+        for s in FACTOR_FILE["scenarios"]
+        if s["code"] in ("shared_bike_ebike", "used_clothing_recycling")
+        for f in s["factors"]
+    }
+    assert factors["meituan_published"]["confidence"] == "estimate"
+    assert "no unit" in factors["meituan_published"]["note"]
+    assert factors["ant_forest_reference"]["confidence"] == "estimate"

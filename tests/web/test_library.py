@@ -129,3 +129,13 @@ def test_the_detail_page_is_printable(client: FlaskClient, seeded: None) -> None
     for hidden in (".site-header", ".site-footer", ".btn", ".no-print"):
         assert hidden in print_css
     assert "@page" in css and "A4" in css
+
+
+def test_a_record_value_shows_its_plausible_range_and_version_2_its_note(
+    client: FlaskClient, seeded: None
+) -> None:
+    page = client.get("/methodologies/JLCH-HS-003", headers=ZH).text
+    assert "合理范围" in page and "0 – 100" in page
+    assert "因子数据已对照来源核查" in page and "Factor data checked" not in page
+    metro = client.get("/methodologies/JLCH-TR-008", headers=EN).text
+    assert "0.0467" in metro and "citysz.net" in metro

@@ -326,7 +326,7 @@ def test_official_publishes_a_new_version(client: FlaskClient, db: Any, login_as
     assert page.status_code == 200 and 'value="0.4671"' in page.text
     assert "baseline_kwh" in page.text and "confirm-form" in page.text
 
-    data = form_fields(form_data_from_definition(grid.versions[0].definition, True))
+    data = form_fields(form_data_from_definition(grid.versions[-1].definition, True))
     data.update({"factors-0-value": "0.4500", "change_note": "2024 年电网因子"})
     past = client.post(
         f"/official/methodologies/{grid.id}/versions/new",
@@ -342,7 +342,7 @@ def test_official_publishes_a_new_version(client: FlaskClient, db: Any, login_as
     )
     assert response.status_code == 302
     db.session.refresh(grid)
-    first, second = grid.versions
+    _seeded, first, second = grid.versions
     start = datetime.combine(tomorrow, time.min, tzinfo=SHANGHAI)
     assert second.effective_from == start and first.effective_to == start
     assert second.definition["factors"][0]["value"] == "0.4500"
@@ -350,7 +350,7 @@ def test_official_publishes_a_new_version(client: FlaskClient, db: Any, login_as
     in_force = queries.get_version_in_force(grid.id, start + timedelta(hours=1))
     assert in_force.id == second.id
     public = client.get("/methodologies/JLCH-HS-003", headers=EN).text
-    assert "2024 年电网因子" in public and "0.4671" in public  # version 1 is still in force
+    assert "2024 年电网因子" in public and "0.4671" in public  # version 2 is still in force
 
 
 def test_versions_only_for_filed_methodologies(client: FlaskClient, db: Any, login_as: Any) -> None:
@@ -565,3 +565,58 @@ def test_after_changes_are_requested_the_developer_edits_and_resubmits(
     assert db.session.get(Methodology, mid).status == S.SUBMITTED
     actions = [e.action for e in queries.list_history(mid)]
     assert actions[-2:] == ["edit", "submit"]
+
+
+def _new_version_form(login_as: Any, code: str) -> tuple[Methodology, dict[str, Any]]:
+    """A seeded methodology and its version form's fields, prefilled, as an official posts it."""
+    services.seed_filed_methodologies()
+    login_as("official")
+    methodology = queries.get_methodology_by_code(code)
+    return methodology, form_fields(
+        form_data_from_definition(methodology.versions[-1].definition, True)
+    )
+
+
+def test_the_version_form_previews_the_formula_without_publishing(
+    client: FlaskClient, db: Any, login_as: Any
+) -> None:
+    grid, data = _new_version_form(login_as, "JLCH-HS-003")
+    url = f"/official/methodologies/{grid.id}/versions/new"
+    page = client.get(url, headers=EN).text
+    # The current version on sample inputs, the plausible maxima among them, against its cap.
+    assert "Preview of the formula" in page and "Tightest grams cap: 14,013 g" in page
+    assert "Largest at the plausible bounds" in page and "14,013 g CO₂e" in page
+    data.update({"caps-day-grams": "5000", "preview": "show", "change_note": "x"})
+    fragment = client.post(url, data={**data, "effective_from": "2099-01-01"}, headers=HX)
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert (
+        'id="formula-preview"' in fragment.text and "Tightest grams cap: 5,000 g" in fragment.text
+    )
+    assert "14,013 g CO₂e" in fragment.text and "the cap bites" in fragment.text
+    # Without htmx the whole form comes back with the preview filled in; nothing is published.
+    full = client.post(url, data={**data, "effective_from": "2099-01-01"}, headers=EN)
+    assert "<html" in full.text and "Tightest grams cap: 5,000 g" in full.text
+    db.session.refresh(grid)
+    assert len(grid.versions) == 2
+
+
+def test_a_preview_of_a_broken_formula_says_so(client: FlaskClient, db: Any, login_as: Any) -> None:
+    _, org_id = _developer(login_as)
+    data = {**draft_fields(org_id), "formula": "Q * (", "preview": "show"}
+    fragment = client.post("/developer/new", data=data, headers=HX)
+    assert fragment.status_code == 200
+    assert "Fill in the formula" in fragment.text and "g CO₂e</td>" not in fragment.text
+    assert queries.get_methodology_by_code("JLCH-TR-911") is None
+
+
+def test_a_form_without_a_grams_cap_cannot_publish(
+    client: FlaskClient, db: Any, login_as: Any
+) -> None:
+    cycling, data = _new_version_form(login_as, "JLCH-TR-003")
+    data.update({"caps-day-grams": "", "change_note": "no grams", "effective_from": "2099-01-01"})
+    response = client.post(
+        f"/official/methodologies/{cycling.id}/versions/new", data=data, headers=EN
+    )
+    assert response.status_code == 422 and "cap in grams CO₂e per person" in response.text
+    db.session.refresh(cycling)
+    assert len(cycling.versions) == 2

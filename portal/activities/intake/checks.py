@@ -9,6 +9,7 @@ same act through two channels — live in ``portal.activities.intake.same_act``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -19,10 +20,11 @@ from flask_babel import lazy_gettext as _l
 from portal.activities.intake.records import Problem, RecordInput, RecordRefused
 from portal.activities.models import QUANTITY_SCALE
 from portal.clock import SHANGHAI
-from portal.methodology.models import Methodology, MethodologyStatus
+from portal.methodology.engine import RecordParameter
+from portal.methodology.models import Methodology, MethodologyStatus, MethodologyVersion
 from portal.methodology.queries import FiledVersions
 from portal.methodology.units import UnitMismatch, UnknownUnit, convert, get_unit
-from portal.methodology.versions import VersionSpec
+from portal.methodology.versions import VersionSpec, is_outside_range
 
 MAX_AGE = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=5)
@@ -38,6 +40,7 @@ FLAG_HOUR = "unusual_hour"
 FLAG_EVIDENCE = "duplicate_evidence"
 FLAG_OVERLAP = "overlapping_trip"
 FLAG_COUNTED = "already_counted_self_report"
+FLAG_PARAMETER = "parameter_out_of_range"
 
 FLAG_LABELS = {
     FLAG_QUANTITY: _l("The quantity is above what one record plausibly holds."),
@@ -45,6 +48,7 @@ FLAG_LABELS = {
     FLAG_HOUR: _l("Recorded at an unusual hour of the night."),
     FLAG_EVIDENCE: _l("The same photo was used before."),
     FLAG_OVERLAP: _l("The trip overlaps another trip of the same person."),
+    FLAG_PARAMETER: _l("A value the record carries is outside the methodology's plausible range."),
     # Only when the points of that report were already spent; otherwise partner data replaces it.
     FLAG_COUNTED: _l(
         "The same act was already counted from the citizen's own report and could not be "
@@ -180,8 +184,12 @@ def check_record(
     now: datetime,
     is_self_report: bool,
     category: str,
+    ranges: Sequence[RecordParameter] | None = None,
 ) -> Checked:
-    """Refuse a malformed record (``RecordRefused``) or return it with its review flags."""
+    """Refuse a malformed record (``RecordRefused``) or return it with its review flags.
+
+    ``ranges`` are the parameters whose plausible ranges screen the record's values (by default
+    the spec's own; see :func:`screening_ranges`)."""
     problems: list[Problem] = []
     in_activity_unit = _check_quantity(quantity, unit, spec, problems)
     _check_times(occurred_at, ended_at, now, problems)
@@ -189,6 +197,11 @@ def check_record(
     if problems or in_activity_unit is None:
         raise RecordRefused(problems)
     flags: list[str] = []
+    if any(
+        p.name in cleaned and is_outside_range(p, Decimal(cleaned[p.name]))
+        for p in (spec.parameters if ranges is None else ranges)
+    ):
+        flags.append(FLAG_PARAMETER)
     ceiling = spec.plausibility.max_quantity
     if ceiling is not None and in_activity_unit > ceiling:
         flags.append(FLAG_QUANTITY)
@@ -205,6 +218,22 @@ def check_record(
     ):
         flags.append(FLAG_HOUR)
     return Checked(quantity_milli=int(quantity * QUANTITY_SCALE), parameters=cleaned, flags=flags)
+
+
+def screening_ranges(
+    spec: VersionSpec, filed: Sequence[tuple[MethodologyVersion, VersionSpec]]
+) -> list[RecordParameter]:
+    """The plausible range each of ``spec``'s parameters is screened against: its own, or where
+    it declares none (a version filed before ranges were declared) the newest filed version's
+    range for a parameter of that name. A range only sends a record to review; the version in
+    force still quantifies it."""
+    newest = {
+        p.name: p
+        for _version, other in sorted(filed, key=lambda pair: pair[0].version_no)
+        for p in other.parameters
+        if p.plausible_max is not None
+    }
+    return [p if p.plausible_max is not None else newest.get(p.name, p) for p in spec.parameters]
 
 
 def check_channel_record(
@@ -256,6 +285,7 @@ def check_channel_record(
         now=now,
         is_self_report=is_self_report,
         category=methodology.category,
+        ranges=screening_ranges(spec, versions.of(methodology.id)),
     )
     return spec, checked
 

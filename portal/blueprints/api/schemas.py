@@ -111,9 +111,11 @@ class RecordIn(BaseModel):
         WithJsonSchema({"type": "object", "additionalProperties": {"type": ["string", "number"]}}),
         Field(
             description=(
-                "Record parameters the methodology declares (decimal values, flags 0 or 1)."
+                "Record parameters the methodology declares (decimal values, flags 0 or 1). "
+                "A value outside the plausible range the methodology declares for it "
+                "(`GET /methodologies/<code>`) is accepted but flagged `parameter_out_of_range`."
             ),
-            examples=[{"baseline_kwh": "180"}],
+            examples=[{"baseline_kwh": "18"}],
         ),
     ] = None
     note: Annotated[
@@ -153,7 +155,8 @@ class RecordResult(BaseModel):
     record_id: int | None
     flags: list[str] = Field(
         description="Why an accepted record waits for an ecology official, e.g. "
-        "`quantity_above_plausible`, `speed_implausible`, `overlapping_trip`."
+        "`quantity_above_plausible`, `parameter_out_of_range`, `speed_implausible`, "
+        "`overlapping_trip`."
     )
     errors: list[FieldError]
 
@@ -187,9 +190,7 @@ class LinkRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: PlainStr = Field(min_length=1, max_length=16, pattern=NO_NUL, examples=["K7PQ2M9X"])
-    user_ref: PlainStr = Field(
-        min_length=1, max_length=64, pattern=NO_NUL, examples=["card-7741"]
-    )
+    user_ref: PlainStr = Field(min_length=1, max_length=64, pattern=NO_NUL, examples=["card-7741"])
 
 
 class LinkResult(BaseModel):

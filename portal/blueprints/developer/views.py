@@ -26,6 +26,13 @@ from portal.blueprints.shared.methodology.display import (
     shown_version,
     version_spec,
 )
+from portal.blueprints.shared.methodology.preview import (
+    PREVIEW_PARTIAL,
+    form_preview,
+    preview_context,
+    spec_preview,
+    wants_preview,
+)
 from portal.errors import Conflict, DomainError
 from portal.methodology import permissions, queries, services
 from portal.methodology.models import Methodology, MethodologyStatus
@@ -80,6 +87,14 @@ def new() -> Response:
     form.organisation_id.choices = [
         (org.id, org.name_en if language() == "en" else org.name_zh) for org in _organisations()
     ]
+    preview_url = url_for("developer.new")
+    if wants_preview():
+        return render(
+            "developer/new.html",
+            PREVIEW_PARTIAL,
+            **preview_context(form_preview(form), preview_url),
+            form=form,
+        )
     if form.validate_on_submit():
         try:
             methodology = services.create_draft(
@@ -101,7 +116,12 @@ def new() -> Response:
                 "success",
             )
             return redirect(url_for("developer.detail", methodology_id=methodology.id))
-    return render("developer/new.html", form=form, status=422 if form.is_submitted() else 200)
+    return render(
+        "developer/new.html",
+        form=form,
+        status=422 if form.is_submitted() else 200,
+        **preview_context(None, preview_url),
+    )
 
 
 @bp.route("/<int:methodology_id>/edit", methods=["GET", "POST"])
@@ -124,6 +144,15 @@ def edit(methodology_id: int) -> Response:
         )
     else:
         form = DraftEditForm(language=language())
+    page = {"form": form, "methodology": methodology, "history": history_rows(methodology)}
+    preview_url = url_for("developer.edit", methodology_id=methodology.id)
+    if wants_preview():
+        return render(
+            "developer/edit.html",
+            PREVIEW_PARTIAL,
+            **page,
+            **preview_context(form_preview(form), preview_url),
+        )
     if request.method == "POST" and form.validate():
         try:
             services.update_draft(
@@ -149,10 +178,9 @@ def edit(methodology_id: int) -> Response:
             return redirect(url_for("developer.detail", methodology_id=methodology.id))
     return render(
         "developer/edit.html",
-        form=form,
-        methodology=methodology,
-        history=history_rows(methodology),
         status=422 if request.method == "POST" else 200,
+        **page,
+        **preview_context(spec_preview(version_spec(version)), preview_url),
     )
 
 

@@ -32,6 +32,13 @@ from portal.blueprints.shared.methodology.display import (
     version_spec,
 )
 from portal.blueprints.shared.methodology.labels import STATUS_LABELS
+from portal.blueprints.shared.methodology.preview import (
+    PREVIEW_PARTIAL,
+    form_preview,
+    preview_context,
+    spec_preview,
+    wants_preview,
+)
 from portal.clock import local_midnight, local_today, utcnow
 from portal.errors import DomainError
 from portal.methodology import permissions, queries, services
@@ -147,12 +154,13 @@ def _review_page(
 ) -> Response:
     version = shown_version(methodology, include_unfiled=True)
     offered = permissions.review_actions(methodology)
+    spec = version_spec(version) if version else None
     return render(
         "official/methodology.html",
         partial,
         methodology=methodology,
         version=version,
-        spec=version_spec(version) if version else None,
+        spec=spec,
         versions=methodology.versions,
         history=history_rows(methodology),
         actions=[action for action in ACTIONS if action.name in offered],
@@ -167,6 +175,7 @@ def _review_page(
         is_public=permissions.is_public(methodology),
         message=message,
         status=status,
+        **preview_context(spec_preview(spec) if spec else None, None),
     )
 
 
@@ -255,6 +264,16 @@ def new_version(methodology_id: int) -> Response:
         )
     else:
         form = VersionForm(language=language())
+    preview_url = url_for("official.new_version", methodology_id=methodology.id)
+    if wants_preview():
+        return render(
+            "official/methodology_version.html",
+            PREVIEW_PARTIAL,
+            form=form,
+            methodology=methodology,
+            current=current,
+            **preview_context(form_preview(form), preview_url),
+        )
     if request.method == "POST" and form.validate():
         day = form.effective_from.data
         # Today means at once; a later day means from its midnight, Beijing time.
@@ -286,4 +305,5 @@ def new_version(methodology_id: int) -> Response:
         methodology=methodology,
         current=current,
         status=422 if request.method == "POST" else 200,
+        **preview_context(spec_preview(version_spec(current)), preview_url),
     )

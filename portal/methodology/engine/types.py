@@ -49,7 +49,9 @@ class FactorSpec:
 class RecordParameter:
     """A value each record must (or may, if it has a default) carry, in ``unit``.
 
-    Values are Decimal and never negative; a flag is exactly 0 or 1.
+    Values are Decimal and never negative; a flag is exactly 0 or 1. ``plausible_min`` and
+    ``plausible_max`` bound what a record may believably carry: outside them the intake flags
+    the record for review (``None`` on versions filed before ranges were declared).
     """
 
     name: str
@@ -58,6 +60,8 @@ class RecordParameter:
     label_en: str
     default: Decimal | None = None
     is_flag: bool = False
+    plausible_min: Decimal | None = None
+    plausible_max: Decimal | None = None
 
 
 class FormulaSpec(Protocol):

@@ -25,6 +25,8 @@ from portal.methodology.versions import (
     definition_from_spec,
 )
 
+_ZERO, _ONE = Decimal(0), Decimal(1)
+
 
 def _dec(raw: str | None) -> Decimal | None:
     return Decimal(raw) if raw else None
@@ -44,6 +46,9 @@ def definition_from_form(form: DefinitionForm) -> dict[str, Any]:
                 label_en=row.label_en.data or "",
                 default=_dec(row.default.data),
                 is_flag=bool(row.is_flag.data),
+                # A flag's range is 0 to 1; otherwise 0 unless the form says otherwise.
+                plausible_min=_ZERO if row.is_flag.data else _dec(row.plausible_min.data) or _ZERO,
+                plausible_max=_ONE if row.is_flag.data else _dec(row.plausible_max.data),
             )
             for row in form.used_parameters()
         ),
@@ -116,6 +121,8 @@ def form_data_from_definition(definition: Mapping[str, Any], is_saleable: bool) 
                     "label_en": p["label_en"],
                     "default": p.get("default") or "",
                     "is_flag": bool(p.get("is_flag")),
+                    "plausible_min": p.get("plausible_min") or "",
+                    "plausible_max": p.get("plausible_max") or "",
                 }
                 for p in definition.get("parameters", [])
             ],

@@ -18,6 +18,7 @@ from portal.blueprints.shared.methodology.labels import (
     EVIDENCE_LABELS,
     PERIOD_LABELS,
     PLATFORM_DEVELOPER,
+    SEED_CHANGE_NOTES,
     STATUS_CLASSES,
     STATUS_LABELS,
 )
@@ -115,6 +116,7 @@ def presentation() -> dict[str, Any]:
         "confidence_labels": CONFIDENCE_LABELS,
         "evidence_labels": EVIDENCE_LABELS,
         "period_labels": PERIOD_LABELS,
+        "seed_change_notes": SEED_CHANGE_NOTES,
         "category_name": category_name,
         "developer_name": developer_name,
     }

@@ -62,3 +62,21 @@ EVIDENCE_LABELS = {
     "partner": _l("Partner data (metro, bus, bike, grid …)"),
 }
 PERIOD_LABELS = {"day": _l("Per day"), "month": _l("Per month"), "year": _l("Per year")}
+# The formula preview's samples (portal.methodology.preview) and the period of its grams cap.
+SAMPLE_LABELS = {
+    "one_unit": _l("One unit, typical values"),
+    "plausible_max": _l("Plausible maxima"),
+    "largest_corner": _l("Largest at the plausible bounds"),
+}
+CAP_PERIOD_WORDS = {"day": _l("a day"), "month": _l("a month"), "year": _l("a year")}
+# The change notes the seed stores (portal.methodology.services), shown in the reader's language.
+SEED_CHANGE_NOTES = {
+    "Seeded from the platform's sourced factor data.": _l(
+        "Seeded from the platform's sourced factor data."
+    ),
+    "Factor data checked against its sources; a per-person cap in grams and a plausible range "
+    "for every record value.": _l(
+        "Factor data checked against its sources; a per-person cap in grams and a plausible "
+        "range for every record value."
+    ),
+}

@@ -3,6 +3,7 @@ the per-period caps. Each row checks its own shape; the form checks the rows tog
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -107,7 +108,7 @@ class FactorRow(RowForm):
 
 
 class ParameterRow(RowForm):
-    KEY_FIELDS = ("name", "unit", "label_zh", "label_en", "default")
+    KEY_FIELDS = ("name", "unit", "label_zh", "label_en", "default", "plausible_max")
 
     name = _formula_name_field()
     unit = StringField(_l("Unit"), [InUsedRow(), Length(max=120)], filters=[strip])
@@ -121,6 +122,32 @@ class ParameterRow(RowForm):
         render_kw={"inputmode": "decimal"},
     )
     is_flag = BooleanField(_l("Yes/no flag (0 or 1)"))
+    plausible_min = StringField(
+        _l("Smallest plausible value (optional)"),
+        [InUsedRow(False), decimal_text],
+        filters=[strip],
+        render_kw={"inputmode": "decimal"},
+    )
+    plausible_max = StringField(
+        _l("Largest plausible value"),
+        [InUsedRow(False), decimal_text],
+        filters=[strip],
+        description=_l("A record carrying a value outside the range is flagged for review."),
+        render_kw={"inputmode": "decimal"},
+    )
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if not self.is_used() or self.is_flag.data:
+            return bool(ok)  # a flag's range is 0 to 1
+        low, high = self.plausible_min.data, self.plausible_max.data
+        if not high:
+            self.plausible_max.errors.append(_l("Give the largest plausible value."))
+            return False
+        if ok and low and Decimal(low) > Decimal(high):
+            self.plausible_min.errors.append(_l("The smallest value is above the largest."))
+            return False
+        return bool(ok)
 
 
 class CapRow(RowForm):
