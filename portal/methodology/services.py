@@ -43,6 +43,8 @@ from portal.methodology.versions import VersionSpec, definition_from_spec, spec_
 S = MethodologyStatus
 # The seed versions are in force from the platform's first day of records.
 SEED_EFFECTIVE_FROM = datetime(2025, 12, 31, 16, 0, tzinfo=UTC)  # 2026-01-01 00:00 Asia/Shanghai
+# Stored on every seeded first version; pages show it in the reader's language.
+SEED_CHANGE_NOTE = "Seeded from the platform's sourced factor data."
 
 # These need a written reason, which the developer and the public history will read.
 _NEEDS_COMMENT = frozenset({"request_changes", "suspend", "retire"})
@@ -118,7 +120,7 @@ def seed_filed_methodologies() -> int:
                 is_saleable=spec.saleable,
                 confidence=spec.confidence,
                 definition=definition_from_spec(spec),
-                change_note="Seeded from the platform's sourced factor data.",
+                change_note=SEED_CHANGE_NOTE,
                 is_filed=True,
             )
             db.add(version)

@@ -5,6 +5,7 @@ render with the macros of ``templates/macros/methodology.html``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,7 @@ from portal.accounts.models import OrgKind
 from portal.blueprints.shared.methodology.labels import (
     ACTION_LABELS,
     ACTOR_LABELS,
+    CHANGE_NOTE_LABELS,
     CONFIDENCE_LABELS,
     EVIDENCE_LABELS,
     PERIOD_LABELS,
@@ -25,8 +27,9 @@ from portal.clock import utcnow
 from portal.methodology import queries
 from portal.methodology.categories import CATEGORIES
 from portal.methodology.models import Methodology, MethodologyVersion
+from portal.methodology.texts import MethodologyTexts, NamedText, get_texts
 from portal.methodology.versions import VersionSpec, spec_from_definition
-from portal.web.i18n import language
+from portal.web.i18n import language, localized
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,36 @@ def category_name(code: str) -> str:
     return code
 
 
+def texts_for(
+    methodology: Methodology,
+    spec: VersionSpec | None = None,
+    snapshot: Mapping[str, Mapping[str, Any]] | None = None,
+) -> MethodologyTexts:
+    """What a reader sees of ``methodology`` in words, in the reader's language.
+
+    Seed methodologies are described in ``data/texts.yaml``. One filed by officials through the
+    forms has only what they wrote: its title for the behaviour, its prose for the description,
+    each factor's basis (from the version ``spec``, or the reduction's factor ``snapshot``) as
+    the note, and each record parameter's label in the reader's language as its name.
+    """
+    found = get_texts(methodology.code, language())
+    if found is not None:
+        return found
+    basis = {f.name: f.basis for f in spec.factors} if spec else {}
+    basis.update({name: str(f.get("basis", "")) for name, f in (snapshot or {}).items()})
+    prose = (spec.formula_text, spec.interpretation, spec.notes) if spec else ()
+    return MethodologyTexts(
+        scenario=localized(methodology, "title"),
+        description=" ".join(p for p in prose if p),
+        activity=spec.unit_text if spec else "",
+        caps=spec.caps_text if spec else "",
+        factors={name: NamedText(name, note) for name, note in basis.items()},
+        parameters={
+            p.name: NamedText(localized(p, "label"), "") for p in (spec.parameters if spec else ())
+        },
+    )
+
+
 def presentation() -> dict[str, Any]:
     """Template helpers for methodology pages in every area."""
     return {
@@ -113,8 +146,10 @@ def presentation() -> dict[str, Any]:
         "action_labels": ACTION_LABELS,
         "actor_labels": ACTOR_LABELS,
         "confidence_labels": CONFIDENCE_LABELS,
+        "change_note_labels": CHANGE_NOTE_LABELS,
         "evidence_labels": EVIDENCE_LABELS,
         "period_labels": PERIOD_LABELS,
         "category_name": category_name,
         "developer_name": developer_name,
+        "texts_for": texts_for,
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from portal.methodology.models import MethodologyStatus
+from portal.methodology.services import SEED_CHANGE_NOTE
 
 S = MethodologyStatus
 STATUS_LABELS = {
@@ -62,3 +63,6 @@ EVIDENCE_LABELS = {
     "partner": _l("Partner data (metro, bus, bike, grid …)"),
 }
 PERIOD_LABELS = {"day": _l("Per day"), "month": _l("Per month"), "year": _l("Per year")}
+# Change notes the platform itself stores, in the reader's language (a person's note is shown
+# as written).
+CHANGE_NOTE_LABELS = {SEED_CHANGE_NOTE: _l("Filed from the platform's sourced factor data.")}
