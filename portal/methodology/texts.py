@@ -111,6 +111,45 @@ def get_texts(code: str, language: str) -> MethodologyTexts | None:
     return entry["en" if language == "en" else "zh"]
 
 
+# A version filed through the forms keeps its citizen texts under this key of its definition:
+# {"description" | "activity" | "caps": {"zh", "en"}, "factors": {name: {"name", "note"}}}.
+STORED_KEY: Final = "texts"
+STORED_PARTS: Final = ("description", "activity", "caps")
+
+
+def stored_texts(
+    parts: Mapping[str, tuple[str, str]], factors: Mapping[str, Mapping[str, tuple[str, str]]]
+) -> dict[str, Any]:
+    """The ``texts`` entry of a definition from (zh, en) pairs; a pair left empty in both
+    languages is left out, so a version without citizen texts stores none."""
+    stored: dict[str, Any] = {
+        part: dict(zip(LANGUAGES, pair, strict=True)) for part, pair in parts.items() if any(pair)
+    }
+    words = {
+        name: {part: dict(zip(LANGUAGES, pair, strict=True)) for part, pair in named.items()}
+        for name, named in factors.items()
+        if any(any(pair) for pair in named.values())
+    }
+    if words:
+        stored["factors"] = words
+    return stored
+
+
+def stored_text(definition: Mapping[str, Any], part: str, language: str) -> str:
+    """Part ``part`` of a definition's stored texts in ``language`` ("" when not given)."""
+    pair = definition.get(STORED_KEY, {}).get(part) or {}
+    return str(pair.get("en" if language == "en" else "zh") or "")
+
+
+def stored_factor(definition: Mapping[str, Any], name: str, language: str) -> NamedText | None:
+    """Factor ``name`` in words as the definition stores it, or ``None`` when not given."""
+    named = definition.get(STORED_KEY, {}).get("factors", {}).get(name)
+    if not named:
+        return None
+    lang = "en" if language == "en" else "zh"
+    return NamedText(str(named["name"].get(lang) or name), str(named["note"].get(lang) or ""))
+
+
 def described_codes() -> frozenset[str]:
     """The methodology codes the texts file describes."""
     return frozenset(_load())

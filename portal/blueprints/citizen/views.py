@@ -34,7 +34,7 @@ from portal.blueprints.citizen.forms import (
     make_log_form,
 )
 from portal.blueprints.shared.forms import ProfileForm
-from portal.blueprints.shared.methodology.display import texts_for, version_spec
+from portal.blueprints.shared.methodology.display import texts_for
 from portal.blueprints.shared.methodology.labels import CONFIDENCE_LABELS
 from portal.blueprints.shared.record_reasons import RECORD_STATUS_LABELS, record_reason
 from portal.clock import SHANGHAI, local_today
@@ -321,7 +321,7 @@ def reduction(reduction_id: int) -> Response:
         reduction=row,
         methodology=methodology,
         record=row.record,
-        texts=texts_for(methodology, version_spec(version), snapshot),
+        texts=texts_for(methodology, version, snapshot),
         methodology_unit=version.activity_unit,
         factors=[{"name": name, **factor} for name, factor in snapshot.items()],
         parameters=[{"name": n, "value": v} for n, v in row.parameters.items() if n != "Q"],

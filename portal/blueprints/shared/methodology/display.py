@@ -27,7 +27,13 @@ from portal.clock import utcnow
 from portal.methodology import queries
 from portal.methodology.categories import CATEGORIES
 from portal.methodology.models import Methodology, MethodologyVersion
-from portal.methodology.texts import MethodologyTexts, NamedText, get_texts
+from portal.methodology.texts import (
+    MethodologyTexts,
+    NamedText,
+    get_texts,
+    stored_factor,
+    stored_text,
+)
 from portal.methodology.versions import VersionSpec, spec_from_definition
 from portal.web.i18n import language, localized
 
@@ -110,28 +116,35 @@ def category_name(code: str) -> str:
 
 def texts_for(
     methodology: Methodology,
-    spec: VersionSpec | None = None,
+    version: MethodologyVersion | None = None,
     snapshot: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> MethodologyTexts:
     """What a reader sees of ``methodology`` in words, in the reader's language.
 
     Seed methodologies are described in ``data/texts.yaml``. One filed by officials through the
-    forms has only what they wrote: its title for the behaviour, its prose for the description,
-    each factor's basis (from the version ``spec``, or the reduction's factor ``snapshot``) as
-    the note, and each record parameter's label in the reader's language as its name.
+    forms has what they wrote: its title for the behaviour, the citizen texts of the ``version``
+    in the reader's language, else its prose as written; each factor in words, else its code
+    with its basis (from the version, or the reduction's factor ``snapshot``) as the note; each
+    record parameter's label in the reader's language as its name.
     """
-    found = get_texts(methodology.code, language())
+    lang = language()
+    found = get_texts(methodology.code, lang)
     if found is not None:
         return found
+    spec = version_spec(version) if version else None
+    definition = version.definition if version else {}
     basis = {f.name: f.basis for f in spec.factors} if spec else {}
     basis.update({name: str(f.get("basis", "")) for name, f in (snapshot or {}).items()})
     prose = (spec.formula_text, spec.interpretation, spec.notes) if spec else ()
     return MethodologyTexts(
         scenario=localized(methodology, "title"),
-        description=" ".join(p for p in prose if p),
-        activity=spec.unit_text if spec else "",
-        caps=spec.caps_text if spec else "",
-        factors={name: NamedText(name, note) for name, note in basis.items()},
+        description=stored_text(definition, "description", lang) or " ".join(p for p in prose if p),
+        activity=stored_text(definition, "activity", lang) or (spec.unit_text if spec else ""),
+        caps=stored_text(definition, "caps", lang) or (spec.caps_text if spec else ""),
+        factors={
+            name: stored_factor(definition, name, lang) or NamedText(name, note)
+            for name, note in basis.items()
+        },
         parameters={
             p.name: NamedText(localized(p, "label"), "") for p in (spec.parameters if spec else ())
         },
