@@ -26,10 +26,12 @@ _PROSE: Final = ("scenario", "description", "activity", "caps")
 
 @dataclass(frozen=True)
 class NamedText:
-    """A factor or record parameter in words: ``name`` (short) and ``note`` (what it is)."""
+    """A factor or record parameter in words: ``name`` (short), ``note`` (what it is) and, for
+    a factor, its ``unit`` ("" where not given: the unit as filed is shown alone)."""
 
     name: str
     note: str
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,21 +53,26 @@ def _pair(value: Any, where: str) -> Mapping[Language, str]:
     return {lang: read_text(data[lang], f"{where}.{lang}") for lang in LANGUAGES}
 
 
-def _named(value: Any, where: str) -> Mapping[str, Mapping[str, Mapping[Language, str]]]:
-    return {
-        str(key): {
-            part: _pair(read_mapping(raw, f"{where}.{key}").get(part), f"{where}.{key}.{part}")
-            for part in ("name", "note")
-        }
-        for key, raw in read_mapping(value or {}, where).items()
-    }
+def _named(
+    value: Any, where: str, parts: tuple[str, ...] = ("name", "note")
+) -> Mapping[str, Mapping[str, Mapping[Language, str]]]:
+    named = {}
+    for key, raw in read_mapping(value or {}, where).items():
+        entry = read_mapping(raw, f"{where}.{key}")
+        if entry.keys() - set(parts):
+            raise SpecError(f"{where}.{key}: unknown keys {sorted(entry.keys() - set(parts))}")
+        named[str(key)] = {part: _pair(entry.get(part), f"{where}.{key}.{part}") for part in parts}
+    return named
 
 
 def _in_language(
     named: Mapping[str, Mapping[str, Mapping[Language, str]]], lang: Language
 ) -> Mapping[str, NamedText]:
     return {
-        key: NamedText(parts["name"][lang], parts["note"][lang]) for key, parts in named.items()
+        key: NamedText(
+            parts["name"][lang], parts["note"][lang], parts.get("unit", {}).get(lang, "")
+        )
+        for key, parts in named.items()
     }
 
 
@@ -79,7 +86,7 @@ def parse_texts(data: Any) -> Mapping[str, Mapping[Language, MethodologyTexts]]:
         if unknown:
             raise SpecError(f"texts {code}: unknown keys {sorted(unknown)}")
         prose = {part: _pair(entry.get(part), f"texts {code}.{part}") for part in _PROSE}
-        factors = _named(entry.get("factors"), f"texts {code}.factors")
+        factors = _named(entry.get("factors"), f"texts {code}.factors", ("name", "unit", "note"))
         parameters = _named(entry.get("parameters"), f"texts {code}.parameters")
         parsed[str(code)] = {
             lang: MethodologyTexts(

@@ -1,6 +1,6 @@
 """Every seed methodology is described for citizens in both languages: the behaviour, how a
-reduction is worked out, what is counted, the caps, and every factor and record parameter of
-its formula by name and note (``portal/methodology/data/texts.yaml``)."""
+reduction is worked out, what is counted, the caps, every factor of its formula by name, unit
+and note and every record parameter by name and note (``portal/methodology/data/texts.yaml``)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def _all_texts(code: str, language: str) -> list[str]:
         texts.caps,
         *(n.name for n in named),
         *(n.note for n in named),
+        *(f.unit for f in texts.factors.values()),
     ]
 
 
@@ -76,6 +77,20 @@ def test_a_missing_language_is_refused() -> None:
     with pytest.raises(SpecError, match="zh and en"):
         parse_texts(
             {"JLCH-TR-001": {**entry, "factors": {"recommended": {"name": {"zh": "每千步"}}}}}
+        )
+    both = {"zh": "每千步减排量", "en": "Reduction per 1,000 steps"}
+    with pytest.raises(SpecError, match="unit"):  # a factor says its unit in words
+        parse_texts(
+            {"JLCH-TR-001": {**entry, "factors": {"recommended": {"name": both, "note": both}}}}
+        )
+    with pytest.raises(SpecError, match="unknown keys"):
+        parse_texts(
+            {
+                "JLCH-TR-001": {
+                    **entry,
+                    "parameters": {"x": {"name": both, "note": both, "unit": both}},
+                }
+            }
         )
 
 
