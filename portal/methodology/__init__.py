@@ -5,7 +5,8 @@
 ``engine/`` quantifies and caps without a database; ``versions`` is a version's recipe and its
 stored JSON, ``seed_specs`` (with ``seed_fields``) the 22 seed methodologies read from ``data/``;
 ``preview`` tries a version's formula on sample inputs before it is filed; ``categories``,
-``catalog`` and ``units`` are the fixed tables they share.
+``catalog`` and ``units`` are the fixed tables they share; ``texts`` is what citizens read of
+each seed methodology, in both languages.
 """
 
 # The modules the web layer may import (tests/unit/test_import_direction.py holds every blueprint
@@ -21,4 +22,5 @@ PUBLIC_MODULES = (
     "categories",
     "catalog",
     "units",
+    "texts",
 )

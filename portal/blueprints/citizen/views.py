@@ -34,6 +34,8 @@ from portal.blueprints.citizen.forms import (
     make_log_form,
 )
 from portal.blueprints.shared.forms import ProfileForm
+from portal.blueprints.shared.methodology.display import texts_for
+from portal.blueprints.shared.methodology.labels import CONFIDENCE_LABELS
 from portal.blueprints.shared.record_reasons import RECORD_STATUS_LABELS, record_reason
 from portal.clock import SHANGHAI, local_today
 from portal.errors import DomainError
@@ -312,11 +314,18 @@ def reduction(reduction_id: int) -> Response:
         abort(404)
     row, methodology = found
     replaced_by = row.reversed_by_record_id
+    snapshot = row.factor_snapshot
+    version = next(v for v in methodology.versions if v.id == row.version_id)
     return render(
         "citizen/reduction.html",
         reduction=row,
         methodology=methodology,
         record=row.record,
+        texts=texts_for(methodology, version, snapshot),
+        methodology_unit=version.activity_unit,
+        factors=[{"name": name, **factor} for name, factor in snapshot.items()],
+        parameters=[{"name": n, "value": v} for n, v in row.parameters.items() if n != "Q"],
+        confidence_labels=CONFIDENCE_LABELS,
         # A reversed reduction links to the one computed from the partner data that replaced it.
         replacement_id=activity_queries.get_live_reduction_id(current_user.id, replaced_by)
         if replaced_by

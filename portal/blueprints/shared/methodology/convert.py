@@ -18,6 +18,7 @@ from portal.methodology.engine import (
     RecordParameter,
     Source,
 )
+from portal.methodology.texts import STORED_KEY, STORED_PARTS, stored_texts
 from portal.methodology.versions import (
     EVIDENCE_TIERS,
     Plausibility,
@@ -94,7 +95,28 @@ def definition_from_form(form: DefinitionForm) -> dict[str, Any]:
         interpretation=form.interpretation.data or "",
         notes=form.notes.data or "",
     )
-    return definition_from_spec(spec)
+    definition = definition_from_spec(spec)
+    texts = stored_texts(
+        {
+            part: (form[f"{part}_zh"].data or "", form[f"{part}_en"].data or "")
+            for part in STORED_PARTS
+        },
+        {
+            row.name.data or "": {
+                "name": (row.label_zh.data or "", row.label_en.data or ""),
+                "note": (row.note_zh.data or "", row.note_en.data or ""),
+            }
+            for row in form.used_factors()
+        },
+    )
+    if texts:
+        definition[STORED_KEY] = texts
+    return definition
+
+
+def _stored_pair(stored: Mapping[str, Any], key: str) -> dict[str, str]:
+    pair = stored.get(key) or {}
+    return {"zh": pair.get("zh", ""), "en": pair.get("en", "")}
 
 
 def _padded(rows: list[dict[str, Any]], minimum: int) -> list[dict[str, Any]]:
@@ -106,7 +128,14 @@ def form_data_from_definition(definition: Mapping[str, Any], is_saleable: bool) 
     """Keyword data that prefills a :class:`DefinitionForm` with a stored definition."""
     caps = definition.get("caps", {})
     plausibility = definition.get("plausibility", {})
+    texts = definition.get(STORED_KEY, {})
+    words = texts.get("factors", {})
     return {
+        **{
+            f"{part}_{lang}": value
+            for part in STORED_PARTS
+            for lang, value in _stored_pair(texts, part).items()
+        },
         "activity_unit": definition["activity_unit"],
         "formula": definition["formula"],
         "formula_text": definition.get("formula_text", ""),
@@ -136,6 +165,11 @@ def form_data_from_definition(definition: Mapping[str, Any], is_saleable: bool) 
                     "unit": f["unit"],
                     "basis": f["basis"],
                     "confidence": f["confidence"],
+                    **{
+                        f"{field}_{lang}": value
+                        for field, key in (("label", "name"), ("note", "note"))
+                        for lang, value in _stored_pair(words.get(f["name"], {}), key).items()
+                    },
                     "sources": _padded(
                         [
                             {

@@ -27,6 +27,7 @@ from portal.blueprints.shared.forms import PortalForm
 from portal.blueprints.shared.methodology.fields import (
     TEXT_MAX,
     MultiCheckboxField,
+    check_pair,
     decimal_text,
     one_line,
     strip,
@@ -40,6 +41,7 @@ from portal.blueprints.shared.methodology.rows import (
     ParameterRow,
 )
 from portal.methodology.engine import MAX_FORMULA_LENGTH, QUANTITY_NAME, FormulaError, formula_names
+from portal.methodology.texts import STORED_PARTS
 from portal.methodology.units import UNITS
 
 
@@ -58,6 +60,15 @@ def formula_problem(error: FormulaError) -> Any:
             "values."
         )
     return _l("The formula cannot be read: %(why)s", why=str(error))
+
+
+def _citizen_text(label: Any, rows: int = 3) -> TextAreaField:
+    return TextAreaField(
+        label,
+        validators=[Optional(), Length(max=TEXT_MAX)],
+        filters=[strip],
+        render_kw={"rows": rows},
+    )
 
 
 def unit_choices(language: str) -> list[SelectChoice]:
@@ -147,6 +158,14 @@ class DefinitionForm(PortalForm):
         filters=[strip],
         render_kw={"rows": 2},
     )
+    # What the public page and the reduction explanation show citizens, in both languages
+    # (``portal.methodology.texts.STORED_PARTS``); the prose above stays for the reviewers.
+    description_zh = _citizen_text(_l("How it is worked out, for citizens: Chinese"))
+    description_en = _citizen_text(_l("How it is worked out, for citizens: English"))
+    activity_zh = _citizen_text(_l("What is counted, for citizens: Chinese"), 2)
+    activity_en = _citizen_text(_l("What is counted, for citizens: English"), 2)
+    caps_zh = _citizen_text(_l("The caps in words, for citizens: Chinese"), 2)
+    caps_en = _citizen_text(_l("The caps in words, for citizens: English"), 2)
 
     def __init__(self, *args: Any, language: str = "zh", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -160,7 +179,8 @@ class DefinitionForm(PortalForm):
 
     def validate(self, extra_validators: Mapping[str, Any] | None = None) -> bool:
         ok = super().validate(extra_validators)
-        return self._check_rows() and ok
+        paired = [check_pair(self[f"{p}_zh"], self[f"{p}_en"]) for p in STORED_PARTS]
+        return self._check_rows() and all(paired) and ok
 
     def _check_rows(self) -> bool:
         ok = True

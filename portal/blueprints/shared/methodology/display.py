@@ -5,6 +5,7 @@ render with the macros of ``templates/macros/methodology.html``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,8 +27,15 @@ from portal.clock import utcnow
 from portal.methodology import queries
 from portal.methodology.categories import CATEGORIES
 from portal.methodology.models import Methodology, MethodologyVersion
+from portal.methodology.texts import (
+    MethodologyTexts,
+    NamedText,
+    get_texts,
+    stored_factor,
+    stored_text,
+)
 from portal.methodology.versions import VersionSpec, spec_from_definition
-from portal.web.i18n import language
+from portal.web.i18n import language, localized
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,43 @@ def category_name(code: str) -> str:
     return code
 
 
+def texts_for(
+    methodology: Methodology,
+    version: MethodologyVersion | None = None,
+    snapshot: Mapping[str, Mapping[str, Any]] | None = None,
+) -> MethodologyTexts:
+    """What a reader sees of ``methodology`` in words, in the reader's language.
+
+    Seed methodologies are described in ``data/texts.yaml``. One filed by officials through the
+    forms has what they wrote: its title for the behaviour, the citizen texts of the ``version``
+    in the reader's language, else its prose as written; each factor in words, else its code
+    with its basis (from the version, or the reduction's factor ``snapshot``) as the note; each
+    record parameter's label in the reader's language as its name.
+    """
+    lang = language()
+    found = get_texts(methodology.code, lang)
+    if found is not None:
+        return found
+    spec = version_spec(version) if version else None
+    definition = version.definition if version else {}
+    basis = {f.name: f.basis for f in spec.factors} if spec else {}
+    basis.update({name: str(f.get("basis", "")) for name, f in (snapshot or {}).items()})
+    prose = (spec.formula_text, spec.interpretation, spec.notes) if spec else ()
+    return MethodologyTexts(
+        scenario=localized(methodology, "title"),
+        description=stored_text(definition, "description", lang) or " ".join(p for p in prose if p),
+        activity=stored_text(definition, "activity", lang) or (spec.unit_text if spec else ""),
+        caps=stored_text(definition, "caps", lang) or (spec.caps_text if spec else ""),
+        factors={
+            name: stored_factor(definition, name, lang) or NamedText(name, note)
+            for name, note in basis.items()
+        },
+        parameters={
+            p.name: NamedText(localized(p, "label"), "") for p in (spec.parameters if spec else ())
+        },
+    )
+
+
 def presentation() -> dict[str, Any]:
     """Template helpers for methodology pages in every area."""
     return {
@@ -119,4 +164,5 @@ def presentation() -> dict[str, Any]:
         "seed_change_notes": SEED_CHANGE_NOTES,
         "category_name": category_name,
         "developer_name": developer_name,
+        "texts_for": texts_for,
     }

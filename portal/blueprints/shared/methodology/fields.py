@@ -100,3 +100,13 @@ class InUsedRow:
             if self.required:
                 raise StopValidation(_l("Fill this in, or clear the whole row."))
             raise StopValidation()
+
+
+def check_pair(zh: Field, en: Field) -> bool:
+    """Texts citizens read come in both languages: one without the other is refused."""
+    if bool(zh.data) == bool(en.data):
+        return True
+    (en if zh.data else zh).errors.append(
+        _l("Give this text in both languages, so the page reads the same in Chinese and English.")
+    )
+    return False

@@ -23,6 +23,7 @@ from portal.blueprints.shared.methodology.fields import (
     InUsedRow,
     RowForm,
     WholeNumberField,
+    check_pair,
     decimal_text,
     not_quantity_name,
     strip,
@@ -95,6 +96,25 @@ class FactorRow(RowForm):
         description=_l("Estimates make the methodology points-only."),
     )
     sources = FieldList(FormField(SourceRow), min_entries=SOURCE_ROWS)
+    # What citizens read of the factor instead of its code and technical basis.
+    label_zh = StringField(
+        _l("Name in words, Chinese (optional)"), [Optional(), Length(max=120)], filters=[strip]
+    )
+    label_en = StringField(
+        _l("Name in words, English (optional)"), [Optional(), Length(max=200)], filters=[strip]
+    )
+    note_zh = TextAreaField(
+        _l("Note for citizens, Chinese (optional)"),
+        [Optional(), Length(max=TEXT_MAX)],
+        filters=[strip],
+        render_kw={"rows": 2},
+    )
+    note_en = TextAreaField(
+        _l("Note for citizens, English (optional)"),
+        [Optional(), Length(max=TEXT_MAX)],
+        filters=[strip],
+        render_kw={"rows": 2},
+    )
 
     def is_used(self) -> bool:
         return super().is_used() or any(entry.form.is_used() for entry in self.sources)
@@ -104,7 +124,8 @@ class FactorRow(RowForm):
         if self.is_used() and not any(entry.form.is_used() for entry in self.sources):
             self.sources[0].form.title.errors.append(_l("Cite at least one source."))
             ok = False
-        return bool(ok)
+        named = check_pair(self.label_zh, self.label_en)
+        return bool(check_pair(self.note_zh, self.note_en) and named and ok)
 
 
 class ParameterRow(RowForm):
