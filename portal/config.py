@@ -83,6 +83,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "PRIVACY_NOTICE_VERSION": "2026-11",
         "POINTS_PER_KG": int(os.environ.get("POINTS_PER_KG", "1000")),
         "QUANTIFY_WORKERS": int(os.environ.get("QUANTIFY_WORKERS", "1")),
+        # Points earned in a year expire at the end of the N-th year after it; 0: never.
+        "POINTS_EXPIRY_YEARS": int(os.environ.get("POINTS_EXPIRY_YEARS", "1")),
         "SCHEDULER_LOCK_FILE": str(instance_path / "scheduler.lock"),
         # The admin dashboard warns when the scheduler's heartbeat is older than this.
         "SCHEDULER_STALE_MINUTES": int(os.environ.get("SCHEDULER_STALE_MINUTES", "5")),

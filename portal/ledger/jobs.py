@@ -1,10 +1,13 @@
 """The ledger's background jobs, registered into the job table by ``portal.scheduler.table``
-(which calls ``register_jobs``): sealing the chain every minute, a verified checkpoint daily."""
+(which calls ``register_jobs``): sealing the chain every minute, a verified checkpoint and
+points expiry daily."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from portal.clock import local_today
+from portal.ledger.expiry import expire_points
 from portal.ledger.sealing import seal
 from portal.ledger.verification import record_checkpoint
 from portal.scheduler.registry import Job, JobContext, JobDetails, JobTable
@@ -30,6 +33,12 @@ def checkpoint_job(context: JobContext) -> JobDetails:
     }
 
 
+def expiry_job(context: JobContext) -> JobDetails:
+    """Expire the points whose time has come (``POINTS_EXPIRY_YEARS``)."""
+    years = int(context.settings["POINTS_EXPIRY_YEARS"])
+    return {"expired_points": expire_points(local_today(), years)}
+
+
 def register_jobs(table: JobTable) -> None:
     table.register(
         Job(
@@ -49,5 +58,14 @@ def register_jobs(table: JobTable) -> None:
             ),
             trigger="cron",
             trigger_args={"hour": 3, "minute": 30},
+        )
+    )
+    table.register(
+        Job(
+            name="points_expiry",
+            func=expiry_job,
+            description=_l("Expires unused points at the end of their last year, oldest first."),
+            trigger="cron",
+            trigger_args={"hour": 0, "minute": 10},
         )
     )

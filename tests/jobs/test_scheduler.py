@@ -57,7 +57,14 @@ def test_register_job_extends_the_table(app: Flask) -> None:
     table = build_job_table()
     assert list(table) == list(get_job_table(app))  # what every app gets, in that order
     table.register(Job("nightly", lambda context: "done", "test", "cron", {"hour": 3}))
-    assert set(table) == {"heartbeat", "quantify", "seal", "ledger_checkpoint", "nightly"}
+    assert set(table) == {
+        "heartbeat",
+        "quantify",
+        "seal",
+        "ledger_checkpoint",
+        "points_expiry",
+        "nightly",
+    }
     with pytest.raises(ValueError, match="already registered"):
         table.register(Job("nightly", lambda context: "again", "test", "cron", {"hour": 4}))
 
@@ -75,6 +82,7 @@ def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
         "quantify",
         "seal",
         "ledger_checkpoint",
+        "points_expiry",
     ]
 
 
