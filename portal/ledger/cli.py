@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from portal.clock import local_today
 from portal.ledger.verification import VerifyReport
 
 ledger_cli = AppGroup("ledger", help="The points ledger.")
@@ -53,21 +50,6 @@ def checkpoint_command() -> None:
         click.echo(f"Nothing sealed since the last checkpoint (seq {result.seq}).")
     else:
         click.echo(f"Checkpoint #{result.checkpoint_id} recorded at seq {result.seq}.")
-
-
-@ledger_cli.command("expire")
-@click.option(
-    "--today",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="The day to expire as of (Asia/Shanghai; default: today).",
-)
-def expire_command(today: datetime | None) -> None:
-    """Expire the points whose time has come (POINTS_EXPIRY_YEARS); safe to run again."""
-    from portal.ledger.expiry import expire_points
-
-    day = today.date() if today else local_today()
-    points = expire_points(day, int(current_app.config["POINTS_EXPIRY_YEARS"]))
-    click.echo(f"Expired {points} points as of {day.isoformat()}.")
 
 
 def _print_report(report: VerifyReport) -> None:

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from portal.accounts.models import User
 from portal.db import session, transaction
 from portal.ledger import expiry, queries, sealing, services
-from portal.ledger.cli import ledger_cli
 from portal.ledger.models import AccountKind, LedgerTransaction
 from portal.ledger.services import Posting
 from portal.ledger.verification import verify
@@ -134,12 +133,6 @@ def test_a_spend_racing_the_job_is_recomputed(
     monkeypatch.setattr(expiry, "_amounts", read_then_spend)
     assert expiry.expire_points(date(2027, 1, 6), years=1) == 20
     assert queries.get_balance(citizen_user(db, citizen)) == 0
-
-
-def test_cli_expire(app: Flask, db: object, clock: Clock, citizen: int) -> None:
-    _issue(clock, citizen, 12, ISSUED_2025, "a")
-    result = app.test_cli_runner().invoke(ledger_cli, ["expire", "--today", "2027-01-01"])
-    assert result.exit_code == 0 and "Expired 12 points as of 2027-01-01." in result.output
 
 
 @needs_postgresql("two expiry runs at once, each its own connection")
