@@ -50,13 +50,12 @@ def post(
         return notification
     # One statement that skips a taken key, so two racing posts with one key write one row.
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    new_id = db.scalar(
+    return db.scalar(
         insert(Notification)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(Notification.id)
+        .returning(Notification)
     )
-    return None if new_id is None else db.get(Notification, new_id)
 
 
 def _checked(

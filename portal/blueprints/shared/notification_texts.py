@@ -19,20 +19,22 @@ from flask_babel import gettext as _
 
 from portal.notifications import kinds
 from portal.notifications.models import Notification
-from portal.web.i18n import language
+from portal.web.i18n import localized
 
 
 class Params:
     """A notification's parameters as the reader should see them: ``text(name)`` takes
     ``name_zh`` / ``name_en`` in the reader's language where the plain name is missing;
-    ``number`` and ``day`` format locale-wise. A missing parameter reads as nothing."""
+    ``number`` is a whole number (0 if it is not one), ``formatted`` the same written
+    locale-wise, ``day`` an ISO date written locale-wise. A missing parameter reads as
+    nothing."""
 
     def __init__(self, params: Mapping[str, Any]) -> None:
-        self.raw = params
+        self.raw = dict(params)
 
     def text(self, name: str) -> str:
-        value = self.raw.get(name, self.raw.get(f"{name}_{language()}"))
-        return "" if value is None else str(value)
+        value = self.raw.get(name)
+        return localized(self.raw, name) if value is None else str(value)
 
     def number(self, name: str) -> int:
         value = self.raw.get(name)
@@ -52,11 +54,10 @@ Texts = Callable[[Params], tuple[str, str]]  # parameters -> (title, body)
 
 
 def _voucher_issued(p: Params) -> tuple[str, str]:
-    points = p.number("points")
     return _("Voucher issued"), ngettext(
         "You redeemed %(points)s point for “%(offer)s”. Voucher code: %(code)s.",
         "You redeemed %(points)s points for “%(offer)s”. Voucher code: %(code)s.",
-        points,
+        p.number("points"),
         points=p.formatted("points"),
         offer=p.text("offer_title"),
         code=p.text("voucher_code"),
