@@ -17,11 +17,13 @@ from portal.activities.intake.checks import FLAG_EVIDENCE, FLAG_OVERLAP
 from portal.activities.intake.same_act import list_overlapping_trips, record_trip, transport_ids
 from portal.activities.models import BehaviorRecord, Evidence, Partner, RecordStatus
 from portal.activities.reasons import official_decision
-from portal.clock import utcnow
+from portal.clock import SHANGHAI, utcnow
 from portal.db import session, transaction
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.methodology.models import Methodology
 from portal.methodology.queries import FiledVersions
+from portal.notifications import kinds
+from portal.notifications import services as notifications
 from portal.pagination import paginate
 
 # The audit actions of an official's decision, by outcome (the decided list's filter).
@@ -54,14 +56,34 @@ def review_record(
         record.reviewed_by_id, record.reviewed_at = actor.id, utcnow()
         note = reason.strip()[:2000]
         record.review_code, record.review_params = official_decision(note)
-        record_audit(
+        decision = record_audit(
             "record.approved" if approve else "record.rejected",
             actor_id=actor.id,
             subject_type="behavior_record",
             subject_id=record.id,
             details={"reason": note, "flags": record.flags},
         )
+        _notify_decision(record, approve, decision.id)
     return record
+
+
+def _notify_decision(record: BehaviorRecord, approve: bool, decision_id: int) -> None:
+    """Tell the citizen of an official's decision, in the decision's transaction; keyed by the
+    decision's audit event (an appealed record is decided twice, and told twice)."""
+    methodology = session().get(Methodology, record.methodology_id)
+    assert methodology is not None  # a foreign key
+    notifications.post(
+        record.user_id,
+        kinds.RECORD_APPROVED if approve else kinds.RECORD_REJECTED,
+        {
+            "record_id": record.id,
+            "methodology_title_zh": methodology.title_zh,
+            "methodology_title_en": methodology.title_en,
+            "occurred_on": record.occurred_at.astimezone(SHANGHAI).date().isoformat(),
+            "note": record.review_params.get("note", ""),
+        },
+        key=f"record.review:{decision_id}",
+    )
 
 
 @dataclass(frozen=True)

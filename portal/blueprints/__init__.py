@@ -32,7 +32,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.admin.views import bp as admin
     from portal.blueprints.api import bp as api
     from portal.blueprints.auth.views import bp as auth
-    from portal.blueprints.citizen.views import bp as citizen
+    from portal.blueprints.citizen import bp as citizen
     from portal.blueprints.developer import bp as developer
     from portal.blueprints.library import bp as library
     from portal.blueprints.official import bp as official

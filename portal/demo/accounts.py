@@ -114,14 +114,14 @@ EXTRA_CITIZENS = (
 SIGNED_UP_DAYS_AGO = 30
 
 
-def _find_user(login: str) -> User | None:
+def find_user(login: str) -> User | None:
     identifier = parse_identifier(login)
     assert identifier is not None, login
     return get_user_by_identifier(identifier)
 
 
 def _ensure_user(login: str, display_name: str, city_code: str) -> User:
-    user = _find_user(login)
+    user = find_user(login)
     if user is None:
         user = accounts.register_user(
             login=login,

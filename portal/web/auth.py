@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal.accounts.models import AUDIT_IP_LENGTH, Role, User
 from portal.extensions import db, htmx, login_manager
+from portal.notifications.queries import UNREAD_SHOWN_MAX, count_unread
 
 # Navigation by role: (endpoint, label, role needed). Later audiences add their entries here.
 NAV: list[tuple[str, Any, Role | None]] = []
@@ -43,6 +44,11 @@ def nav_items() -> list[tuple[str, str]]:
         if role is None or (current_user.is_authenticated and current_user.has_role(role)):
             items.append((url_for(endpoint), str(label)))
     return items
+
+
+def _unread_notifications() -> int:
+    """The header bell's count for the logged-in user (0 for anyone else)."""
+    return count_unread(current_user.id) if current_user.is_authenticated else 0
 
 
 def _load_user(user_id: str) -> User | None:
@@ -77,4 +83,11 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_unauthorized)
-    app.context_processor(lambda: {"nav_items": nav_items, "Role": Role})
+    app.context_processor(
+        lambda: {
+            "nav_items": nav_items,
+            "Role": Role,
+            "unread_notifications": _unread_notifications,
+            "unread_shown_max": UNREAD_SHOWN_MAX,
+        }
+    )

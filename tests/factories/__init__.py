@@ -26,6 +26,7 @@ from tests.factories.activities import (
 )
 from tests.factories.ledger import make_spend
 from tests.factories.methodology import make_draft, methodology_id
+from tests.factories.notifications import make_notification
 
 __all__ = [
     "CYCLING",
@@ -39,6 +40,7 @@ __all__ = [
     "log_in",
     "make_draft",
     "make_membership",
+    "make_notification",
     "make_org",
     "make_partner",
     "make_record",

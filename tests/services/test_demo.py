@@ -12,6 +12,8 @@ from portal.accounts.models import Membership, User
 from portal.activities.models import AccountLink, BehaviorRecord, Partner
 from portal.demo import DEMO_LOGINS, seed_demo
 from portal.methodology.models import Methodology
+from portal.notifications import kinds
+from portal.notifications.models import Notification
 
 
 def _counts(db: Any) -> tuple[int, ...]:
@@ -49,3 +51,18 @@ def test_demo_citizens_signed_up_and_linked_before_their_first_records(
         assert max(user.created_at, user.consented_at) < first[user.id], user.display_name
     for link in db.session.scalars(select(AccountLink)):
         assert link.linked_at < first[link.user_id]
+
+
+def test_the_demo_citizen_has_a_read_and_an_unread_notification(db: Any, tmp_path: Path) -> None:
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    citizen = db.session.scalar(select(User).where(User.phone == DEMO_LOGINS[0].login))
+    inbox = db.session.scalars(
+        select(Notification).where(Notification.user_id == citizen.id).order_by(Notification.id)
+    ).all()
+    assert [(n.kind, n.read_at is not None) for n in inbox] == [
+        (kinds.RECORD_APPROVED, True),
+        (kinds.RECORD_REJECTED, False),
+    ]
+    approved, rejected = (db.session.get(BehaviorRecord, n.params["record_id"]) for n in inbox)
+    assert approved.status == "quantified" and rejected.status == "rejected"

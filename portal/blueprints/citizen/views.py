@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
@@ -26,6 +26,7 @@ from portal.activities.partners.queries import (
     list_partner_sources,
 )
 from portal.activities.review import appeal_record
+from portal.blueprints.citizen import bp
 from portal.blueprints.citizen.forms import (
     AppealForm,
     ChangePasswordForm,
@@ -51,8 +52,6 @@ from portal.web.evidence import send_own_evidence
 from portal.web.htmx import render
 from portal.web.i18n import language
 from portal.web.pagination import page_arg
-
-bp = Blueprint("citizen", __name__)
 
 
 @bp.get("/")

@@ -1,0 +1,158 @@
+"""A notification (a kind of ``portal.notifications.kinds`` and its parameters) in the reader's
+language, with the page it links to: rendered when read, never stored as text, so a reader
+sees their language now whichever they used when the event happened.
+
+A feature that adds a kind adds its texts to ``TEXTS`` (and, if it has one, its page to
+``PAGES``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask import url_for
+from flask_babel import format_date, format_decimal, ngettext
+from flask_babel import gettext as _
+
+from portal.notifications import kinds
+from portal.notifications.models import Notification
+from portal.web.i18n import localized
+
+
+class Params:
+    """A notification's parameters as the reader should see them: ``text(name)`` takes
+    ``name_zh`` / ``name_en`` in the reader's language where the plain name is missing;
+    ``number`` is a whole number (0 if it is not one), ``formatted`` the same written
+    locale-wise, ``day`` an ISO date written locale-wise. A missing parameter reads as
+    nothing."""
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self.raw = dict(params)
+
+    def text(self, name: str) -> str:
+        value = self.raw.get(name)
+        return localized(self.raw, name) if value is None else str(value)
+
+    def number(self, name: str) -> int:
+        value = self.raw.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+    def formatted(self, name: str) -> str:
+        return str(format_decimal(self.number(name)))
+
+    def day(self, name: str) -> str:
+        try:
+            return str(format_date(date.fromisoformat(str(self.raw.get(name))), "medium"))
+        except ValueError:
+            return ""
+
+
+Texts = Callable[[Params], tuple[str, str]]  # parameters -> (title, body)
+
+
+def _voucher_issued(p: Params) -> tuple[str, str]:
+    return _("Voucher issued"), ngettext(
+        "You redeemed %(points)s point for “%(offer)s”. Voucher code: %(code)s.",
+        "You redeemed %(points)s points for “%(offer)s”. Voucher code: %(code)s.",
+        p.number("points"),
+        points=p.formatted("points"),
+        offer=p.text("offer_title"),
+        code=p.text("voucher_code"),
+    )
+
+
+def _voucher_checked(p: Params) -> tuple[str, str]:
+    return _("Voucher used"), _(
+        "Your voucher for “%(offer)s” was checked at %(merchant)s.",
+        offer=p.text("offer_title"),
+        merchant=p.text("merchant"),
+    )
+
+
+def _points_expiring(p: Params) -> tuple[str, str]:
+    return _("Points expiring soon"), ngettext(
+        "%(points)s point expires on %(day)s. Redeem or donate it before then.",
+        "%(points)s points expire on %(day)s. Redeem or donate them before then.",
+        p.number("points"),
+        points=p.formatted("points"),
+        day=p.day("expires_on"),
+    )
+
+
+def _merchant_application_decided(p: Params) -> tuple[str, str]:
+    note = p.text("note")
+    if p.raw.get("is_approved") is True:
+        title = _("Merchant application approved")
+        body = _(
+            "%(merchant)s may now publish offers in the points mall.", merchant=p.text("merchant")
+        )
+    else:
+        title = _("Merchant application not approved")
+        body = _("The application of %(merchant)s was not approved.", merchant=p.text("merchant"))
+    return title, _("%(body)s Reason: %(note)s", body=body, note=note) if note else body
+
+
+def _record_approved(p: Params) -> tuple[str, str]:
+    return _("Record approved on review"), _(
+        "Your record of %(behaviour)s on %(day)s was approved and will be counted.",
+        behaviour=p.text("methodology_title"),
+        day=p.day("occurred_on"),
+    )
+
+
+def _record_rejected(p: Params) -> tuple[str, str]:
+    return _("Record not counted"), _(
+        "Your record of %(behaviour)s on %(day)s was not counted. Reason: %(note)s",
+        behaviour=p.text("methodology_title"),
+        day=p.day("occurred_on"),
+        note=p.text("note"),
+    )
+
+
+TEXTS: dict[str, Texts] = {
+    kinds.VOUCHER_ISSUED: _voucher_issued,
+    kinds.VOUCHER_CHECKED: _voucher_checked,
+    kinds.POINTS_EXPIRING: _points_expiring,
+    kinds.MERCHANT_APPLICATION_DECIDED: _merchant_application_decided,
+    kinds.RECORD_APPROVED: _record_approved,
+    kinds.RECORD_REJECTED: _record_rejected,
+}
+
+# The page a kind links to when its notification was posted without a link of its own.
+PAGES: dict[str, Callable[[Params], str]] = {
+    kinds.RECORD_APPROVED: lambda p: url_for("citizen.records"),
+    kinds.RECORD_REJECTED: lambda p: url_for("citizen.records"),
+    kinds.POINTS_EXPIRING: lambda p: url_for("citizen.account"),
+}
+
+
+@dataclass(frozen=True)
+class ShownNotification:
+    """A notification as the inbox shows it: title, body, where it links (None: nowhere)."""
+
+    id: int
+    title: str
+    body: str
+    href: str | None
+    created_at: datetime
+    is_read: bool
+
+
+def show_notification(notification: Notification) -> ShownNotification:
+    """``notification`` in the reader's language. A kind without texts (posted by a newer
+    version of the portal, say) still shows, as a plain "Notification"."""
+    params = Params(notification.params or {})
+    texts = TEXTS.get(notification.kind)
+    title, body = texts(params) if texts else (_("Notification"), "")
+    page = PAGES.get(notification.kind)
+    return ShownNotification(
+        id=notification.id,
+        title=title,
+        body=body,
+        href=notification.link or (page(params) if page else None),
+        created_at=notification.created_at,
+        is_read=notification.read_at is not None,
+    )

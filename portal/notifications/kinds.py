@@ -1,0 +1,37 @@
+"""The kinds of notification and their parameters. A feature that posts a new kind adds its
+code here and its texts to ``portal.blueprints.shared.notification_texts`` (a test checks that
+every kind has them).
+
+A parameter whose text is stored in both languages is given as ``<name>_zh`` and ``<name>_en``
+(an offer's or a methodology's title); the reader sees the one in their language. Dates are ISO
+``YYYY-MM-DD`` (the Asia/Shanghai day), amounts whole numbers in the unit the name says.
+
+- ``voucher_issued`` — ``offer_title_zh/_en``, ``points`` (spent), ``voucher_code``;
+- ``voucher_checked`` — ``offer_title_zh/_en``, ``merchant_zh/_en`` (who checked it);
+- ``points_expiring`` — ``points`` that expire on ``expires_on`` (a date);
+- ``merchant_application_decided`` — ``merchant_zh/_en``, ``is_approved`` (bool), ``note``
+  (the official's words, as written; may be empty);
+- ``record_approved`` — ``record_id``, ``methodology_title_zh/_en``, ``occurred_on`` (a date);
+- ``record_rejected`` — the same and ``note`` (the official's reason, as written).
+"""
+
+from __future__ import annotations
+
+VOUCHER_ISSUED = "voucher_issued"
+VOUCHER_CHECKED = "voucher_checked"
+POINTS_EXPIRING = "points_expiring"
+MERCHANT_APPLICATION_DECIDED = "merchant_application_decided"
+RECORD_APPROVED = "record_approved"
+RECORD_REJECTED = "record_rejected"
+
+KINDS = frozenset(
+    {
+        VOUCHER_ISSUED,
+        VOUCHER_CHECKED,
+        POINTS_EXPIRING,
+        MERCHANT_APPLICATION_DECIDED,
+        RECORD_APPROVED,
+        RECORD_REJECTED,
+    }
+)
+KIND_MAX_LENGTH = 40  # notifications.kind
