@@ -9,27 +9,31 @@ credit to a citizen's account counts as earned when it was posted (a refund too)
 debit counts as spent. ``expire_points`` posts one ``points_expiry`` transaction per citizen
 and expiry year, to the expiry account, idempotent on ``points_expiry:<account>:<year>``: a
 run killed half way, or run again, posts nothing twice. ``expiring`` tells a citizen what
-expires next and when (the account page and the 30-day notice).
+expires next and when (the account page); ``notify_expiring`` posts it to their inbox 30 days
+before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, and_, case, func, select
 
-from portal.clock import SHANGHAI, local_midnight
+from portal.clock import SHANGHAI, local_date, local_midnight
 from portal.db import session, transaction
 from portal.errors import Conflict
 from portal.ledger.accounts import system_account_id
 from portal.ledger.models import AccountKind, LedgerAccount, LedgerEntry, LedgerTransaction
 from portal.ledger.postings import Posting
 from portal.ledger.services import append
+from portal.notifications.kinds import POINTS_EXPIRING
+from portal.notifications.services import post
 
 EXPIRY_KIND = "points_expiry"
+NOTICE_DAYS = 30  # citizens are told this many days before their points expire
 BATCH = 500  # postings per ledger append (one database transaction)
 
 _ENTRIES = cast(Table, LedgerEntry.__table__)
@@ -52,7 +56,7 @@ class Expiring:
 def _amounts(
     *, earned_before: datetime, spent_before: datetime, account_ids: Iterable[int] | None = None
 ) -> dict[int, tuple[int, int]]:
-    """Per citizen account: (points that expire, balance now), over entries posted so far."""
+    """Per citizen account: (points that expire, its user), over entries posted so far."""
     e, t, a = _ENTRIES.c, _TX.c, _ACCOUNTS.c
     is_expiry = t.kind == EXPIRY_KIND
     earned = func.sum(case((and_(e.points > 0, t.created_at < earned_before), e.points), else_=0))
@@ -61,19 +65,19 @@ def _amounts(
     )
     expired = func.sum(case((is_expiry, -e.points), else_=0))
     stmt = (
-        select(e.account_id, earned - spent - expired, a.balance)
+        select(e.account_id, earned - spent - expired, a.balance, a.user_id)
         .join(_TX, t.id == e.transaction_id)
         .join(_ACCOUNTS, a.id == e.account_id)
         .where(a.kind == AccountKind.USER_POINTS.value)
-        .group_by(e.account_id, a.balance)
+        .group_by(e.account_id, a.balance, a.user_id)
     )
     if account_ids is not None:
         stmt = stmt.where(e.account_id.in_(list(account_ids)))
     found: dict[int, tuple[int, int]] = {}
-    for account_id, due, balance in session().execute(stmt):
+    for account_id, due, balance, user_id in session().execute(stmt):
         points = min(max(int(due or 0), 0), int(balance))
         if points:
-            found[int(account_id)] = (points, int(balance))
+            found[int(account_id)] = (points, int(user_id))
     return found
 
 
@@ -120,6 +124,29 @@ def expire_points(today: date, years: int) -> int:
             continue
         total += sum(p.entries[1][1] for p, tx in zip(postings, posted, strict=True) if tx)
     return total
+
+
+def notify_expiring(today: date, years: int) -> int:
+    """From ``NOTICE_DAYS`` before this year's expiry moment, tell every citizen whose points
+    expire then how many and when, once a year (idempotent per citizen and year); returns how
+    many were told. Owns its transaction."""
+    year = today.year
+    at = expires_at(year)
+    if years <= 0 or (local_date(at) - today).days > NOTICE_DAYS:
+        return 0
+    due = _amounts(earned_before=expires_at(year - years), spent_before=at)
+    last_day = (local_date(at) - timedelta(days=1)).isoformat()
+    told = 0
+    with transaction():
+        for account, (points, user_id) in sorted(due.items()):
+            posted = post(
+                user_id,
+                POINTS_EXPIRING,
+                {"points": points, "expires_on": last_day},
+                key=f"{POINTS_EXPIRING}:{account}:{year}",
+            )
+            told += posted is not None
+    return told
 
 
 def _posting(account: int, points: int, expiry: int, year: int) -> Posting:

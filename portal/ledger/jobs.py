@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from portal.clock import local_today
-from portal.ledger.expiry import expire_points
+from portal.ledger.expiry import expire_points, notify_expiring
 from portal.ledger.sealing import seal
 from portal.ledger.verification import record_checkpoint
 from portal.scheduler.registry import Job, JobContext, JobDetails, JobTable
@@ -34,9 +34,13 @@ def checkpoint_job(context: JobContext) -> JobDetails:
 
 
 def expiry_job(context: JobContext) -> JobDetails:
-    """Expire the points whose time has come (``POINTS_EXPIRY_YEARS``)."""
-    years = int(context.settings["POINTS_EXPIRY_YEARS"])
-    return {"expired_points": expire_points(local_today(), years)}
+    """Expire the points whose time has come (``POINTS_EXPIRY_YEARS``) and, in the last 30 days
+    before the next expiry, tell the citizens whose points expire then."""
+    years, today = int(context.settings["POINTS_EXPIRY_YEARS"]), local_today()
+    return {
+        "expired_points": expire_points(today, years),
+        "notified": notify_expiring(today, years),
+    }
 
 
 def register_jobs(table: JobTable) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 from datetime import UTC, date, datetime
 
 import pytest
@@ -17,6 +18,7 @@ from portal.ledger import expiry, queries, sealing, services
 from portal.ledger.models import AccountKind, LedgerTransaction
 from portal.ledger.services import Posting
 from portal.ledger.verification import verify
+from portal.notifications.models import Notification
 from tests.conftest import needs_postgresql
 from tests.factories.accounts import make_user
 
@@ -96,6 +98,18 @@ def citizen_user(db: object, account_id: int) -> int:
     )
     assert user_id is not None
     return int(user_id)
+
+
+def test_citizens_are_told_thirty_days_before_once(
+    db: Any, clock: Clock, citizen: int
+) -> None:
+    _issue(clock, citizen, 100, ISSUED_2025, "a")
+    _issue(clock, citizen, 9, ISSUED_2026, "b")  # expires a year later: not in this notice
+    assert expiry.notify_expiring(date(2026, 11, 30), years=1) == 0  # 32 days before
+    assert expiry.notify_expiring(date(2026, 12, 2), years=1) == 1
+    assert expiry.notify_expiring(date(2026, 12, 3), years=1) == 0  # told once a year
+    stored = db.session.execute(select(Notification.kind, Notification.params)).all()
+    assert stored == [("points_expiring", {"points": 100, "expires_on": "2026-12-31"})]
 
 
 def test_nothing_expires_when_it_was_all_spent_or_expiry_is_off(

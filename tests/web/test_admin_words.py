@@ -150,8 +150,11 @@ def test_the_ledger_jobs_are_said_in_words(client: FlaskClient, db: Any, login_a
     en = client.get("/admin/jobs", headers=EN).text
     assert "0 ledger transactions sealed" in en and "Daily at 03:30" in en
     assert "Checkpoint at transaction 0; 0 transactions verified" in en
-    assert json.loads(run_job(client.application, "points_expiry").detail) == {"expired_points": 0}
-    assert "0 points expired" in client.get("/admin/jobs", headers=EN).text
+    expired = json.loads(run_job(client.application, "points_expiry").detail)
+    assert expired == {"expired_points": 0, "notified": 0}
+    assert "0 points expired; 0 citizens told of points expiring soon" in (
+        client.get("/admin/jobs", headers=EN).text
+    )
     zh = client.get("/admin/jobs").text
     assert "已过期 0 积分" in zh
     assert "已封存 0 笔账本交易" in zh and "每天 03:30" in zh and "检查点位于第 0 笔交易" in zh
