@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from flask import Flask
