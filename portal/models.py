@@ -5,6 +5,7 @@ from portal.activities import models as activities_models
 from portal.ledger import models as ledger_models
 from portal.methodology import models as methodology_models
 from portal.scheduler.models import JobRun
+from portal.stats import models as stats_models
 
 __all__ = [
     "JobRun",
@@ -12,4 +13,5 @@ __all__ = [
     "activities_models",
     "ledger_models",
     "methodology_models",
+    "stats_models",
 ]

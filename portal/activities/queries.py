@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import ColumnElement, and_, func, select
@@ -16,16 +16,20 @@ from portal.activities.models import (
     RecordQueue,
     RecordStatus,
     Reduction,
+    ReductionTotal,
 )
 from portal.clock import local_date, local_midnight
 from portal.db import session
 from portal.methodology.models import Methodology
-from portal.pagination import paginate_rows
+from portal.pagination import KeysetPage, keyset_page, paginate_rows
+
+LIST_KEY = (datetime, int)  # the key the citizen's lists page by: (occurred_at, id)
 
 
-def list_records(user_id: int, page: int = 1) -> Pagination:
+def list_records(user_id: int, bookmark: str = "") -> KeysetPage:
     """A citizen's records, newest behaviour first, with methodology and reduction loaded (a
-    superseded self-report keeps its reversed reduction, so the page can say it was taken back)."""
+    superseded self-report keeps its reversed reduction, so the page can say it was taken back).
+    Paged by key from ``bookmark``: one index range, whatever the page."""
     stmt = (
         select(BehaviorRecord, Methodology, Reduction)
         .join(Methodology, BehaviorRecord.methodology_id == Methodology.id)
@@ -33,7 +37,7 @@ def list_records(user_id: int, page: int = 1) -> Pagination:
         .where(BehaviorRecord.user_id == user_id)
         .order_by(BehaviorRecord.occurred_at.desc(), BehaviorRecord.id.desc())
     )
-    return paginate_rows(stmt, page)
+    return keyset_page(stmt, bookmark, LIST_KEY)
 
 
 def get_reduction_for_user(user_id: int, reduction_id: int) -> tuple[Reduction, Methodology] | None:
@@ -60,15 +64,16 @@ def get_live_reduction_id(user_id: int, record_id: int) -> int | None:
     )
 
 
-def list_reductions(user_id: int, page: int = 1) -> Pagination:
-    """A citizen's reductions that count (reversed ones are left out), newest first."""
+def list_reductions(user_id: int, bookmark: str = "") -> KeysetPage:
+    """A citizen's reductions that count (reversed ones are left out), newest first, paged by
+    key from ``bookmark``."""
     stmt = (
         select(Reduction, Methodology)
         .join(Methodology, Reduction.methodology_id == Methodology.id)
         .where(Reduction.user_id == user_id, Reduction.is_live())
         .order_by(Reduction.occurred_at.desc(), Reduction.id.desc())
     )
-    return paginate_rows(stmt, page)
+    return keyset_page(stmt, bookmark, LIST_KEY)
 
 
 @dataclass(frozen=True)
@@ -79,15 +84,16 @@ class Totals:
 
 
 def get_totals(user_id: int) -> Totals:
-    """Net grams, points earned and number of the citizen's reductions that count."""
+    """Net grams, points earned and number of the citizen's reductions that count: their rows
+    of ``reduction_totals`` (one per methodology, kept by triggers: migration 0009) summed."""
     grams, points, count = (
         session()
         .execute(
             select(
-                func.coalesce(func.sum(Reduction.net_grams), 0),
-                func.coalesce(func.sum(Reduction.points), 0),
-                func.count(Reduction.id),
-            ).where(Reduction.user_id == user_id, Reduction.is_live())
+                func.coalesce(func.sum(ReductionTotal.net_grams), 0),
+                func.coalesce(func.sum(ReductionTotal.points), 0),
+                func.coalesce(func.sum(ReductionTotal.reductions), 0),
+            ).where(ReductionTotal.user_id == user_id)
         )
         .one()
     )
@@ -95,11 +101,12 @@ def get_totals(user_id: int) -> Totals:
 
 
 def grams_by_category(user_id: int) -> dict[str, int]:
-    """Net grams per methodology category (only categories with live reductions)."""
+    """Net grams per methodology category (only categories with live reductions), from the
+    citizen's rows of ``reduction_totals``."""
     rows = session().execute(
-        select(Methodology.category, func.sum(Reduction.net_grams))
-        .join(Methodology, Reduction.methodology_id == Methodology.id)
-        .where(Reduction.user_id == user_id, Reduction.is_live())
+        select(Methodology.category, func.sum(ReductionTotal.net_grams))
+        .join(Methodology, ReductionTotal.methodology_id == Methodology.id)
+        .where(ReductionTotal.user_id == user_id, ReductionTotal.reductions > 0)
         .group_by(Methodology.category)
     )
     return {category: int(grams or 0) for category, grams in rows}
@@ -151,29 +158,6 @@ def list_links(user_id: int) -> list[AccountLink]:
             .order_by(AccountLink.linked_at.desc())
         )
     )
-
-
-def platform_counters() -> tuple[int, int]:
-    """Behaviour records across the platform, and net grams of the reductions that count.
-
-    A self-report superseded by partner data of the same act is not counted: the act is one
-    record (the partner's), and its reversed reduction is not in the grams either.
-    """
-    records = (
-        session().scalar(
-            select(func.count(BehaviorRecord.id)).where(
-                BehaviorRecord.status != RecordStatus.SUPERSEDED.value
-            )
-        )
-        or 0
-    )
-    grams = (
-        session().scalar(
-            select(func.coalesce(func.sum(Reduction.net_grams), 0)).where(Reduction.is_live())
-        )
-        or 0
-    )
-    return int(records), int(grams)
 
 
 def get_partner_names(partner_ids: Iterable[int]) -> dict[int, str]:
