@@ -20,6 +20,14 @@ trigger call per row; changes of a record's status run a row trigger only when i
 leaves ``superseded`` (its WHEN clause is checked without calling the function). SQLite has
 row triggers only.
 
+Lock order: the quantify job adds to its ``grams_reduced`` shard when it writes its reductions,
+after the ledger chain head it already holds, and so does a reversal of a reduction with points;
+intake adds to ``records`` shards, rows no one takes after the chain head. Two transactions can
+only wait on each other through a shard when their backend pids fall in the same shard (one in
+16) and one of them reversed a point-less reduction before a reversal with points in the same
+call; PostgreSQL then fails one of them, which the partner intake retries and the quantify job
+runs again on its next turn.
+
 Creating the triggers takes a lock that holds off writers until this migration commits, so the
 backfill that follows counts exactly the rows present; it goes into shard 0.
 
