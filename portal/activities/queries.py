@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, select
 
 from portal.activities.models import (
     AccountLink,
@@ -18,7 +19,7 @@ from portal.activities.models import (
     Reduction,
     ReductionTotal,
 )
-from portal.clock import local_date, local_midnight
+from portal.clock import SHANGHAI, local_midnight
 from portal.db import session
 from portal.methodology.models import Methodology
 from portal.pagination import KeysetPage, keyset_page, paginate_rows
@@ -117,17 +118,27 @@ def grams_by_day(user_id: int, days: int, today: date) -> list[tuple[date, int]]
     (zeros included)."""
     first = today - timedelta(days=days - 1)
     start = local_midnight(first)
+    day = _local_day(Reduction.occurred_at)
     rows = session().execute(
-        select(Reduction.occurred_at, Reduction.net_grams).where(
-            Reduction.user_id == user_id, Reduction.occurred_at >= start, Reduction.is_live()
-        )
+        select(day, func.sum(Reduction.net_grams))
+        .where(Reduction.user_id == user_id, Reduction.occurred_at >= start, Reduction.is_live())
+        .group_by(day)
     )
     totals = {first + timedelta(days=i): 0 for i in range(days)}
-    for occurred_at, grams in rows:
-        day = local_date(occurred_at)
-        if day in totals:
-            totals[day] += int(grams)
+    for local, grams in rows:
+        local_day = local if isinstance(local, date) else date.fromisoformat(local)
+        if local_day in totals:
+            totals[local_day] += int(grams)
     return sorted(totals.items())
+
+
+def _local_day(column: SQLColumnExpression[datetime]) -> ColumnElement[Any]:
+    """The Asia/Shanghai date of a UTC timestamp column, computed by the database, so a day's
+    grams are summed there rather than row by row here. SQLite has no time zones: it adds the
+    eight hours Shanghai has kept all year since 1991 (the charts show recent days only)."""
+    if session().get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone(SHANGHAI.key, column))
+    return func.date(column, "+8 hours")
 
 
 def _flagged() -> ColumnElement[bool]:

@@ -6,7 +6,7 @@ PostgreSQL: tests/jobs/test_quantify_parallel.py.)"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -113,3 +113,14 @@ def test_0009_backfills_the_rows_already_there(tmp_path: Path) -> None:
         _db.session.remove()
         flask_migrate.upgrade()
         assert get_headline_counters() == counters
+
+
+def test_grams_by_day_are_summed_by_the_shanghai_day(db: Any, methodologies: Any) -> None:
+    citizen = factories.make_user()
+    cycling = methodologies["JLCH-TR-003"]
+    midnight = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)  # 00:00 on the 21st in Shanghai
+    for minutes in (-61, -1, 0, 30):
+        factories.make_record(citizen, cycling, midnight + timedelta(minutes=minutes), 3000)
+    quantify_pending(points_per_kg=1000)
+    by_day = dict(queries.grams_by_day(citizen.id, 3, date(2026, 11, 21)))
+    assert by_day == {date(2026, 11, 19): 0, date(2026, 11, 20): 240, date(2026, 11, 21): 240}
