@@ -79,10 +79,9 @@ def _app(url: str) -> Any:
     return app
 
 
-def _fill(size: int) -> None:
-    """Users and ``size`` pending records, inserted in bulk (not through intake: this measures
-    the job, not the API)."""
-    users = max(1, size // RECORDS_PER_USER)
+def add_users(count: int, first: int = 0) -> list[int]:
+    """``count`` citizens numbered from ``first`` (phone 1 followed by the number), inserted
+    in bulk; returns their ids."""
     now = datetime.now(UTC).replace(microsecond=0)
     db.session.execute(
         insert(User),
@@ -95,19 +94,30 @@ def _fill(size: int) -> None:
                 "privacy_notice_version": "2026-11",
                 "consented_at": now,
             }
-            for n in range(users)
+            for n in range(first, first + count)
         ],
     )
-    first_user = db.session.scalar(select(func.min(User.id)))
+    phones = [f"1{n:010d}" for n in (first, first + count - 1)]
+    low, high = db.session.execute(
+        select(func.min(User.id), func.max(User.id)).where(User.phone.in_(phones))
+    ).one()
+    return list(range(low, high + 1))
+
+
+def add_records(size: int, user_ids: list[int], days: int = 20, seed: int = 7) -> None:
+    """``size`` pending partner records of ``user_ids`` (picked at random) over the last
+    ``days`` days, spread over the methodologies of ``MIX``, inserted in bulk (COPY on
+    PostgreSQL; not through intake: this measures the job, not the API); commits."""
+    now = datetime.now(UTC).replace(microsecond=0)
     ids = {m.code: m.id for m in db.session.scalars(select(Methodology))}
-    rng = random.Random(7)
+    rng = random.Random(seed)
     rows = []
     for n in range(size):
         code, unit, (low, high), params = MIX[n % len(MIX)]
-        occurred = now - timedelta(days=rng.randint(1, 20), minutes=rng.randint(0, 900))
+        occurred = now - timedelta(days=rng.randint(1, days), minutes=rng.randint(0, 900))
         rows.append(
             {
-                "user_id": first_user + rng.randrange(users),
+                "user_id": user_ids[rng.randrange(len(user_ids))],
                 "methodology_id": ids[code],
                 "channel": "partner_api",
                 "quantity_milli": rng.randint(low, high),
@@ -123,14 +133,24 @@ def _fill(size: int) -> None:
             }
         )
         if len(rows) == CHUNK:
-            db.session.execute(insert(BehaviorRecord), rows)
+            _insert_records(rows)
             rows = []
     if rows:
-        db.session.execute(insert(BehaviorRecord), rows)
+        _insert_records(rows)
     db.session.commit()
 
 
-def _settle(backend: str) -> None:
+def _insert_records(rows: list[dict[str, Any]]) -> None:
+    columns = list(rows[0])
+    bulk_insert(BehaviorRecord.__table__, columns, [tuple(r.values()) for r in rows])
+
+
+def fill(size: int) -> None:
+    """Users (``RECORDS_PER_USER`` records each on average) and ``size`` pending records."""
+    add_records(size, add_users(max(1, size // RECORDS_PER_USER)))
+
+
+def settle(backend: str) -> None:
     """Statistics up to date and no dirty pages left from the work before the timed part."""
     db.session.commit()
     if backend == "postgresql":
@@ -158,7 +178,7 @@ def _baseline(backend: str) -> dict[str, float]:
             db.session.execute(text(f"CREATE TABLE {name} (LIKE reductions INCLUDING ALL)"))
         else:
             db.session.execute(text(f"CREATE TABLE {name} AS SELECT * FROM reductions WHERE 0"))
-        _settle(backend)
+        settle(backend)
         copy = Reduction.__table__.to_metadata(db.MetaData(), name=name)
         started = time.perf_counter()
         for start in range(0, len(rows), CHUNK):
@@ -188,8 +208,8 @@ def run(backend: str, size: int, workers: int, pg_url: str) -> dict[str, Any]:
         )
     app = _app(url)
     with app.app_context():
-        _fill(size)
-        _settle(backend)
+        fill(size)
+        settle(backend)
         started = time.perf_counter()
         report = quantify_pending(
             points_per_kg=1000, workers=workers, worker_context=worker_app_context(app)

@@ -6,6 +6,7 @@ from portal.ledger import models as ledger_models
 from portal.methodology import models as methodology_models
 from portal.notifications import models as notifications_models
 from portal.scheduler.models import JobRun
+from portal.stats import models as stats_models
 
 __all__ = [
     "JobRun",
@@ -14,4 +15,5 @@ __all__ = [
     "ledger_models",
     "methodology_models",
     "notifications_models",
+    "stats_models",
 ]

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from portal.accounts.identity import Identifier
 from portal.accounts.models import AuditEvent, Membership, Organisation, User
@@ -23,11 +23,6 @@ def get_user_by_identifier(identifier: Identifier) -> User | None:
 
 def get_user(user_id: int) -> User | None:
     return session().get(User, user_id)
-
-
-def count_participants() -> int:
-    """Accounts that are not disabled: the home page's participant counter."""
-    return session().scalar(select(func.count(User.id)).where(User.is_disabled.is_(False))) or 0
 
 
 def list_users(search: str = "", page: int = 1) -> Pagination:

@@ -122,7 +122,7 @@ class BehaviorRecord(Base):
     __table_args__ = (
         UniqueConstraint("partner_id", "external_id"),
         CheckConstraint("quantity_milli > 0", name="quantity_positive"),
-        Index("ix_behavior_records_user_occurred", "user_id", "occurred_at"),
+        Index("ix_behavior_records_user_occurred_id", "user_id", "occurred_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -207,7 +207,7 @@ class Reduction(Base):
     __tablename__ = "reductions"
     __table_args__ = (
         CheckConstraint("net_grams >= 0 AND capped_grams >= 0", name="grams_not_negative"),
-        Index("ix_reductions_user_occurred", "user_id", "occurred_at"),
+        Index("ix_reductions_user_occurred_id", "user_id", "occurred_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -257,6 +257,23 @@ class Reduction(Base):
     def is_live(cls) -> ColumnElement[bool]:
         """The SQL condition for reductions that count (not reversed)."""
         return cls.reversed_at.is_(None)
+
+
+class ReductionTotal(Base):
+    """Per person and methodology: net grams, points and number of the live reductions.
+
+    Kept by triggers on ``reductions`` (migration 0011) in the writer's own transaction, so a
+    citizen's totals read at most one row per methodology instead of their whole history.
+    """
+
+    __tablename__ = "reduction_totals"
+
+    # Keys copied from the reductions (no foreign keys, as in ``reductions``).
+    user_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    methodology_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    net_grams: Mapped[int] = mapped_column(BigInteger)
+    points: Mapped[int] = mapped_column(BigInteger)
+    reductions: Mapped[int] = mapped_column(BigInteger)
 
 
 class CapUsage(Base):

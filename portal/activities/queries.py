@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, select
 
 from portal.activities.models import (
     AccountLink,
@@ -16,16 +17,20 @@ from portal.activities.models import (
     RecordQueue,
     RecordStatus,
     Reduction,
+    ReductionTotal,
 )
-from portal.clock import local_date, local_midnight
+from portal.clock import SHANGHAI, local_midnight
 from portal.db import session
 from portal.methodology.models import Methodology
-from portal.pagination import paginate_rows
+from portal.pagination import KeysetPage, keyset_page, paginate_rows
+
+LIST_KEY = (datetime, int)  # the key the citizen's lists page by: (occurred_at, id)
 
 
-def list_records(user_id: int, page: int = 1) -> Pagination:
+def list_records(user_id: int, bookmark: str = "") -> KeysetPage:
     """A citizen's records, newest behaviour first, with methodology and reduction loaded (a
-    superseded self-report keeps its reversed reduction, so the page can say it was taken back)."""
+    superseded self-report keeps its reversed reduction, so the page can say it was taken back).
+    Paged by key from ``bookmark``: one index range, whatever the page."""
     stmt = (
         select(BehaviorRecord, Methodology, Reduction)
         .join(Methodology, BehaviorRecord.methodology_id == Methodology.id)
@@ -33,7 +38,7 @@ def list_records(user_id: int, page: int = 1) -> Pagination:
         .where(BehaviorRecord.user_id == user_id)
         .order_by(BehaviorRecord.occurred_at.desc(), BehaviorRecord.id.desc())
     )
-    return paginate_rows(stmt, page)
+    return keyset_page(stmt, bookmark, LIST_KEY)
 
 
 def get_reduction_for_user(user_id: int, reduction_id: int) -> tuple[Reduction, Methodology] | None:
@@ -60,15 +65,16 @@ def get_live_reduction_id(user_id: int, record_id: int) -> int | None:
     )
 
 
-def list_reductions(user_id: int, page: int = 1) -> Pagination:
-    """A citizen's reductions that count (reversed ones are left out), newest first."""
+def list_reductions(user_id: int, bookmark: str = "") -> KeysetPage:
+    """A citizen's reductions that count (reversed ones are left out), newest first, paged by
+    key from ``bookmark``."""
     stmt = (
         select(Reduction, Methodology)
         .join(Methodology, Reduction.methodology_id == Methodology.id)
         .where(Reduction.user_id == user_id, Reduction.is_live())
         .order_by(Reduction.occurred_at.desc(), Reduction.id.desc())
     )
-    return paginate_rows(stmt, page)
+    return keyset_page(stmt, bookmark, LIST_KEY)
 
 
 @dataclass(frozen=True)
@@ -79,15 +85,16 @@ class Totals:
 
 
 def get_totals(user_id: int) -> Totals:
-    """Net grams, points earned and number of the citizen's reductions that count."""
+    """Net grams, points earned and number of the citizen's reductions that count: their rows
+    of ``reduction_totals`` (one per methodology, kept by triggers: migration 0011) summed."""
     grams, points, count = (
         session()
         .execute(
             select(
-                func.coalesce(func.sum(Reduction.net_grams), 0),
-                func.coalesce(func.sum(Reduction.points), 0),
-                func.count(Reduction.id),
-            ).where(Reduction.user_id == user_id, Reduction.is_live())
+                func.coalesce(func.sum(ReductionTotal.net_grams), 0),
+                func.coalesce(func.sum(ReductionTotal.points), 0),
+                func.coalesce(func.sum(ReductionTotal.reductions), 0),
+            ).where(ReductionTotal.user_id == user_id)
         )
         .one()
     )
@@ -95,11 +102,12 @@ def get_totals(user_id: int) -> Totals:
 
 
 def grams_by_category(user_id: int) -> dict[str, int]:
-    """Net grams per methodology category (only categories with live reductions)."""
+    """Net grams per methodology category (only categories with live reductions), from the
+    citizen's rows of ``reduction_totals``."""
     rows = session().execute(
-        select(Methodology.category, func.sum(Reduction.net_grams))
-        .join(Methodology, Reduction.methodology_id == Methodology.id)
-        .where(Reduction.user_id == user_id, Reduction.is_live())
+        select(Methodology.category, func.sum(ReductionTotal.net_grams))
+        .join(Methodology, ReductionTotal.methodology_id == Methodology.id)
+        .where(ReductionTotal.user_id == user_id, ReductionTotal.reductions > 0)
         .group_by(Methodology.category)
     )
     return {category: int(grams or 0) for category, grams in rows}
@@ -110,17 +118,27 @@ def grams_by_day(user_id: int, days: int, today: date) -> list[tuple[date, int]]
     (zeros included)."""
     first = today - timedelta(days=days - 1)
     start = local_midnight(first)
+    day = _local_day(Reduction.occurred_at)
     rows = session().execute(
-        select(Reduction.occurred_at, Reduction.net_grams).where(
-            Reduction.user_id == user_id, Reduction.occurred_at >= start, Reduction.is_live()
-        )
+        select(day, func.sum(Reduction.net_grams))
+        .where(Reduction.user_id == user_id, Reduction.occurred_at >= start, Reduction.is_live())
+        .group_by(day)
     )
     totals = {first + timedelta(days=i): 0 for i in range(days)}
-    for occurred_at, grams in rows:
-        day = local_date(occurred_at)
-        if day in totals:
-            totals[day] += int(grams)
+    for local, grams in rows:
+        local_day = local if isinstance(local, date) else date.fromisoformat(local)
+        if local_day in totals:
+            totals[local_day] += int(grams)
     return sorted(totals.items())
+
+
+def _local_day(column: SQLColumnExpression[datetime]) -> ColumnElement[Any]:
+    """The Asia/Shanghai date of a UTC timestamp column, computed by the database, so a day's
+    grams are summed there rather than row by row here. SQLite has no time zones: it adds the
+    eight hours Shanghai has kept all year since 1991 (the charts show recent days only)."""
+    if session().get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone(SHANGHAI.key, column))
+    return func.date(column, "+8 hours")
 
 
 def _flagged() -> ColumnElement[bool]:
@@ -151,29 +169,6 @@ def list_links(user_id: int) -> list[AccountLink]:
             .order_by(AccountLink.linked_at.desc())
         )
     )
-
-
-def platform_counters() -> tuple[int, int]:
-    """Behaviour records across the platform, and net grams of the reductions that count.
-
-    A self-report superseded by partner data of the same act is not counted: the act is one
-    record (the partner's), and its reversed reduction is not in the grams either.
-    """
-    records = (
-        session().scalar(
-            select(func.count(BehaviorRecord.id)).where(
-                BehaviorRecord.status != RecordStatus.SUPERSEDED.value
-            )
-        )
-        or 0
-    )
-    grams = (
-        session().scalar(
-            select(func.coalesce(func.sum(Reduction.net_grams), 0)).where(Reduction.is_live())
-        )
-        or 0
-    )
-    return int(records), int(grams)
 
 
 def get_partner_names(partner_ids: Iterable[int]) -> dict[int, str]:

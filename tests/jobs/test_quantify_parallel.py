@@ -30,6 +30,7 @@ from portal.ledger.verification import verify
 from portal.scheduler.workers import worker_app_context
 from tests import factories
 from tests.conftest import needs_postgresql
+from tests.counter_checks import assert_counters_match
 from tests.jobs.ledger_checks import assert_credited_once
 
 DAY = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -79,6 +80,8 @@ def test_worker_processes_share_the_backlog(
         assert db.session.scalar(pending) == 0
         assert db.session.scalar(select(func.count()).select_from(RecordQueue)) == 0
         assert verify().ok
+        # The counters both workers' batches added to, each on its own shard, sum exactly.
+        assert assert_counters_match(db.session).grams_reduced == 800 * len(users)
 
 
 @pytest.mark.parametrize("stored", [False, True], ids=["row-inserted", "row-added-to"])

@@ -23,6 +23,7 @@ from portal.ledger.models import LedgerTransaction
 from portal.ledger.queries import get_balance
 from portal.ledger.verification import verify
 from tests import factories
+from tests.counter_checks import assert_counters_match
 from tests.factories import partner_ride, ride
 
 CYCLING, METRO, PLATE, CLOTHES = "JLCH-TR-003", "JLCH-TR-008", "JLCH-FD-001", "JLCH-CL-001"
@@ -354,6 +355,8 @@ def test_partner_record_replaces_a_self_report_already_credited(
     assert verify().ok
     assert queries.get_totals(user.id) == queries.Totals(0, 0, 0)
     assert queries.list_reductions(user.id).items == []
+    counters = assert_counters_match(db.session)  # the reversal took the grams back at once
+    assert (counters.records, counters.grams_reduced) == (1, 0)
 
     # The quantify job then credits the partner's own figures: 5.1 km x 0.04 kg/km = 204 g.
     assert quantify_pending(points_per_kg=1000).quantified == 1
@@ -365,7 +368,8 @@ def test_partner_record_replaces_a_self_report_already_credited(
     assert [r.record_id for r, _m in queries.list_reductions(user.id).items] == [theirs.id]
     assert sum(queries.grams_by_category(user.id).values()) == 204
     assert sum(g for _d, g in queries.grams_by_day(user.id, 30, NOW.date())) == 204
-    assert queries.platform_counters() == (1, 204)  # one act, one record, its grams once
+    counters = assert_counters_match(db.session)  # one act, one record, its grams once
+    assert (counters.records, counters.grams_reduced) == (1, 204)
     assert verify().ok
 
     # Sent again, it is a duplicate and nothing is reversed a second time.

@@ -51,7 +51,7 @@ from portal.web.errors import attach_error
 from portal.web.evidence import send_own_evidence
 from portal.web.htmx import render
 from portal.web.i18n import language
-from portal.web.pagination import page_arg
+from portal.web.pagination import bookmark_arg, page_arg
 
 
 @bp.get("/")
@@ -252,7 +252,7 @@ def log_behavior(category: str, code: str) -> Response:
 
 @bp.get("/records")
 def records() -> Response:
-    pagination = activity_queries.list_records(current_user.id, page_arg())
+    pagination = activity_queries.list_records(current_user.id, bookmark_arg())
     return render(
         "citizen/records.html",
         "citizen/partials/_records.html",
@@ -302,7 +302,7 @@ def reductions() -> Response:
         totals=activity_queries.get_totals(current_user.id),
         by_category=[(c, by_category.get(c.code, 0)) for c in CATEGORIES if c.code in by_category],
         by_day=activity_queries.grams_by_day(current_user.id, 30, today),
-        pagination=activity_queries.list_reductions(current_user.id, page_arg()),
+        pagination=activity_queries.list_reductions(current_user.id, bookmark_arg()),
     )
 
 
