@@ -109,7 +109,8 @@ def _record(
 def _partner_records(partner: Partner, users: list[User], today: datetime) -> list[RecordInput]:
     items: list[RecordInput] = []
     for user in users:
-        rng = random.Random(f"{partner.name}:{user.id}")  # the same records on every rerun
+        # Seeded by the login, not the id, so every database gets the same records (ids differ).
+        rng = random.Random(f"{partner.name}:{user.login_name}")
         ref = f"demo-{user.id}"
         for back in range(DAYS, 0, -1):
             day = today - timedelta(days=back)
@@ -169,7 +170,7 @@ def _partner_records(partner: Partner, users: list[User], today: datetime) -> li
 
 def _walks(user: User, today: datetime, upload_dir: Path) -> None:
     """Daily step counts the citizen logged themselves (walking accepts a bare claim)."""
-    rng = random.Random(f"walks:{user.id}")
+    rng = random.Random(f"walks:{user.login_name}")
     logged = {
         r.astimezone(SHANGHAI).date()
         for r in session().scalars(
@@ -201,6 +202,28 @@ def _walks(user: User, today: datetime, upload_dir: Path) -> None:
         )
 
 
+# The demo's review queue: two walks the demo citizen logged with more steps than one walk can
+# plausibly hold (JLCH-TR-001 flags a record over 60,000 steps), some days back.
+IMPLAUSIBLE_WALKS = ((5, Decimal(65_000)), (2, Decimal(72_000)))
+
+
+def _implausible_walks(user: User, today: datetime, upload_dir: Path) -> None:
+    for back, steps in IMPLAUSIBLE_WALKS:
+        start = _at(today - timedelta(days=back), 7, 0)
+        exists = session().scalar(
+            select(BehaviorRecord.id).where(
+                BehaviorRecord.user_id == user.id, BehaviorRecord.occurred_at == start
+            )
+        )
+        if exists is None:
+            log_behavior(
+                user_id=user.id,
+                item=RecordInput("JLCH-TR-001", steps, "steps", start, start + timedelta(hours=9)),
+                photo=None,
+                upload_dir=upload_dir,
+            )
+
+
 def seed_activities(
     people: DemoAccounts, *, points_per_kg: int, upload_dir: Path
 ) -> QuantifyReport:
@@ -221,4 +244,5 @@ def seed_activities(
             )
     for user in citizens[:4]:
         _walks(user, today, upload_dir)
+    _implausible_walks(citizens[0], today, upload_dir)
     return quantify_pending(points_per_kg=points_per_kg)

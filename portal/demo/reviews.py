@@ -18,7 +18,7 @@ from portal.demo.accounts import DEMO_LOGINS, DemoAccounts, find_user
 from portal.notifications.models import Notification
 from portal.notifications.services import mark_read
 
-REJECTION = "这段步行与同一时间记录的另一段出行重叠，不能重复计入。"
+REJECTION = "一次步行不会有这么多步数，无法核实，不予计入。"
 
 
 def seed_reviews(people: DemoAccounts, *, points_per_kg: int) -> None:
