@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.activities import jobs as activities_jobs
+from portal.certificates import jobs as certificates_jobs
 from portal.scheduler.registry import Job, JobContext, JobDetails, JobTable
 
 EXTENSION = "portal.job_table"
@@ -45,6 +46,7 @@ def _register_heartbeat(table: JobTable) -> None:
 REGISTRATIONS: tuple[Callable[[JobTable], None], ...] = (
     _register_heartbeat,
     activities_jobs.register_jobs,
+    certificates_jobs.register_jobs,
 )
 
 

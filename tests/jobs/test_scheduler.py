@@ -57,7 +57,7 @@ def test_register_job_extends_the_table(app: Flask) -> None:
     table = build_job_table()
     assert list(table) == list(get_job_table(app))  # what every app gets, in that order
     table.register(Job("nightly", lambda context: "done", "test", "cron", {"hour": 3}))
-    assert set(table) == {"heartbeat", "quantify", "nightly"}
+    assert set(table) == {"heartbeat", "quantify", "certificates_milestones", "nightly"}
     with pytest.raises(ValueError, match="already registered"):
         table.register(Job("nightly", lambda context: "again", "test", "cron", {"hour": 4}))
 
@@ -70,7 +70,11 @@ def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
     assert unknown.exit_code != 0 and "unknown job" in unknown.output
     listed = runner.invoke(args=["jobs", "list"])
     assert listed.exit_code == 0
-    assert [line.split()[0] for line in listed.output.splitlines()] == ["heartbeat", "quantify"]
+    assert [line.split()[0] for line in listed.output.splitlines()] == [
+        "heartbeat",
+        "quantify",
+        "certificates_milestones",
+    ]
 
 
 def test_seed_demo_is_idempotent(app: Flask, db: Any) -> None:

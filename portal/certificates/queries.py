@@ -1,0 +1,62 @@
+"""Certificate reads: by code (public), a holder's list, and who has reached a milestone."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.activities.models import Reduction
+from portal.certificates.milestones import MILESTONES
+from portal.certificates.models import Certificate, CertificateKind
+from portal.db import session
+
+
+def get_certificate(code: str, *, for_update: bool = False) -> Certificate | None:
+    """The certificate with ``code``, or None (an unknown code is not an error)."""
+    stmt = select(Certificate).where(Certificate.code == code)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return session().scalars(stmt).first()
+
+
+def list_certificates(user_id: int) -> list[Certificate]:
+    """The holder's certificates, newest first, revoked ones included."""
+    return list(
+        session().scalars(
+            select(Certificate)
+            .where(Certificate.subject_id == user_id)
+            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        )
+    )
+
+
+def list_milestone_candidates() -> list[tuple[User, int, set[str]]]:
+    """Each person whose live reductions add up to at least the smallest milestone: the user,
+    their net grams CO₂e and the milestone keys they already hold (revoked ones included, so
+    a revoked milestone is not issued again)."""
+    totals = (
+        select(Reduction.user_id, func.sum(Reduction.net_grams).label("grams"))
+        .where(Reduction.is_live())
+        .group_by(Reduction.user_id)
+        .having(func.sum(Reduction.net_grams) >= MILESTONES[0].grams)
+        .subquery()
+    )
+    rows = (
+        session()
+        .execute(
+            select(User, totals.c.grams).join(totals, totals.c.user_id == User.id).order_by(User.id)
+        )
+        .all()
+    )
+    held: defaultdict[int, set[str]] = defaultdict(set)
+    if rows:
+        for user_id, key in session().execute(
+            select(Certificate.subject_id, Certificate.achievement_key).where(
+                Certificate.kind == CertificateKind.MILESTONE.value,
+                Certificate.subject_id.in_(select(totals.c.user_id)),
+            )
+        ):
+            held[user_id].add(key)
+    return [(user, int(grams), held[user.id]) for user, grams in rows]

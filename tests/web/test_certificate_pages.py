@@ -1,0 +1,150 @@
+"""The public certificate pages: /verify/<code>, the printable A4 page with its QR code, the
+credential file checked offline against /.well-known/jwks.json, and the holder's list."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from portal.accounts.models import Role
+from portal.certificates import services
+from portal.certificates.credentials import InvalidCredential, verify_credential
+from portal.certificates.reasons import FRAUD
+from tests import factories
+from tests.unit.test_zh_punctuation import latin_punctuation_next_to_chinese
+from tests.web.test_zh_punctuation_pages import visible_text
+
+STATIC = Path(__file__).resolve().parents[2] / "portal" / "static"
+ZH = {"Accept-Language": "zh-CN"}
+EN = {"Accept-Language": "en"}
+PHONE = "13912345678"
+# Three English words in a row: a sentence, not a code, a URL or a unit.
+ENGLISH_WORDS = re.compile(r"\b[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){2,}\b")
+
+
+def _holder() -> Any:
+    return factories.make_user(phone=PHONE, display_name="绿色骑手", email="rider@example.cn")
+
+
+def _english_in(page: str) -> list[str]:
+    # The issuer's brand and the standard's name are names, not sentences.
+    text = visible_text(page).replace("Open Badges", "")
+    return ENGLISH_WORDS.findall(text)
+
+
+def test_verify_shows_a_valid_certificate_with_the_alias_only(client: FlaskClient) -> None:
+    cert = factories.make_certificate(_holder())
+    page = client.get(f"/verify/{cert.code}", headers=ZH)
+    assert page.status_code == 200
+    text = visible_text(page.text)
+    assert "有效" in text and "绿色骑手" in text and "公益捐赠证书：长白山植树" in text
+    assert "持有人向长白山植树项目捐赠了 500 碳积分。" in text
+    assert PHONE not in page.text and "rider@example.cn" not in page.text
+    assert f"/certificates/{cert.code}.jwt" in page.text
+
+
+def test_verify_shows_a_revoked_certificate_and_its_reason(client: FlaskClient) -> None:
+    cert = factories.make_certificate(_holder())
+    services.revoke_certificate(cert.code, FRAUD, actor=factories.make_user_with_role(Role.ADMIN))
+    zh = visible_text(client.get(f"/verify/{cert.code}", headers=ZH).text)
+    assert "已撤销" in zh and "以欺诈手段取得" in zh
+    en = client.get(f"/verify/{cert.code}", headers=EN)
+    assert "Revoked" in en.text and "Obtained by fraud" in en.text
+    assert f"/certificates/{cert.code}.jwt" not in en.text
+    assert client.get(f"/certificates/{cert.code}.jwt").status_code == 410
+
+
+def test_unknown_codes_are_404(client: FlaskClient, db: Any) -> None:
+    for path in ["/verify/nope", "/certificates/nope", "/certificates/nope.jwt"]:
+        assert client.get(path).status_code == 404, path
+
+
+def test_printable_page_is_a4_with_a_qr_code_to_the_absolute_verify_url(
+    client: FlaskClient,
+) -> None:
+    cert = factories.make_certificate(_holder())
+    page = client.get(f"/certificates/{cert.code}", headers=ZH)
+    assert page.status_code == 200
+    assert "<svg" in page.text and 'class="segno"' in page.text
+    verify_url = f"http://localhost/verify/{cert.code}"
+    assert verify_url in page.text
+    assert "绿色骑手" in page.text and PHONE not in page.text
+    assert "@page { size: A4" in (STATIC / "css" / "app.css").read_text(encoding="utf-8")
+
+
+def test_qr_code_encodes_the_verify_url(client: FlaskClient) -> None:
+    import segno
+
+    cert = factories.make_certificate(_holder())
+    page = client.get(f"/certificates/{cert.code}", headers=ZH).text
+    expected = segno.make(f"http://localhost/verify/{cert.code}", error="m").svg_inline(scale=4)
+    assert expected in page
+
+
+def test_both_languages_render_without_english_on_the_chinese_page(client: FlaskClient) -> None:
+    cert = factories.make_certificate(_holder())
+    for path in [f"/verify/{cert.code}", f"/certificates/{cert.code}"]:
+        zh = client.get(path, headers=ZH).text
+        assert _english_in(zh) == [], path
+        assert latin_punctuation_next_to_chinese(visible_text(zh)) == [], path
+        en = client.get(path, headers=EN).text
+        assert "Donation certificate: tree planting on Changbai Mountain" in en, path
+        assert "长白山" not in visible_text(en), path
+
+
+def test_credential_file_verifies_offline_against_the_published_keys(client: FlaskClient) -> None:
+    cert = factories.make_certificate(_holder())
+    download = client.get(f"/certificates/{cert.code}.jwt", headers=EN)
+    assert download.status_code == 200 and download.mimetype == "application/jwt"
+    assert "attachment" in download.headers["Content-Disposition"]
+    jwks = client.get("/.well-known/jwks.json").get_json()
+    kids = [key["kid"] for key in jwks["keys"]]
+    header_kid = re.search(r'"kid":\s*"([^"]+)"', _header(download.text))
+    assert header_kid and header_kid.group(1) in kids
+    claims = verify_credential(download.text, jwks)
+    vc = claims["vc"]
+    assert vc["id"] == f"http://localhost/verify/{cert.code}"
+    assert "OpenBadgeCredential" in vc["type"]
+    assert vc["credentialSubject"]["identifier"][0]["identityHash"] == "绿色骑手"
+    assert vc["credentialSubject"]["achievement"]["inLanguage"] == "en"
+    assert PHONE not in str(claims) and "rider@example.cn" not in str(claims)
+    altered = download.text[:-2] + ("AA" if not download.text.endswith("AA") else "BB")
+    try:
+        verify_credential(altered, jwks)
+    except InvalidCredential:
+        pass
+    else:
+        raise AssertionError("an altered credential verified")
+
+
+def _header(token: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64decode(token.split(".")[0] + "==").decode()
+
+
+def test_jwks_lists_public_keys_only(client: FlaskClient, db: Any) -> None:
+    response = client.get("/.well-known/jwks.json")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    (key,) = response.get_json()["keys"]
+    assert key["kty"] == "EC" and key["crv"] == "P-256" and key["alg"] == "ES256"
+    assert key["use"] == "sig" and key["kid"] and "d" not in key
+
+
+def test_my_certificates_lists_mine_only(client: FlaskClient, login_as: Any) -> None:
+    me = login_as("citizen")
+    mine = factories.make_certificate(me)
+    other = factories.make_certificate(factories.make_user())
+    page = client.get("/me/certificates", headers=ZH)
+    assert page.status_code == 200
+    assert f"/verify/{mine.code}" in page.text and f"/verify/{other.code}" not in page.text
+    assert "我的证书" in page.text
+
+
+def test_my_certificates_when_there_are_none(client: FlaskClient, login_as: Any) -> None:
+    login_as("citizen")
+    page = client.get("/me/certificates", headers=EN)
+    assert page.status_code == 200 and "You have no certificates yet" in page.text
