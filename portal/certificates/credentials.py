@@ -45,7 +45,7 @@ def build_credential(
     certificate's public ``/verify/<code>`` address, which is also the credential's id.
     ``lang`` is "zh" or "en".
     """
-    issued = cert.issued_at.isoformat().replace("+00:00", "Z")
+    issued = cert.issued_at.isoformat(timespec="seconds").replace("+00:00", "Z")
     achievement = {
         "id": f"urn:tanhui-jilin:achievement:{cert.achievement_key}",
         "type": ["Achievement"],

@@ -26,7 +26,7 @@ class Milestone:
             "title_en": f"Carbon milestone: {self.amount_en} reduced",
             "description_zh": (
                 f"持有人在碳惠吉林记录的低碳行为，经已备案的方法学量化，"
-                f"累计净减排量已达 {self.amount_zh} 二氧化碳当量。"
+                f"累计净减排量已达 {self.amount_zh}二氧化碳当量。"
             ),
             "description_en": (
                 f"The holder's low-carbon behaviours recorded on Tanhui Jilin, quantified by filed "

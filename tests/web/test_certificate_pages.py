@@ -148,3 +148,49 @@ def test_my_certificates_when_there_are_none(client: FlaskClient, login_as: Any)
     login_as("citizen")
     page = client.get("/me/certificates", headers=EN)
     assert page.status_code == 200 and "You have no certificates yet" in page.text
+
+
+def _readme_command() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    match = re.search(r"^python -c '(.+)' certificate-CODE\.jwt jwks\.json$", readme, re.M)
+    assert match, "the README's offline verification command"
+    return match.group(1)
+
+
+def test_the_readme_command_verifies_offline_and_refuses_an_altered_file(
+    client: FlaskClient, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    cert = factories.make_certificate(_holder())
+    token = client.get(f"/certificates/{cert.code}.jwt").text
+    (tmp_path / "jwks.json").write_text(client.get("/.well-known/jwks.json").text)
+    header, payload, signature = token.split(".")
+    altered = ".".join([header, payload, signature[:10] + "xyz" + signature[13:]])
+    outcomes = []
+    for name, text in [("good.jwt", token), ("altered.jwt", altered)]:
+        (tmp_path / name).write_text(text)
+        outcomes.append(
+            subprocess.run(
+                [sys.executable, "-c", _readme_command(), name, "jwks.json"],
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        )
+    good, bad = outcomes
+    assert good.returncode == 0 and "绿色骑手" in good.stdout, good.stderr
+    assert bad.returncode != 0 and "BadSignatureError" in bad.stderr
+
+
+def test_cli_revokes_and_prints_a_new_key(app: Any, client: FlaskClient) -> None:
+    cert = factories.make_certificate(_holder())
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["certificates", "revoke", cert.code, "--reason", FRAUD])
+    assert result.exit_code == 0 and cert.is_revoked, result.output
+    again = runner.invoke(args=["certificates", "revoke", cert.code, "--reason", FRAUD])
+    assert again.exit_code == 1
+    key = runner.invoke(args=["certificates", "new-key"])
+    assert key.exit_code == 0 and key.output.startswith("-----BEGIN PRIVATE KEY-----")
