@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
@@ -11,6 +12,7 @@ from portal.activities.models import Reduction
 from portal.certificates.milestones import MILESTONES
 from portal.certificates.models import Certificate, CertificateKind
 from portal.db import session
+from portal.pagination import paginate
 
 
 def get_certificate(code: str, *, for_update: bool = False) -> Certificate | None:
@@ -30,6 +32,12 @@ def list_certificates(user_id: int) -> list[Certificate]:
             .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
         )
     )
+
+
+def list_all_certificates(page: int) -> Pagination:
+    """Every certificate, newest first, one page (for administrators)."""
+    stmt = select(Certificate).order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    return paginate(stmt, page)
 
 
 def list_milestone_candidates() -> list[tuple[User, int, set[str]]]:

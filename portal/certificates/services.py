@@ -90,7 +90,7 @@ def issue_certificate(
             actor_id=None,
             subject_type="certificate",
             subject_id=cert.id,
-            details={"kind": kind.value, "holder_id": subject.id, "achievement": achievement_key},
+            details={"user_id": subject.id, "achievement": achievement_key},
         )
         return cert
 
@@ -133,7 +133,7 @@ def revoke_certificate(
             subject_type="certificate",
             subject_id=cert.id,
             ip=ip,
-            details={"reason": reason, "holder_id": cert.subject_id},
+            details={"reason": reason, "user_id": cert.subject_id},
         )
         return cert
 

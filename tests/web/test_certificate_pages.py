@@ -194,3 +194,28 @@ def test_cli_revokes_and_prints_a_new_key(app: Any, client: FlaskClient) -> None
     assert again.exit_code == 1
     key = runner.invoke(args=["certificates", "new-key"])
     assert key.exit_code == 0 and key.output.startswith("-----BEGIN PRIVATE KEY-----")
+
+
+def test_admin_revokes_from_the_certificates_page(client: FlaskClient, login_as: Any) -> None:
+    cert = factories.make_certificate(_holder())
+    login_as("admin")
+    listing = client.get("/admin/certificates", headers=ZH)
+    assert listing.status_code == 200 and "绿色骑手" in listing.text
+    assert f"/admin/certificates/{cert.code}/revoke" in listing.text
+    done = client.post(f"/admin/certificates/{cert.code}/revoke", data={"reason": FRAUD})
+    assert done.status_code == 302 and cert.is_revoked and cert.revoked_reason == FRAUD
+    assert "以欺诈手段取得" in client.get("/admin/certificates", headers=ZH).text
+    again = client.post(
+        f"/admin/certificates/{cert.code}/revoke", data={"reason": FRAUD}, headers=ZH
+    )
+    assert again.status_code == 302
+    assert "该证书已被撤销。" in client.get("/admin/certificates", headers=ZH).text
+    audit = client.get("/admin/audit", headers=ZH).text
+    assert "证书已撤销" in audit
+
+
+def test_admin_revoke_needs_a_known_reason(client: FlaskClient, login_as: Any) -> None:
+    cert = factories.make_certificate(_holder())
+    login_as("admin")
+    client.post(f"/admin/certificates/{cert.code}/revoke", data={"reason": "whim"})
+    assert not cert.is_revoked
