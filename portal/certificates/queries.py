@@ -7,9 +7,8 @@ from collections import defaultdict
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
-from portal.accounts.models import User
 from portal.activities.models import Reduction
-from portal.certificates.milestones import MILESTONES
+from portal.certificates.milestones import MILESTONES, Milestone, reached
 from portal.certificates.models import Certificate, CertificateKind
 from portal.db import session
 from portal.pagination import paginate
@@ -40,10 +39,10 @@ def list_all_certificates(page: int) -> Pagination:
     return paginate(stmt, page)
 
 
-def list_milestone_candidates() -> list[tuple[User, int, set[str]]]:
-    """Each person whose live reductions add up to at least the smallest milestone: the user,
-    their net grams CO₂e and the milestone keys they already hold (revoked ones included, so
-    a revoked milestone is not issued again)."""
+def list_milestones_due() -> list[tuple[int, Milestone]]:
+    """Each (user id, milestone) that a person's live reductions (net grams CO₂e) have reached
+    and that they do not hold yet (a revoked one counts as held, so it is not issued again),
+    by user id and then milestone, smallest first."""
     totals = (
         select(Reduction.user_id, func.sum(Reduction.net_grams).label("grams"))
         .where(Reduction.is_live())
@@ -51,15 +50,12 @@ def list_milestone_candidates() -> list[tuple[User, int, set[str]]]:
         .having(func.sum(Reduction.net_grams) >= MILESTONES[0].grams)
         .subquery()
     )
-    rows = (
-        session()
-        .execute(
-            select(User, totals.c.grams).join(totals, totals.c.user_id == User.id).order_by(User.id)
-        )
-        .all()
-    )
+    reached_by_user = {
+        user_id: int(grams)
+        for user_id, grams in session().execute(select(totals).order_by(totals.c.user_id))
+    }
     held: defaultdict[int, set[str]] = defaultdict(set)
-    if rows:
+    if reached_by_user:
         for user_id, key in session().execute(
             select(Certificate.subject_id, Certificate.achievement_key).where(
                 Certificate.kind == CertificateKind.MILESTONE.value,
@@ -67,4 +63,9 @@ def list_milestone_candidates() -> list[tuple[User, int, set[str]]]:
             )
         ):
             held[user_id].add(key)
-    return [(user, int(grams), held[user.id]) for user, grams in rows]
+    return [
+        (user_id, milestone)
+        for user_id, grams in reached_by_user.items()
+        for milestone in reached(grams)
+        if milestone.key not in held[user_id]
+    ]

@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.audit import record_audit
 from portal.accounts.models import User
 from portal.certificates import queries
-from portal.certificates.milestones import reached
 from portal.certificates.models import Certificate, CertificateKind
 from portal.certificates.reasons import REVOCATION_REASONS
 from portal.clock import utcnow
@@ -143,19 +142,19 @@ def issue_milestone_certificates() -> int:
     holder's live reductions) not yet issued; returns how many were issued. Idempotent: each
     milestone's idempotency key names it and the holder, so a rerun issues nothing twice.
     Run by the ``certificates_milestones`` job."""
-    issued = 0
     with transaction():
-        for user, net_grams, held in queries.list_milestone_candidates():
-            for milestone in reached(net_grams):
-                if milestone.key in held:
-                    continue
-                issue_certificate(
-                    CertificateKind.MILESTONE,
-                    user,
-                    CertificateText(**milestone.texts()),
-                    achievement_key=milestone.key,
-                    idempotency_key=milestone.idempotency_key(user.id),
-                    details={"grams": milestone.grams},
-                )
-                issued += 1
-    return issued
+        due = queries.list_milestones_due()
+        users = {
+            user.id: user
+            for user in session().scalars(select(User).where(User.id.in_({u for u, _ in due})))
+        }
+        for user_id, milestone in due:
+            issue_certificate(
+                CertificateKind.MILESTONE,
+                users[user_id],
+                CertificateText(**milestone.texts()),
+                achievement_key=milestone.key,
+                idempotency_key=milestone.idempotency_key(user_id),
+                details={"grams": milestone.grams},
+            )
+        return len(due)
