@@ -132,6 +132,7 @@ def test_jwks_lists_public_keys_only(client: FlaskClient, db: Any) -> None:
     (key,) = response.get_json()["keys"]
     assert key["kty"] == "EC" and key["crv"] == "P-256" and key["alg"] == "ES256"
     assert key["use"] == "sig" and key["kid"] and "d" not in key
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_my_certificates_lists_mine_only(client: FlaskClient, login_as: Any) -> None:

@@ -91,6 +91,8 @@ def credential(code: str) -> Response:
 def jwks() -> Response:
     """The public keys that sign credentials (JWK Set, RFC 7517), current and earlier ones."""
     response = jsonify(signing_keys().jwks())
+    # Public keys: any site's verifier may fetch them from a browser.
+    response.headers["Access-Control-Allow-Origin"] = "*"
     response.cache_control.public = True
     response.cache_control.max_age = 3600
     return response
