@@ -43,6 +43,15 @@ class CertificateText:
                 )
 
 
+def new_code() -> str:
+    """A fresh certificate code that does not start with "-" or "_", so it is never read as an
+    option on a command line (``flask certificates revoke CODE``) nor lost at a link's edge."""
+    while True:
+        code = secrets.token_urlsafe(CODE_BYTES)
+        if code[0] not in "-_":
+            return code
+
+
 def public_alias(user: User) -> str:
     """The name a certificate shows for its holder: the public alias, never a login."""
     return user.display_name
@@ -67,7 +76,7 @@ def issue_certificate(
         if existing is not None:
             return _same_or_conflict(existing, kind, subject)
         cert = Certificate(
-            code=secrets.token_urlsafe(CODE_BYTES),
+            code=new_code(),
             kind=kind.value,
             subject_id=subject.id,
             subject_alias=public_alias(subject),

@@ -40,6 +40,12 @@ def test_codes_differ_and_unknown_codes_are_none(db: Any) -> None:
     assert queries.get_certificate("no-such-code") is None
 
 
+def test_codes_never_start_like_a_command_line_option(monkeypatch: Any) -> None:
+    drawn = iter(["-Tabc", "_Uabc", "Vabc"])
+    monkeypatch.setattr(services.secrets, "token_urlsafe", lambda n: next(drawn))
+    assert services.new_code() == "Vabc"
+
+
 def test_same_idempotency_key_returns_the_first_certificate(db: Any) -> None:
     user = factories.make_user()
     first = factories.make_certificate(user, idempotency_key="donation:7")
