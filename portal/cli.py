@@ -47,9 +47,18 @@ def seed_demo_command() -> None:
 
 def init_app(app: Flask) -> None:
     from portal.activities.cli import partner_cli
+    from portal.certificates.cli import certificates_cli
     from portal.ledger.cli import ledger_cli
     from portal.scheduler.cli import jobs_cli, scheduler_cli
 
-    commands = (scheduler_cli, jobs_cli, accounts_cli, ledger_cli, partner_cli, seed_demo_command)
+    commands = (
+        scheduler_cli,
+        jobs_cli,
+        accounts_cli,
+        ledger_cli,
+        partner_cli,
+        certificates_cli,
+        seed_demo_command,
+    )
     for command in commands:
         app.cli.add_command(command)

@@ -31,6 +31,28 @@ def _secret_key(instance_path: Path, is_production: bool) -> str:
     return key
 
 
+def _certificate_keys(instance_path: Path, is_production: bool) -> str:
+    """The PEM bundle of the certificate signing keys (``portal.certificates.keys``): from
+    ``CERTIFICATE_KEYS`` (the PEM text itself), else in development a P-256 key generated once
+    into ``instance/certificate_keys.pem``. Production refuses to start without it, since a key
+    made on one machine would sign credentials no other machine's JWK Set lists."""
+    bundle = os.environ.get("CERTIFICATE_KEYS")
+    if bundle:
+        return bundle
+    if is_production:
+        raise ConfigError("CERTIFICATE_KEYS must be set in production (the PEM signing key).")
+    key_file = instance_path / "certificate_keys.pem"
+    if key_file.exists():
+        return key_file.read_text()
+    from portal.certificates.keys import generate_key_pem
+
+    instance_path.mkdir(parents=True, exist_ok=True)
+    bundle = generate_key_pem()
+    key_file.write_text(bundle)
+    key_file.chmod(0o600)
+    return bundle
+
+
 def _database_url(instance_path: Path) -> str:
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -94,4 +116,6 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
     config.update(overrides)
     if "SECRET_KEY" not in config:
         config["SECRET_KEY"] = _secret_key(instance_path, is_production)
+    if "CERTIFICATE_KEYS" not in config:
+        config["CERTIFICATE_KEYS"] = _certificate_keys(instance_path, is_production)
     return config

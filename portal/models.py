@@ -2,6 +2,7 @@
 
 from portal.accounts import models as accounts_models
 from portal.activities import models as activities_models
+from portal.certificates import models as certificates_models
 from portal.ledger import models as ledger_models
 from portal.methodology import models as methodology_models
 from portal.notifications import models as notifications_models
@@ -12,6 +13,7 @@ __all__ = [
     "JobRun",
     "accounts_models",
     "activities_models",
+    "certificates_models",
     "ledger_models",
     "methodology_models",
     "notifications_models",

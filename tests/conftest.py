@@ -24,11 +24,14 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from portal import create_app
 from portal.accounts.models import Role, User
+from portal.certificates.keys import generate_key_pem
 from portal.extensions import db as _db
 from portal.extensions import limiter
 from tests import factories
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+# One certificate signing key for the whole run, never the developer's own in instance/.
+TEST_CERTIFICATE_KEYS = generate_key_pem()
 
 
 def normalise_url(url: str) -> str:
@@ -118,6 +121,7 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
+        "CERTIFICATE_KEYS": TEST_CERTIFICATE_KEYS,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",

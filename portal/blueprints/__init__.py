@@ -17,6 +17,7 @@ from portal.web.auth import NAV, require_role
 # anyone; "signed" = anyone, but the views authenticate each request by its signature.
 AUDIENCES: dict[str, tuple[str, Role | str | None]] = {
     "public": ("", "public"),
+    "certificates": ("", "public"),
     "auth": ("/auth", "public"),
     "citizen": ("/me", Role.CITIZEN),
     "library": ("/methodologies", "public"),
@@ -32,6 +33,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.admin.views import bp as admin
     from portal.blueprints.api import bp as api
     from portal.blueprints.auth.views import bp as auth
+    from portal.blueprints.certificates import bp as certificates
     from portal.blueprints.citizen import bp as citizen
     from portal.blueprints.developer import bp as developer
     from portal.blueprints.library import bp as library
@@ -39,7 +41,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.partner import bp as partner
     from portal.blueprints.public.views import bp as public
 
-    return [public, auth, citizen, library, developer, official, partner, api, admin]
+    return [public, certificates, auth, citizen, library, developer, official, partner, api, admin]
 
 
 def _guard() -> BaseResponse | None:

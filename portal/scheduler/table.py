@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
 from portal.activities import jobs as activities_jobs
+from portal.certificates import jobs as certificates_jobs
 from portal.ledger import jobs as ledger_jobs
 from portal.scheduler.registry import Job, JobContext, JobDetails, JobTable
 
@@ -47,6 +48,7 @@ REGISTRATIONS: tuple[Callable[[JobTable], None], ...] = (
     _register_heartbeat,
     activities_jobs.register_jobs,
     ledger_jobs.register_jobs,
+    certificates_jobs.register_jobs,
 )
 
 

@@ -24,20 +24,24 @@ from tests.factories.activities import (
     record_row,
     ride,
 )
+from tests.factories.certificates import DONATION_TEXT, add_reduction, make_certificate
 from tests.factories.ledger import make_spend
 from tests.factories.methodology import make_draft, methodology_id
 from tests.factories.notifications import make_notification
 
 __all__ = [
     "CYCLING",
+    "DONATION_TEXT",
     "NOW",
     "ORG_KIND_FOR_ROLE",
     "PASSWORD",
     "Role",
     "User",
     "add_pending_rides",
+    "add_reduction",
     "link",
     "log_in",
+    "make_certificate",
     "make_draft",
     "make_membership",
     "make_notification",

@@ -63,6 +63,7 @@ def test_register_job_extends_the_table(app: Flask) -> None:
         "seal",
         "ledger_checkpoint",
         "points_expiry",
+        "certificates_milestones",
         "nightly",
     }
     with pytest.raises(ValueError, match="already registered"):
@@ -83,6 +84,7 @@ def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
         "seal",
         "ledger_checkpoint",
         "points_expiry",
+        "certificates_milestones",
     ]
 
 

@@ -17,10 +17,13 @@ from portal.activities.intake.checks import FLAG_LABELS
 from portal.blueprints.admin.forms import MEMBER_ROLE_LABELS, ORG_KIND_LABELS
 from portal.blueprints.shared.methodology.labels import ACTION_LABELS as METHODOLOGY_ACTIONS
 from portal.blueprints.shared.methodology.labels import STATUS_LABELS
+from portal.certificates.reasons import REVOCATION_REASONS
 from portal.web.i18n import language, localized
 
 ACTION_LABELS = {
     "auth.register": _l("Account opened"),
+    "certificate.issue": _l("Certificate issued"),
+    "certificate.revoke": _l("Certificate revoked"),
     "auth.login": _l("Logged in"),
     "auth.login_failed": _l("Login failed"),
     "auth.logout": _l("Logged out"),
@@ -47,6 +50,7 @@ SUBJECT_LABELS = {
     "partner": _l("Partner %(name)s"),
     "methodology": _l("Methodology %(name)s"),
     "behavior_record": _l("Behaviour record %(name)s"),
+    "certificate": _l("Certificate %(name)s"),
 }
 DETAIL_LABELS = {
     "reason": _l("Reason"),
@@ -75,6 +79,7 @@ DETAIL_LABELS = {
     "accepted": _l("Accepted"),
     "duplicates": _l("Duplicates"),
     "rejected": _l("Rejected"),
+    "achievement": _l("Achievement"),
 }
 # Detail values stored as codes, by detail key.
 VALUE_LABELS: dict[str, Mapping[str, Any]] = {
@@ -85,6 +90,7 @@ VALUE_LABELS: dict[str, Mapping[str, Any]] = {
     "purpose": {"flag review": _l("flag review")},
     "read": {"record": _l("the record"), "evidence_photo": _l("the evidence photo")},
     "via": {"cli": _l("the command line")},
+    "reason": REVOCATION_REASONS,
 }
 
 

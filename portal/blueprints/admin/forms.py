@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from portal.accounts.models import MemberRole, OrgKind
 from portal.blueprints.shared.forms import PortalForm, city_choices
+from portal.certificates.reasons import REVOCATION_REASONS
 
 ORG_KIND_LABELS = {
     OrgKind.REGULATOR: _l("Regulator (ecology authority)"),
@@ -56,6 +57,13 @@ class GrantForm(PortalForm):
     role = SelectField(
         _l("Role in the organisation"),
         choices=[SelectChoice(r.value, label) for r, label in MEMBER_ROLE_LABELS.items()],
+    )
+
+
+class RevokeCertificateForm(PortalForm):
+    reason = SelectField(
+        _l("Reason"),
+        choices=[SelectChoice(code, label) for code, label in REVOCATION_REASONS.items()],
     )
 
 

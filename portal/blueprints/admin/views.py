@@ -17,7 +17,11 @@ from portal.blueprints.admin.forms import (
     AuditSearchForm,
     GrantForm,
     OrganisationForm,
+    RevokeCertificateForm,
 )
+from portal.certificates import queries as certificate_queries
+from portal.certificates import services as certificate_services
+from portal.certificates.reasons import REVOCATION_REASONS
 from portal.clock import local_midnight
 from portal.errors import DomainError
 from portal.scheduler import runs as job_runs
@@ -170,6 +174,32 @@ def revoke(organisation_id: int, membership_id: int) -> Response:
     else:
         flash(_("Role withdrawn."), "success")
     return _organisation_page(organisation_id, GrantForm(formdata=None))
+
+
+@bp.get("/certificates")
+def certificates() -> Response:
+    return render(
+        "admin/certificates.html",
+        pagination=certificate_queries.list_all_certificates(page_arg()),
+        revocation_reasons=REVOCATION_REASONS,
+    )
+
+
+@bp.post("/certificates/<code>/revoke")
+def revoke_certificate(code: str) -> Response:
+    form = RevokeCertificateForm()
+    if not form.validate():
+        flash(_("Choose a reason for the revocation."), "error")
+        return redirect(url_for("admin.certificates"))
+    try:
+        certificate_services.revoke_certificate(
+            code, form.reason.data, actor=current_user, ip=client_ip()
+        )
+    except DomainError as error:
+        flash(str(error.message), "error")
+    else:
+        flash(_("Certificate revoked."), "success")
+    return redirect(url_for("admin.certificates"))
 
 
 def _day_start(day: object, *, next_day: bool = False) -> datetime | None:

@@ -38,6 +38,7 @@ from portal.blueprints.shared.forms import ProfileForm
 from portal.blueprints.shared.methodology.display import texts_for
 from portal.blueprints.shared.methodology.labels import CONFIDENCE_LABELS
 from portal.blueprints.shared.record_reasons import RECORD_STATUS_LABELS, record_reason
+from portal.certificates import queries as certificate_queries
 from portal.clock import SHANGHAI, local_today
 from portal.errors import DomainError
 from portal.extensions import htmx
@@ -329,6 +330,17 @@ def reduction(reduction_id: int) -> Response:
         replacement_id=activity_queries.get_live_reduction_id(current_user.id, replaced_by)
         if replaced_by
         else None,
+    )
+
+
+# ---------------------------------------------------------------------- certificates
+
+
+@bp.get("/certificates")
+def certificates() -> Response:
+    return render(
+        "citizen/certificates.html",
+        certificates=certificate_queries.list_certificates(current_user.id),
     )
 
 
