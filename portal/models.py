@@ -3,6 +3,7 @@
 from portal.accounts import models as accounts_models
 from portal.activities import models as activities_models
 from portal.ledger import models as ledger_models
+from portal.merchants import models as merchants_models
 from portal.methodology import models as methodology_models
 from portal.scheduler.models import JobRun
 
@@ -11,5 +12,6 @@ __all__ = [
     "accounts_models",
     "activities_models",
     "ledger_models",
+    "merchants_models",
     "methodology_models",
 ]

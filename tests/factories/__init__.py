@@ -25,6 +25,13 @@ from tests.factories.activities import (
     ride,
 )
 from tests.factories.ledger import make_spend
+from tests.factories.merchants import (
+    VALID_USCC,
+    image_bytes,
+    make_merchant,
+    make_offer,
+    offer_terms,
+)
 from tests.factories.methodology import make_draft, methodology_id
 
 __all__ = [
@@ -32,13 +39,17 @@ __all__ = [
     "NOW",
     "ORG_KIND_FOR_ROLE",
     "PASSWORD",
+    "VALID_USCC",
     "Role",
     "User",
     "add_pending_rides",
+    "image_bytes",
     "link",
     "log_in",
     "make_draft",
     "make_membership",
+    "make_merchant",
+    "make_offer",
     "make_org",
     "make_partner",
     "make_record",
@@ -46,6 +57,7 @@ __all__ = [
     "make_user",
     "make_user_with_role",
     "methodology_id",
+    "offer_terms",
     "partner_ride",
     "record_row",
     "ride",
