@@ -11,6 +11,7 @@ from pathlib import Path
 
 from portal.demo.accounts import DEMO_LOGINS, DEMO_PASSWORD, DemoLogin, seed_accounts
 from portal.demo.activities import seed_activities
+from portal.demo.merchants import seed_merchants
 from portal.demo.methodology import seed_methodologies
 
 __all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "DemoLogin", "seed_demo"]
@@ -22,4 +23,5 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     seed_methodologies()
     people = seed_accounts()
     report = seed_activities(people, points_per_kg=points_per_kg, upload_dir=upload_dir)
+    seed_merchants(upload_dir=upload_dir)
     return list(DEMO_LOGINS), str(report)
