@@ -138,6 +138,7 @@ def test_create_publish_and_edit_an_offer(app: Flask, client: FlaskClient, db: A
     assert revision.valid_from.isoformat() == "2026-01-01T00:00:00+00:00"  # 08:00 Beijing
     page = client.get(f"/merchant/offers/{offer.id}", headers=ZH)
     assert "低碳咖啡券" in page.text and "草稿" in page.text
+    assert page.text.count('name="move"') == 1  # one action, named once (a blank twin voids it)
     assert not english_sentences(page.text)
     image = client.get(f"/offer-images/{revision.image_id}/400.webp")
     assert image.status_code == 200 and image.mimetype == "image/webp"
@@ -148,6 +149,8 @@ def test_create_publish_and_edit_an_offer(app: Flask, client: FlaskClient, db: A
     assert 'value="2026-01-01T08:00"' in edit.text and 'name="seen_revision"' in edit.text
     data = _offer_form(points_cost="450", seen_revision="1", seen_inventory="20")
     del data["kind"], data["image"]
+    forged = {**data, "seen_inventory": "-3"}
+    assert post_form(client, f"/merchant/offers/{offer.id}/edit", forged).status_code == 400
     edited = post_form(client, f"/merchant/offers/{offer.id}/edit", data)
     assert edited.status_code == 302, edited.text
     history = client.get(f"/merchant/offers/{offer.id}", headers=EN)

@@ -141,8 +141,10 @@ def edit_offer(offer_id: int) -> Response:
         abort(404)
     item, current = found
     form = _edit_form(current, item.inventory)
-    seen = (form.seen_revision.data or "", form.seen_inventory.data or "")
-    if form.validate_on_submit() and all(value.isdigit() for value in seen):
+    if form.validate_on_submit():
+        seen = (form.seen_revision.data or "", form.seen_inventory.data or "")
+        if not all(value.isdigit() and len(value) < 10 for value in seen):
+            abort(400)  # the hidden fields were not the ones this page wrote
         try:
             revise_offer(
                 actor=current_user,
