@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -25,18 +26,19 @@ from portal.merchants.applications import ApplicationInput, apply_for_merchant, 
 from portal.merchants.models import Merchant, MerchantApplication, Offer, OfferRevision
 from portal.merchants.offers import OfferTerms, create_offer, move_offer
 
+# An offer's kind and its terms but the validity window (set when seeding, from today).
+DemoOffer = tuple[str, dict[str, Any]]
+_TERMS = ("title_zh", "title_en", "terms_zh", "terms_en", "points_cost", "inventory")
 
-@dataclass(frozen=True)
-class DemoOffer:
-    kind: str
-    title_zh: str
-    title_en: str
-    terms_zh: str
-    terms_en: str
-    points_cost: int
-    inventory: int
-    per_person_limit: int
-    city_codes: tuple[str, ...] = ()
+
+def _offer(
+    kind: str, *values: Any, per_person_limit: int, cities: tuple[str, ...] = ()
+) -> DemoOffer:
+    return kind, {
+        **dict(zip(_TERMS, values, strict=True)),
+        "per_person_limit": per_person_limit,
+        "city_codes": cities,
+    }
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ DEMO_MERCHANTS = (
         ("220200",),
         (_MERCHANT_STAFF.login, _MERCHANT_STAFF.display_name, _MERCHANT_STAFF.city_code),
         (
-            DemoOffer(
+            _offer(
                 "coupon",
                 "环保购物袋兑换券",
                 "Reusable shopping bag voucher",
@@ -70,10 +72,10 @@ DEMO_MERCHANTS = (
                 "Collect one canvas shopping bag at the service desk. Once per person.",
                 300,
                 200,
-                1,
-                ("220200",),
+                per_person_limit=1,
+                cities=("220200",),
             ),
-            DemoOffer(
+            _offer(
                 "discount",
                 "有机蔬菜九折券",
                 "10% off organic vegetables",
@@ -81,8 +83,8 @@ DEMO_MERCHANTS = (
                 "Show it at the checkout: 10% off organic vegetables, up to 50 yuan per visit.",
                 500,
                 100,
-                2,
-                ("220200",),
+                per_person_limit=2,
+                cities=("220200",),
             ),
         ),
     ),
@@ -94,7 +96,7 @@ DEMO_MERCHANTS = (
         ("220100", "220200"),
         ("13900002001", "钱站长", "220100"),
         (
-            DemoOffer(
+            _offer(
                 "free_item",
                 "共享单车7天骑行卡",
                 "7-day shared bike pass",
@@ -102,9 +104,9 @@ DEMO_MERCHANTS = (
                 "Unlimited rides for 7 days after redemption; each ride free for 30 minutes.",
                 800,
                 500,
-                1,
+                per_person_limit=1,
             ),
-            DemoOffer(
+            _offer(
                 "event_quota",
                 "净月潭绿色骑行节专属名额",
                 "Jingyuetan Green Cycling Festival entry",
@@ -112,8 +114,8 @@ DEMO_MERCHANTS = (
                 "Check in with the voucher on the day; helmet hire included.",
                 1500,
                 50,
-                1,
-                ("220100",),
+                per_person_limit=1,
+                cities=("220100",),
             ),
         ),
     ),
@@ -176,26 +178,15 @@ def _offers(merchant: Merchant, staff: User, demo: DemoMerchant, upload_dir: Pat
         )
     )
     start = local_midnight(local_today() - timedelta(days=7))
-    for item in demo.offers:
-        if item.title_zh in titles:
+    for kind, terms in demo.offers:
+        if terms["title_zh"] in titles:
             continue
         offer = create_offer(
             actor=staff,
             merchant_id=merchant.id,
-            kind=item.kind,
-            terms=OfferTerms(
-                item.title_zh,
-                item.title_en,
-                item.terms_zh,
-                item.terms_en,
-                item.points_cost,
-                item.inventory,
-                item.per_person_limit,
-                start,
-                start + timedelta(days=120),
-                item.city_codes,
-            ),
-            image=offer_picture(item.title_en),
+            kind=kind,
+            terms=OfferTerms(**terms, valid_from=start, valid_until=start + timedelta(days=120)),
+            image=offer_picture(terms["title_en"]),
             upload_dir=upload_dir,
         )
         move_offer(actor=staff, offer_id=offer.id, move="publish")

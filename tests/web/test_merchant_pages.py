@@ -236,3 +236,22 @@ def test_a_merchant_member_without_approval_is_sent_to_apply(
     login_as("merchant")  # a membership in a merchant organisation, no approved application
     page = client.get("/merchant/", headers=ZH)
     assert page.status_code == 200 and "/merchant/apply" in page.text
+
+
+def test_chinese_pages_have_no_english_prose(client: FlaskClient, db: Any, tmp_path: Path) -> None:
+    merchant, staff = factories.make_merchant()
+    offer = factories.make_offer(merchant, staff, tmp_path)
+    factories.log_in(client, staff)
+    client.post("/merchant/apply", data=_apply_form())  # staff may apply for another one
+    pages = [f"/merchant/{merchant.id}/", f"/merchant/offers/{offer.id}", "/merchant/apply"]
+    application = db.session.scalar(
+        select(MerchantApplication.id).order_by(MerchantApplication.id.desc())
+    )
+    for path in pages:
+        text = client.get(path, headers=ZH).text
+        assert not english_sentences(text), path
+        assert not latin_punctuation_next_to_chinese(visible_text(text)), path
+    factories.log_in(client, factories.make_user_with_role(Role.OFFICIAL))
+    text = client.get(f"/official/merchants/{application}", headers=ZH).text
+    assert "统一社会信用代码" in text and not english_sentences(text)
+    assert not latin_punctuation_next_to_chinese(visible_text(text))
