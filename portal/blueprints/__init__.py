@@ -13,9 +13,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from portal.accounts.models import Role
 from portal.web.auth import NAV, require_role
 
-# blueprint name -> (url prefix, who may enter): a Role; None = any logged-in user; "public" =
-# anyone; "signed" = anyone, but the views authenticate each request by its signature.
-AUDIENCES: dict[str, tuple[str, Role | str | None]] = {
+# blueprint name -> (url prefix, who may enter): a Role, or a set of roles any one of which
+# will do; None = any logged-in user; "public" = anyone; "signed" = anyone, but the views
+# authenticate each request by its signature.
+AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "public": ("", "public"),
     "certificates": ("", "public"),
     "auth": ("/auth", "public"),
@@ -24,6 +25,10 @@ AUDIENCES: dict[str, tuple[str, Role | str | None]] = {
     "developer": ("/developer", Role.DEVELOPER),
     "official": ("/official", Role.OFFICIAL),
     "partner": ("/partner", Role.PARTNER),
+    "merchant": ("/merchant", Role.MERCHANT),
+    # Any logged-in user applies on behalf of an organisation that is not a merchant yet.
+    "merchant_apply": ("/merchant/apply", None),
+    "merchant_review": ("/official/merchants", frozenset({Role.OFFICIAL, Role.ADMIN})),
     "api": ("/api/v1", "signed"),
     "admin": ("/admin", Role.ADMIN),
 }
@@ -37,11 +42,28 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.citizen import bp as citizen
     from portal.blueprints.developer import bp as developer
     from portal.blueprints.library import bp as library
+    from portal.blueprints.merchant import bp as merchant
+    from portal.blueprints.merchant_apply import bp as merchant_apply
+    from portal.blueprints.merchant_review import bp as merchant_review
     from portal.blueprints.official import bp as official
     from portal.blueprints.partner import bp as partner
     from portal.blueprints.public.views import bp as public
 
-    return [public, certificates, auth, citizen, library, developer, official, partner, api, admin]
+    return [
+        public,
+        certificates,
+        auth,
+        citizen,
+        library,
+        developer,
+        official,
+        partner,
+        merchant,
+        merchant_apply,
+        merchant_review,
+        api,
+        admin,
+    ]
 
 
 def _guard() -> BaseResponse | None:
@@ -51,7 +73,7 @@ def _guard() -> BaseResponse | None:
     role = AUDIENCES[request.blueprint.partition(".")[0]][1]
     if role in ("public", "signed"):
         return None
-    return require_role(role if isinstance(role, Role) else None)
+    return require_role(role if isinstance(role, Role | frozenset) else None)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -69,6 +91,7 @@ NAV.extend(
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
         ("official.index", _l("Review"), Role.OFFICIAL),
         ("partner.index", _l("Partner uploads"), Role.PARTNER),
+        ("merchant.dashboard", _l("My merchant"), Role.MERCHANT),
         ("admin.dashboard", _l("Administration"), Role.ADMIN),
     ]
 )

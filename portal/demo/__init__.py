@@ -12,6 +12,7 @@ from pathlib import Path
 from portal.demo.accounts import DEMO_LOGINS, DEMO_PASSWORD, DemoLogin, seed_accounts
 from portal.demo.activities import seed_activities
 from portal.demo.certificates import seed_certificates
+from portal.demo.merchants import seed_merchants
 from portal.demo.methodology import seed_methodologies
 from portal.demo.reviews import seed_reviews
 
@@ -26,4 +27,5 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     report = seed_activities(people, points_per_kg=points_per_kg, upload_dir=upload_dir)
     seed_reviews(people, points_per_kg=points_per_kg)
     seed_certificates()
+    seed_merchants(upload_dir=upload_dir)
     return list(DEMO_LOGINS), str(report)

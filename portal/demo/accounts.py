@@ -120,7 +120,8 @@ def find_user(login: str) -> User | None:
     return get_user_by_identifier(identifier)
 
 
-def _ensure_user(login: str, display_name: str, city_code: str) -> User:
+def ensure_user(login: str, display_name: str, city_code: str) -> User:
+    """The demo account with this login, signed up (before the demo's records) if missing."""
     user = find_user(login)
     if user is None:
         user = accounts.register_user(
@@ -165,11 +166,11 @@ def seed_accounts() -> DemoAccounts:
     """Create the demo logins, their organisations and memberships, and the extra citizens,
     whatever is missing; the admin creates the organisations and grants the memberships."""
     admin_demo = DEMO_LOGINS[-1]
-    admin = _ensure_user(admin_demo.login, admin_demo.display_name, admin_demo.city_code)
+    admin = ensure_user(admin_demo.login, admin_demo.display_name, admin_demo.city_code)
     if not admin.is_admin:
         admin = accounts.bootstrap_admin(admin_demo.login)
     for demo in DEMO_LOGINS[:-1]:
-        user = _ensure_user(demo.login, demo.display_name, demo.city_code)
+        user = ensure_user(demo.login, demo.display_name, demo.city_code)
         if demo.org is None:
             continue
         org = ensure_organisation(admin, *demo.org, demo.city_code)
@@ -179,4 +180,4 @@ def seed_accounts() -> DemoAccounts:
             )
     citizen = DEMO_LOGINS[0]
     citizens = [(citizen.login, citizen.display_name, citizen.city_code), *EXTRA_CITIZENS]
-    return DemoAccounts(admin, [_ensure_user(*fields) for fields in citizens])
+    return DemoAccounts(admin, [ensure_user(*fields) for fields in citizens])

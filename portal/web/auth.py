@@ -29,11 +29,13 @@ def client_ip() -> str | None:
     return address if len(address) <= AUDIT_IP_LENGTH else None
 
 
-def require_role(role: Role | None) -> BaseResponse | None:
-    """Guard for a blueprint's ``before_request``: log in first, then hold ``role``."""
+def require_role(role: Role | frozenset[Role] | None) -> BaseResponse | None:
+    """Guard for a blueprint's ``before_request``: log in first, then hold ``role`` (or one of
+    a set of roles)."""
     if not current_user.is_authenticated:
         return login_manager.unauthorized()  # type: ignore[no-any-return]
-    if role is not None and not current_user.has_role(role):
+    roles = frozenset({role}) if isinstance(role, Role) else role
+    if roles is not None and not any(current_user.has_role(r) for r in roles):
         abort(403)
     return None
 

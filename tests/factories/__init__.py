@@ -26,6 +26,13 @@ from tests.factories.activities import (
 )
 from tests.factories.certificates import DONATION_TEXT, add_reduction, make_certificate
 from tests.factories.ledger import make_spend
+from tests.factories.merchants import (
+    VALID_USCC,
+    image_bytes,
+    make_merchant,
+    make_offer,
+    offer_terms,
+)
 from tests.factories.methodology import make_draft, methodology_id
 from tests.factories.notifications import make_notification
 
@@ -35,16 +42,20 @@ __all__ = [
     "NOW",
     "ORG_KIND_FOR_ROLE",
     "PASSWORD",
+    "VALID_USCC",
     "Role",
     "User",
     "add_pending_rides",
     "add_reduction",
+    "image_bytes",
     "link",
     "log_in",
     "make_certificate",
     "make_draft",
     "make_membership",
+    "make_merchant",
     "make_notification",
+    "make_offer",
     "make_org",
     "make_partner",
     "make_record",
@@ -52,6 +63,7 @@ __all__ = [
     "make_user",
     "make_user_with_role",
     "methodology_id",
+    "offer_terms",
     "partner_ride",
     "record_row",
     "ride",

@@ -8,16 +8,27 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from portal.accounts.models import Membership, User
+from portal.accounts.models import Membership, Role, User
 from portal.activities.models import AccountLink, BehaviorRecord, Partner
 from portal.demo import DEMO_LOGINS, seed_demo
+from portal.demo.merchants import offer_picture
+from portal.merchants.models import Merchant, Offer, OfferRevision
+from portal.merchants.queries import get_visible_image
 from portal.methodology.models import Methodology
 from portal.notifications import kinds
 from portal.notifications.models import Notification
 
 
 def _counts(db: Any) -> tuple[int, ...]:
-    models = (Methodology, Membership, Partner, AccountLink, BehaviorRecord)
+    models = (
+        Methodology,
+        Membership,
+        Partner,
+        AccountLink,
+        BehaviorRecord,
+        Merchant,
+        OfferRevision,
+    )
     return tuple(db.session.scalar(select(func.count()).select_from(m)) for m in models)
 
 
@@ -26,7 +37,9 @@ def test_a_second_run_adds_nothing_and_gives_the_same_logins(db: Any, tmp_path: 
     assert [demo.login for demo in logins] == [demo.login for demo in DEMO_LOGINS]
     assert len({demo.audience for demo in logins}) == 8  # one login per audience
     counts = _counts(db)
-    assert counts[:3] == (22, 6, 4) and counts[4] > 0  # methodologies, memberships, partners
+    # methodologies, memberships (one more for the second demo merchant's staff), partners
+    assert counts[:3] == (22, 7, 4) and counts[4] > 0
+    assert counts[5:] == (2, 4)  # merchants, offers (one revision each)
     assert "0 rejected" in report and not report.startswith("0 quantified")
 
     again, second = seed_demo(points_per_kg=1000, upload_dir=tmp_path)
@@ -66,3 +79,20 @@ def test_the_demo_citizen_has_a_read_and_an_unread_notification(db: Any, tmp_pat
     ]
     approved, rejected = (db.session.get(BehaviorRecord, n.params["record_id"]) for n in inbox)
     assert approved.status == "quantified" and rejected.status == "rejected"
+
+
+def test_the_demo_merchants_are_approved_in_two_cities_with_published_offers(
+    db: Any, tmp_path: Path
+) -> None:
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    merchants = list(db.session.scalars(select(Merchant)))
+    assert len({tuple(m.city_codes) for m in merchants}) == 2
+    staff = db.session.scalar(select(User).where(User.phone == "13900000003"))
+    assert staff is not None and staff.has_role(Role.MERCHANT)
+    offers = list(db.session.scalars(select(Offer)))
+    assert {offer.status for offer in offers} == {"published"}
+    for revision in db.session.scalars(select(OfferRevision)):
+        assert revision.title_zh and revision.title_en and revision.terms_en
+        assert get_visible_image(revision.image_id, None) is not None
+    assert len(list(tmp_path.glob("offers/*/*.webp"))) == 2 * len(offers)
+    assert offer_picture("x") == offer_picture("x") != offer_picture("y")

@@ -15,7 +15,6 @@ from werkzeug.wrappers import Response
 from portal.accounts import queries as account_queries
 from portal.accounts import services as accounts
 from portal.activities import queries as activity_queries
-from portal.activities.evidence import MAX_EVIDENCE_BYTES
 from portal.activities.intake import self_reports
 from portal.activities.intake.checks import FLAG_LABELS
 from portal.activities.intake.records import RecordInput, RecordRefused
@@ -42,6 +41,7 @@ from portal.certificates import queries as certificate_queries
 from portal.clock import SHANGHAI, local_today
 from portal.errors import DomainError
 from portal.extensions import htmx
+from portal.images import MAX_IMAGE_BYTES
 from portal.ledger.queries import get_balance
 from portal.methodology.categories import CATEGORIES, Category
 from portal.methodology.models import Methodology
@@ -203,7 +203,7 @@ def log_behavior(category: str, code: str) -> Response:
                 parameters[parameter.name] = str(value)
         photo = request.files.get("photo")
         photo_bytes = (
-            photo.stream.read(MAX_EVIDENCE_BYTES + 1) if photo and photo.filename else None
+            photo.stream.read(MAX_IMAGE_BYTES + 1) if photo and photo.filename else None
         )
         item = RecordInput(
             methodology_code=methodology.code,

@@ -10,8 +10,6 @@ from flask_babel import pgettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from werkzeug.wrappers import Response as BaseResponse
-from wtforms import StringField, TextAreaField
-from wtforms.validators import AnyOf, Length, Optional, ValidationError
 
 from portal.accounts.queries import get_user
 from portal.activities import queries as activity_queries
@@ -24,7 +22,7 @@ from portal.activities.review import (
     review_record,
 )
 from portal.blueprints.official import bp
-from portal.blueprints.shared.forms import PortalForm
+from portal.blueprints.shared.forms import DecisionForm
 from portal.blueprints.shared.record_reasons import RECORD_STATUS_LABELS, record_reason
 from portal.errors import DomainError
 from portal.methodology.queries import get_methodology
@@ -55,20 +53,9 @@ def review_labels() -> dict[str, object]:
     }
 
 
-class DecisionForm(PortalForm):
-    # The button pressed; a rejection is checked for its reason before anything is asked.
-    decision = StringField(validators=[AnyOf(("approve", "reject"))])
-    reason = TextAreaField(
-        _l("Reason (the citizen sees it; required to reject)"),
-        validators=[Optional(), Length(max=2000)],
-        # The reject button needs it, so the browser asks for it before the confirmation; the
-        # approve button is formnovalidate.
-        render_kw={"rows": 3, "required": True},
-    )
-
-    def validate_reason(self, field: TextAreaField) -> None:
-        if self.decision.data == "reject" and not (field.data or "").strip():
-            raise ValidationError(_l("Give the citizen a reason for the rejection."))
+class RecordDecisionForm(DecisionForm):
+    REASON_LABEL = _l("Reason (the citizen sees it; required to reject)")
+    MISSING_REASON = _l("Give the citizen a reason for the rejection.")
 
 
 @bp.get("/reviews")
@@ -89,9 +76,9 @@ def decided() -> Response:
 
 @bp.route("/reviews/<int:record_id>", methods=["GET", "POST"])
 def flagged_record(record_id: int) -> Response:
-    form = DecisionForm()
+    form = RecordDecisionForm()
     if form.validate_on_submit():
-        approve = form.decision.data == "approve"
+        approve = form.approves
         try:
             review_record(
                 actor=current_user,

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, jsonify, redirect, request, session
 from flask_login import current_user
 from sqlalchemy import text
 from werkzeug.wrappers import Response
+from werkzeug.wrappers import Response as BaseResponse
 
 from portal.accounts import services as accounts
 from portal.extensions import csrf, db
@@ -13,6 +14,7 @@ from portal.methodology.catalog import scenarios_by_category
 from portal.stats.queries import get_headline_counters
 from portal.web.htmx import render
 from portal.web.i18n import SUPPORTED_LOCALES
+from portal.web.offer_images import send_offer_image
 from portal.web.security import safe_next
 
 bp = Blueprint("public", __name__)
@@ -53,3 +55,8 @@ def healthz() -> tuple[Response, int]:
         db.session.rollback()
         return jsonify(status="error", db="error"), 503
     return jsonify(status="ok", db="ok"), 200
+
+
+@bp.get("/offer-images/<int:image_id>/<int:width>.webp")
+def offer_image(image_id: int, width: int) -> BaseResponse:
+    return send_offer_image(image_id, width)

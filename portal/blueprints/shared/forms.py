@@ -1,6 +1,6 @@
 """Form helpers used by more than one audience: the forms' bases, whose every text field is
-held to ``portal.text.text_problem``, the city select's options and the profile fields that
-sign-up and the account page share."""
+held to ``portal.text.text_problem``, the city select's options, the profile fields that
+sign-up and the account page share, and an official's approve-or-reject decision."""
 
 from __future__ import annotations
 
@@ -17,7 +17,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, StopValidation
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from portal.accounts.regions import CITIES
 from portal.text import text_problem
@@ -98,3 +105,33 @@ class ProfileForm(PortalForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.city_code.choices = city_choices(language, blank=blank)
+
+
+class DecisionForm(PortalForm):
+    """Approve or reject, with a reason the person decided about reads: required to reject,
+    checked before anything is asked. Subclasses name that person in ``REASON_LABEL`` and
+    ``MISSING_REASON``."""
+
+    REASON_LABEL: Any = _l("Reason (required to reject)")
+    MISSING_REASON: Any = _l("Give a reason for the rejection.")
+
+    # The button pressed.
+    decision = StringField(validators=[AnyOf(("approve", "reject"))])
+    reason = TextAreaField(
+        validators=[Optional(), Length(max=2000)],
+        # The reject button needs it, so the browser asks for it before the confirmation; the
+        # approve button is formnovalidate.
+        render_kw={"rows": 3, "required": True},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reason.label.text = str(self.REASON_LABEL)
+
+    @property
+    def approves(self) -> bool:
+        return self.decision.data == "approve"
+
+    def validate_reason(self, field: TextAreaField) -> None:
+        if self.decision.data == "reject" and not (field.data or "").strip():
+            raise ValidationError(str(self.MISSING_REASON))
