@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
-from portal.accounts.models import User
+from portal.accounts.models import Organisation
 from portal.clock import local_today
 from portal.db import session
 from portal.welfare import rules
@@ -84,18 +84,11 @@ def get_progress(project_ids: list[int]) -> dict[int, Progress]:
 
 
 def list_donations(project_id: int, page: int = 1) -> Pagination:
-    """A project's donations, newest first, each as (donation, donor alias)."""
+    """A project's donations, newest first (show donors by ``get_display_names``, the alias)."""
     from portal.extensions import db
 
-    stmt = (
-        select(Donation, User.display_name)
-        .join(User, User.id == Donation.user_id)
-        .where(Donation.project_id == project_id)
-        .order_by(Donation.id.desc())
-    )
-    return db.paginate(
-        stmt, page=max(page, 1), per_page=DONORS_PER_PAGE, error_out=False, scalars=False
-    )
+    stmt = select(Donation).where(Donation.project_id == project_id).order_by(Donation.id.desc())
+    return db.paginate(stmt, page=max(page, 1), per_page=DONORS_PER_PAGE, error_out=False)
 
 
 def list_updates(project_id: int) -> list[ProjectUpdate]:
@@ -130,3 +123,8 @@ def get_donation(user_id: int, donation_id: int) -> Donation | None:
 def may_donate(project: Project) -> bool:
     """Whether the project takes donations today (the page shows the button only then)."""
     return rules.refusal(project.status, project.starts_on, project.ends_on, local_today()) is None
+
+
+def list_beneficiary_choices(limit: int = 500) -> list[Organisation]:
+    """Organisations the operator may name as a project's beneficiary, by Chinese name."""
+    return list(session().scalars(select(Organisation).order_by(Organisation.name_zh).limit(limit)))
