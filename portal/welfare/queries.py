@@ -26,8 +26,13 @@ class Progress:
     donors: int
 
     @property
-    def percent(self) -> int:
-        return rules.progress_percent(self.raised_points, self.goal_points)
+    def permille(self) -> int:
+        return rules.progress_permille(self.raised_points, self.goal_points)
+
+    @property
+    def percent(self) -> str:
+        """The percent raised with one decimal ("0.9"), computed in integers."""
+        return f"{self.permille // 10}.{self.permille % 10}"
 
 
 def list_public_projects(page: int = 1) -> Pagination:

@@ -38,6 +38,7 @@ def refusal(status: str, starts_on: date, ends_on: date, today: date) -> Conflic
     return None
 
 
-def progress_percent(raised_points: int, goal_points: int) -> int:
-    """Whole percent of the goal raised, capped at 100 (the bar; the text says the points)."""
-    return min(100, raised_points * 100 // goal_points) if goal_points > 0 else 0
+def progress_permille(raised_points: int, goal_points: int) -> int:
+    """Tenths of a percent of the goal raised, rounded down and capped at 1000, so that a
+    project a little way along shows 0.9% rather than 0% (the text says the points too)."""
+    return min(1000, raised_points * 1000 // goal_points) if goal_points > 0 else 0

@@ -143,3 +143,13 @@ def test_project_commands_are_audited_and_checked(operator: Any, db: Any) -> Non
     assert queries.get_project(project.id, public=True) is not None
     draft = factories.make_project(operator, status="draft")
     assert queries.get_project(draft.id, public=True) is None
+
+
+@pytest.mark.parametrize(
+    ("raised", "goal", "shown"),
+    [(0, 100, "0.0"), (9, 10_000, "0.0"), (30, 10_000, "0.3"), (1, 3, "33.3"), (500, 100, "100.0")],
+)
+def test_progress_is_shown_in_tenths_of_a_percent_and_capped(
+    raised: int, goal: int, shown: str
+) -> None:
+    assert queries.Progress(raised_points=raised, goal_points=goal, donors=1).percent == shown

@@ -45,11 +45,14 @@ def test_list_and_project_page_in_both_languages(
     assert 'role="progressbar"' in zh.text
     assert not english_sentences(zh.text)
     page = client.get(f"/welfare/{project.id}", headers=ZH)
-    assert "绿色小林" in page.text and 'aria-valuenow="0"' in page.text  # 30 of 10,000: 0%
+    assert "绿色小林" in page.text and 'aria-valuenow="0.3"' in page.text  # 30 of 10,000
     assert donor.phone not in page.text
     assert not english_sentences(page.text)
     en = client.get(f"/welfare/{project.id}", headers=EN)
-    assert "Tree planting on Changbai Mountain" in en.text and "30 of 10,000 points" in en.text
+    assert (
+        "Tree planting on Changbai Mountain" in en.text
+        and "30 of 10,000 points raised (0.3%)" in en.text
+    )
 
 
 def test_empty_states(client: FlaskClient, db: Any) -> None:
