@@ -30,6 +30,7 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "merchant_apply": ("/merchant/apply", None),
     "merchant_review": ("/official/merchants", frozenset({Role.OFFICIAL, Role.ADMIN})),
     "api": ("/api/v1", "signed"),
+    "welfare": ("/welfare", "public"),  # donating needs a citizen: the views check
     "admin": ("/admin", Role.ADMIN),
 }
 
@@ -48,6 +49,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.official import bp as official
     from portal.blueprints.partner import bp as partner
     from portal.blueprints.public.views import bp as public
+    from portal.blueprints.welfare import bp as welfare
 
     return [
         public,
@@ -62,6 +64,7 @@ def _blueprints() -> list[Blueprint]:
         merchant_apply,
         merchant_review,
         api,
+        welfare,
         admin,
     ]
 
@@ -87,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
 NAV.extend(
     [
         ("library.index", _l("Methodologies"), None),
+        ("welfare.index", _l("Public welfare"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
         ("official.index", _l("Review"), Role.OFFICIAL),

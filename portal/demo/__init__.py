@@ -15,6 +15,7 @@ from portal.demo.certificates import seed_certificates
 from portal.demo.merchants import seed_merchants
 from portal.demo.methodology import seed_methodologies
 from portal.demo.reviews import seed_reviews
+from portal.demo.welfare import seed_welfare
 
 __all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "DemoLogin", "seed_demo"]
 
@@ -28,4 +29,5 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     seed_reviews(people, points_per_kg=points_per_kg)
     seed_certificates()
     seed_merchants(upload_dir=upload_dir)
+    seed_welfare()
     return list(DEMO_LOGINS), str(report)

@@ -35,6 +35,7 @@ from tests.factories.merchants import (
 )
 from tests.factories.methodology import make_draft, methodology_id
 from tests.factories.notifications import make_notification
+from tests.factories.welfare import form_token, give_points, make_project, project_fields
 
 __all__ = [
     "CYCLING",
@@ -47,6 +48,8 @@ __all__ = [
     "User",
     "add_pending_rides",
     "add_reduction",
+    "form_token",
+    "give_points",
     "image_bytes",
     "link",
     "log_in",
@@ -58,6 +61,7 @@ __all__ = [
     "make_offer",
     "make_org",
     "make_partner",
+    "make_project",
     "make_record",
     "make_spend",
     "make_user",
@@ -65,6 +69,7 @@ __all__ = [
     "methodology_id",
     "offer_terms",
     "partner_ride",
+    "project_fields",
     "record_row",
     "ride",
     "session",

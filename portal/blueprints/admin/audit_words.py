@@ -42,6 +42,11 @@ ACTION_LABELS = {
     "record.rejected": _l("Record rejected"),
     "user.admin_granted": _l("Administrator rights granted"),
     "user.admin_withdrawn": _l("Administrator rights withdrawn"),
+    "welfare.project_created": _l("Public-welfare project created"),
+    "welfare.project_edited": _l("Public-welfare project edited"),
+    "welfare.project_opened": _l("Public-welfare project opened"),
+    "welfare.project_closed": _l("Public-welfare project closed"),
+    "welfare.update_posted": _l("Project update posted"),
 }
 # A subject as "<kind> <name>"; %(name)s is the name, or "#<id>" when there is none.
 SUBJECT_LABELS = {
@@ -51,9 +56,12 @@ SUBJECT_LABELS = {
     "methodology": _l("Methodology %(name)s"),
     "behavior_record": _l("Behaviour record %(name)s"),
     "certificate": _l("Certificate %(name)s"),
+    "welfare_project": _l("Public-welfare project %(name)s"),
 }
 DETAIL_LABELS = {
     "reason": _l("Reason"),
+    "goal_points": _l("Goal (points)"),
+    "update_id": _l("Update"),
     "flags": _l("Flags"),
     "record_id": _l("Record"),
     "evidence_id": _l("Photo"),

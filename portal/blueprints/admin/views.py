@@ -239,3 +239,5 @@ def jobs() -> Response:
         last_runs=job_runs.last_runs(),
         recent=job_runs.recent_runs(),
     )
+
+from portal.blueprints.admin import welfare  # noqa: E402,F401  (its routes join this blueprint)
