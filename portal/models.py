@@ -4,6 +4,7 @@ from portal.accounts import models as accounts_models
 from portal.activities import models as activities_models
 from portal.certificates import models as certificates_models
 from portal.ledger import models as ledger_models
+from portal.mall import models as mall_models
 from portal.merchants import models as merchants_models
 from portal.methodology import models as methodology_models
 from portal.notifications import models as notifications_models
@@ -17,6 +18,7 @@ __all__ = [
     "activities_models",
     "certificates_models",
     "ledger_models",
+    "mall_models",
     "merchants_models",
     "methodology_models",
     "notifications_models",

@@ -25,6 +25,8 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "developer": ("/developer", Role.DEVELOPER),
     "official": ("/official", Role.OFFICIAL),
     "partner": ("/partner", Role.PARTNER),
+    "mall": ("/mall", "public"),
+    "vouchers": ("/mall/vouchers", Role.CITIZEN),
     "merchant": ("/merchant", Role.MERCHANT),
     # Any logged-in user applies on behalf of an organisation that is not a merchant yet.
     "merchant_apply": ("/merchant/apply", None),
@@ -43,6 +45,8 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.citizen import bp as citizen
     from portal.blueprints.developer import bp as developer
     from portal.blueprints.library import bp as library
+    from portal.blueprints.mall import bp as mall
+    from portal.blueprints.mall import vouchers_bp as vouchers
     from portal.blueprints.merchant import bp as merchant
     from portal.blueprints.merchant_apply import bp as merchant_apply
     from portal.blueprints.merchant_review import bp as merchant_review
@@ -57,6 +61,8 @@ def _blueprints() -> list[Blueprint]:
         auth,
         citizen,
         library,
+        mall,
+        vouchers,
         developer,
         official,
         partner,
@@ -90,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
 NAV.extend(
     [
         ("library.index", _l("Methodologies"), None),
+        ("mall.index", _l("Points mall"), None),
         ("welfare.index", _l("Public welfare"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from portal.activities import jobs as activities_jobs
 from portal.certificates import jobs as certificates_jobs
 from portal.ledger import jobs as ledger_jobs
+from portal.mall import jobs as mall_jobs
 from portal.scheduler.registry import Job, JobContext, JobDetails, JobTable
 
 EXTENSION = "portal.job_table"
@@ -49,6 +50,7 @@ REGISTRATIONS: tuple[Callable[[JobTable], None], ...] = (
     activities_jobs.register_jobs,
     ledger_jobs.register_jobs,
     certificates_jobs.register_jobs,
+    mall_jobs.register_jobs,
 )
 
 

@@ -25,7 +25,8 @@ from tests.factories.activities import (
     ride,
 )
 from tests.factories.certificates import DONATION_TEXT, add_reduction, make_certificate
-from tests.factories.ledger import make_spend
+from tests.factories.ledger import make_earn, make_spend
+from tests.factories.mall import make_citizen_with_points, make_published_offer, make_voucher
 from tests.factories.merchants import (
     VALID_USCC,
     image_bytes,
@@ -54,7 +55,9 @@ __all__ = [
     "link",
     "log_in",
     "make_certificate",
+    "make_citizen_with_points",
     "make_draft",
+    "make_earn",
     "make_membership",
     "make_merchant",
     "make_notification",
@@ -62,10 +65,12 @@ __all__ = [
     "make_org",
     "make_partner",
     "make_project",
+    "make_published_offer",
     "make_record",
     "make_spend",
     "make_user",
     "make_user_with_role",
+    "make_voucher",
     "methodology_id",
     "offer_terms",
     "partner_ride",

@@ -19,3 +19,16 @@ def make_spend(user_id: int, points: int, key: str) -> int | None:
                 )
             ]
         )[0]
+
+
+def make_earn(user_id: int, points: int, key: str) -> int | None:
+    """``points`` issued to the user, as the quantify job credits them; returns the tx id."""
+    with transaction():
+        account = ledger.ensure_user_accounts([user_id])[user_id]
+        return ledger.append(
+            [
+                ledger.Posting(
+                    key, "test.issue", ((ledger.issuance_account_id(), -points), (account, points))
+                )
+            ]
+        )[0]

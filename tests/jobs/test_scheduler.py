@@ -64,6 +64,7 @@ def test_register_job_extends_the_table(app: Flask) -> None:
         "ledger_checkpoint",
         "points_expiry",
         "certificates_milestones",
+        "voucher_expiry",
         "nightly",
     }
     with pytest.raises(ValueError, match="already registered"):
@@ -85,6 +86,7 @@ def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
         "ledger_checkpoint",
         "points_expiry",
         "certificates_milestones",
+        "voucher_expiry",
     ]
 
 

@@ -12,6 +12,7 @@ from portal.accounts.models import Membership, Role, User
 from portal.activities.models import AccountLink, BehaviorRecord, Partner
 from portal.demo import DEMO_LOGINS, seed_demo
 from portal.demo.merchants import offer_picture
+from portal.mall.models import Voucher
 from portal.merchants.models import Merchant, Offer, OfferRevision
 from portal.merchants.queries import get_visible_image
 from portal.methodology.models import Methodology
@@ -71,7 +72,12 @@ def test_the_demo_citizen_has_a_read_and_an_unread_notification(db: Any, tmp_pat
     seed_demo(points_per_kg=1000, upload_dir=tmp_path)
     citizen = db.session.scalar(select(User).where(User.phone == DEMO_LOGINS[0].login))
     inbox = db.session.scalars(
-        select(Notification).where(Notification.user_id == citizen.id).order_by(Notification.id)
+        select(Notification)
+        .where(
+            Notification.user_id == citizen.id,
+            Notification.kind.in_([kinds.RECORD_APPROVED, kinds.RECORD_REJECTED]),
+        )
+        .order_by(Notification.id)
     ).all()
     assert [(n.kind, n.read_at is not None) for n in inbox] == [
         (kinds.RECORD_APPROVED, True),
@@ -79,6 +85,17 @@ def test_the_demo_citizen_has_a_read_and_an_unread_notification(db: Any, tmp_pat
     ]
     approved, rejected = (db.session.get(BehaviorRecord, n.params["record_id"]) for n in inbox)
     assert approved.status == "quantified" and rejected.status == "rejected"
+
+
+def test_the_demo_citizen_holds_two_vouchers_one_checked(db: Any, tmp_path: Path) -> None:
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    citizen = db.session.scalar(select(User).where(User.phone == DEMO_LOGINS[0].login))
+    statuses = db.session.scalars(
+        select(Voucher.status).where(Voucher.user_id == citizen.id).order_by(Voucher.id)
+    ).all()
+    assert statuses == ["used", "unused"]
+    assert db.session.scalar(select(func.count()).select_from(Voucher)) == 3
 
 
 def test_the_demo_merchants_are_approved_in_two_cities_with_published_offers(

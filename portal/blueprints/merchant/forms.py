@@ -146,3 +146,24 @@ class OfferForm(PortalForm):
 
 class OfferMoveForm(PortalForm):
     move = HiddenField(validators=[AnyOf(("publish", "pause"))])
+
+
+class VoucherCodeForm(PortalForm):
+    """The code typed (or filled in by the camera) on the check page; the service normalises
+    it and says what is wrong with it."""
+
+    class Meta:
+        csrf = False  # a GET lookup that changes nothing
+
+    code = StringField(
+        _l("Voucher code"),
+        validators=[DataRequired(_l("Type the voucher code.")), Length(max=40)],
+        filters=[strip],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+
+
+class CheckForm(PortalForm):
+    """Confirming the check of the voucher just looked up."""
+
+    code = HiddenField(validators=[DataRequired()])

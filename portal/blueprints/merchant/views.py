@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
+from portal.accounts.models import Organisation
 from portal.blueprints.merchant import bp
-from portal.blueprints.merchant.forms import OfferForm, OfferMoveForm
+from portal.blueprints.merchant.forms import CheckForm, OfferForm, OfferMoveForm, VoucherCodeForm
 from portal.blueprints.shared.merchant_labels import merchant_labels
 from portal.errors import DomainError, NotFound
 from portal.images import MAX_IMAGE_BYTES
-from portal.merchants.models import OfferRevision
+from portal.mall.queries import list_daily_counts
+from portal.mall.services import check, find_for_check
+from portal.merchants.models import Merchant, OfferRevision
 from portal.merchants.offers import OfferTerms, create_offer, move_offer, revise_offer
 from portal.merchants.queries import (
     get_staff_merchant,
@@ -69,10 +72,7 @@ def dashboard() -> Response:
 
 @bp.get("/<int:merchant_id>/")
 def offers(merchant_id: int) -> Response:
-    found = [m for m in list_staff_merchants(current_user.id) if m[0].id == merchant_id]
-    if not found:
-        abort(404)
-    merchant, organisation = found[0]
+    merchant, organisation = _staff_merchant(merchant_id)
     return render(
         "merchant/offers.html",
         merchant=merchant,
@@ -191,3 +191,62 @@ def move(offer_id: int) -> Response:
             "success",
         )
     return redirect(url_for("merchant.offer", offer_id=offer_id))
+
+
+def _staff_merchant(merchant_id: int) -> tuple[Merchant, Organisation]:
+    found = [m for m in list_staff_merchants(current_user.id) if m[0].id == merchant_id]
+    if not found:
+        abort(404)
+    return found[0]
+
+
+@bp.get("/<int:merchant_id>/check")
+def check_page(merchant_id: int) -> Response:
+    """Type or scan a voucher's code; a valid one is shown with what it is for, to confirm."""
+    merchant, organisation = _staff_merchant(merchant_id)
+    form = VoucherCodeForm(request.args)
+    found = None
+    if "code" in request.args and form.validate():
+        try:
+            found = find_for_check(
+                actor=current_user, merchant_id=merchant.id, code=form.code.data or ""
+            )
+        except DomainError as error:
+            form.code.errors = [*form.code.errors, str(error.message)]
+    return render(
+        "merchant/check.html",
+        merchant=merchant,
+        organisation=organisation,
+        form=form,
+        found=found,
+        check_form=CheckForm(code=found[0].code) if found else None,
+    )
+
+
+@bp.post("/<int:merchant_id>/check")
+def check_voucher(merchant_id: int) -> Response:
+    merchant, _organisation = _staff_merchant(merchant_id)
+    form = CheckForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        voucher = check(actor=current_user, merchant_id=merchant.id, code=form.code.data)
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return redirect(
+            url_for("merchant.check_page", merchant_id=merchant.id, code=form.code.data)
+        )
+    flash(_("Checked: voucher %(code)s is now used.", code=voucher.display_code), "success")
+    return redirect(url_for("merchant.check_page", merchant_id=merchant.id))
+
+
+@bp.get("/<int:merchant_id>/redemptions")
+def redemptions(merchant_id: int) -> Response:
+    """Redemptions and checks per offer per day, the last 14 days."""
+    merchant, organisation = _staff_merchant(merchant_id)
+    return render(
+        "merchant/redemptions.html",
+        merchant=merchant,
+        organisation=organisation,
+        rows=list_daily_counts(merchant.id),
+    )

@@ -1,5 +1,5 @@
 """The words for merchants' stored codes (categories, offer kinds, statuses), for every audience
-that shows them: the merchant's own pages, applications and the officials' queue."""
+that shows them: the merchant's own pages, applications, the officials' queue and the mall."""
 
 from __future__ import annotations
 
@@ -45,6 +45,12 @@ def merchant_labels() -> dict[str, Any]:
             "draft": pgettext("offer status", "Draft"),
             "published": pgettext("offer status", "Published"),
             "paused": pgettext("offer status", "Paused"),
+        },
+        "voucher_status_labels": {
+            "unused": pgettext("voucher status", "Unused"),
+            "used": pgettext("voucher status", "Used"),
+            "expired": pgettext("voucher status", "Expired"),
+            "cancelled": pgettext("voucher status", "Cancelled"),
         },
         "application_status_labels": {
             "pending": pgettext("merchant application", "Waiting for a decision"),
