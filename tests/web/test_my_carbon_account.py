@@ -149,6 +149,14 @@ def test_load_more_gives_every_entry_once(
     assert plain.status_code == 200 and "<html" in plain.text and "Back to my account" in plain.text
 
 
+@pytest.mark.parametrize("before", ["abc", str(10**30), "-5", "0"])
+def test_a_strange_bound_is_no_error(client: FlaskClient, citizen: User, before: str) -> None:
+    response = client.get(f"/me/transactions?before={before}", headers=EN)
+    assert response.status_code == 200
+    rows = re.findall(r'amount-(?:in|out)"', response.text)
+    assert len(rows) == (6 if before in ("abc", str(10**30)) else 0)
+
+
 def statement(client: FlaskClient, first: str, last: str, headers: dict[str, str] = EN) -> Any:
     return client.get(f"/me/statement.csv?from={first}&to={last}", headers=headers)
 

@@ -61,7 +61,7 @@ from portal.web.errors import attach_error
 from portal.web.evidence import send_own_evidence
 from portal.web.htmx import render
 from portal.web.i18n import language
-from portal.web.pagination import bookmark_arg, page_arg
+from portal.web.pagination import before_arg, bookmark_arg, page_arg
 
 TRANSACTIONS_PER_PAGE = 10
 
@@ -123,7 +123,7 @@ def transactions() -> Response:
         "citizen/transactions.html",
         "citizen/partials/_transactions.html",
         kind_label=kind_label,
-        **_transactions(account_id, request.args.get("before", type=int)),
+        **_transactions(account_id, before_arg()),
     )
 
 
