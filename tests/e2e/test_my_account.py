@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.db import session, transaction
-from portal.ledger import services
+from portal.ledger import queries, services
 from tests.e2e.test_carbon_account import log_in
 
 
@@ -28,12 +28,14 @@ def test_load_more_and_download_a_statement(page: Page, live_server: str, live_a
                 for n in range(1, 13)
             ]
         )
+        # Other journeys may have given this citizen entries too: a second page adds up to ten.
+        total = len(queries.list_lines_before(account, None, 1000))
     log_in(page, live_server, "13900000002")
     page.goto(live_server + "/me/")
     rows = page.locator("#transactions tr:not(.load-more-row)")
     expect(rows).to_have_count(10)
     page.locator("#more-transactions a").click()
-    expect(rows).to_have_count(12)  # appended in place, no page load
+    expect(rows).to_have_count(min(total, 20))  # appended in place, no page load
     expect(page).to_have_url(live_server + "/me/")
     page.locator("#statement-from").fill("2026-01-01")
     page.locator("#statement-to").fill("2026-12-31")
