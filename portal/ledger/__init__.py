@@ -7,4 +7,5 @@ PUBLIC_MODULES = (
     "models",
     "services",
     "queries",
+    "expiry",  # ``expiring``: what of a citizen's points expires next (the account page)
 )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import contains_eager
 
 from portal.db import session
@@ -16,6 +20,7 @@ from portal.ledger.models import (
 )
 
 PER_PAGE = 25
+CREDIT_KIND = "reduction_credit"  # points issued for verified reductions (the quantify job)
 
 
 def get_balance(user_id: int) -> int:
@@ -44,6 +49,83 @@ def list_entries(user_id: int, page: int = 1, per_page: int = PER_PAGE) -> Pagin
         .order_by(LedgerEntry.id.desc())
     )
     return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)
+
+
+def get_points_account_id(user_id: int) -> int | None:
+    """The id of the user's points account; None when they have none yet. Any reader."""
+    found = session().scalar(
+        select(LedgerAccount.id).where(
+            LedgerAccount.kind == AccountKind.USER_POINTS.value, LedgerAccount.user_id == user_id
+        )
+    )
+    return int(found) if found is not None else None
+
+
+@dataclass(frozen=True)
+class Line:
+    """One entry of a citizen's statement: when it was posted, what (a transaction kind code,
+    translated when shown), and the points (+ credit, − debit)."""
+
+    entry_id: int
+    at: datetime
+    kind: str
+    points: int
+
+
+def _lines(account_id: int) -> Select[int, datetime, str, int]:
+    e, t = LedgerEntry, LedgerTransaction
+    return (
+        select(e.id, t.created_at, t.kind, e.points)
+        .join(t, t.id == e.transaction_id)
+        .where(e.account_id == account_id)
+    )
+
+
+def list_lines_before(account_id: int, before: int | None, limit: int) -> list[Line]:
+    """The account's entries newest first, ``limit`` of them with ids below ``before`` (all
+    when None): a keyset page read by the (account_id, id) index, so "load more" costs the
+    same at the first page and the thousandth."""
+    stmt = _lines(account_id)
+    if before is not None:
+        stmt = stmt.where(LedgerEntry.id < before)
+    rows = session().execute(stmt.order_by(LedgerEntry.id.desc()).limit(limit))
+    return [Line(int(i), at, kind, int(points)) for i, at, kind, points in rows]
+
+
+def get_earned(account_id: int, since: datetime) -> tuple[int, int]:
+    """Points credited for reductions to the account (``reduction_credit`` entries): since
+    ``since`` and ever, in one pass over the account's entries by index."""
+    e, t = LedgerEntry, LedgerTransaction
+    recent = case((t.created_at >= since, e.points), else_=0)
+    stmt = (
+        select(func.coalesce(func.sum(recent), 0), func.coalesce(func.sum(e.points), 0))
+        .join(t, t.id == e.transaction_id)
+        .where(e.account_id == account_id, t.kind == CREDIT_KIND, e.points > 0)
+    )
+    this_period, ever = session().execute(stmt).one()
+    return int(this_period), int(ever)
+
+
+def get_balance_before(account_id: int, at: datetime) -> int:
+    """The account's balance just before ``at``: the sum of its entries posted earlier."""
+    e, t = LedgerEntry, LedgerTransaction
+    total = session().scalar(
+        select(func.coalesce(func.sum(e.points), 0))
+        .join(t, t.id == e.transaction_id)
+        .where(e.account_id == account_id, t.created_at < at)
+    )
+    return int(total or 0)
+
+
+def iter_lines(account_id: int, start: datetime, end: datetime) -> Iterator[Line]:
+    """The account's entries posted in ``[start, end)``, oldest first, read in batches (a
+    statement of a busy year never sits in memory whole)."""
+    stmt = _lines(account_id).where(
+        LedgerTransaction.created_at >= start, LedgerTransaction.created_at < end
+    )
+    rows = session().execute(stmt.order_by(LedgerEntry.id), execution_options={"yield_per": 500})
+    for entry_id, at, kind, points in rows:
+        yield Line(int(entry_id), at, kind, int(points))
 
 
 def account_balance(account_id: int) -> int:

@@ -5,4 +5,5 @@
 # package's own.
 PUBLIC_MODULES = (
     "queries",
+    "equivalences",  # grams as car-km and tree seedlings, with their sources
 )

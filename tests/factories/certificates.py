@@ -34,14 +34,17 @@ def make_certificate(user: User, **fields: Any) -> Certificate:
     return services.issue_certificate(CertificateKind.DONATION, user, DONATION_TEXT, **values)
 
 
-def add_reduction(user: User, net_grams: int, *, reversed_: bool = False) -> Reduction:
+def add_reduction(
+    user: User, net_grams: int, *, reversed_: bool = False, methodology_id: int | None = None
+) -> Reduction:
     """A reduction row of ``net_grams`` for ``user`` (the append-only table has no foreign
-    keys, so the record, methodology and snapshot ids need not exist)."""
+    keys, so the record, methodology and snapshot ids need not exist; give ``methodology_id``
+    for a reduction counted in a category)."""
     n = next(_numbers) + 10_000_000
     row = Reduction(
         record_id=n,
         user_id=user.id,
-        methodology_id=n,
+        methodology_id=methodology_id or n,
         version_id=n,
         occurred_at=utcnow(),
         gross_grams=net_grams,

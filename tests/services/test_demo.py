@@ -113,3 +113,21 @@ def test_the_demo_merchants_are_approved_in_two_cities_with_published_offers(
         assert get_visible_image(revision.image_id, None) is not None
     assert len(list(tmp_path.glob("offers/*/*.webp"))) == 2 * len(offers)
     assert offer_picture("x") == offer_picture("x") != offer_picture("y")
+
+
+def test_the_demo_citizen_has_points_expiring_this_year(db: Any, tmp_path: Path) -> None:
+    from portal.clock import utcnow
+    from portal.demo.ledger import DEMO_OPENING_POINTS, seed_demo_opening
+    from portal.ledger.expiry import expiring
+    from portal.ledger.models import LedgerTransaction
+    from portal.ledger.queries import get_points_account_id
+
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    citizen = db.session.scalar(select(User).where(User.phone == DEMO_LOGINS[0].login))
+    account = get_points_account_id(citizen.id)
+    soon = expiring(account, utcnow(), years=1)
+    # Oldest first: what the demo spent this year (vouchers, donations) came out of these.
+    assert soon is not None and 0 < soon.points < DEMO_OPENING_POINTS
+    assert seed_demo_opening(DEMO_LOGINS[0].login) is None  # posted once
+    openings = select(func.count()).where(LedgerTransaction.kind == "demo_opening")
+    assert db.session.scalar(openings) == 1
