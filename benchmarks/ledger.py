@@ -21,10 +21,7 @@ Prints tables and writes benchmarks/results/ledger.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import subprocess
 import sys
 import threading
 import time
@@ -41,6 +38,7 @@ import flask_migrate  # noqa: E402
 import psycopg  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
+from benchmarks.results_file import write_results  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.accounts.models import User  # noqa: E402
 from portal.db import bulk_insert, transaction  # noqa: E402
@@ -146,7 +144,7 @@ def run_appends(pg_url: str, threads: list[int], seconds: float) -> list[dict[st
             merchants = [services.owned_account_id(AccountKind.MERCHANT, n) for n in range(1, 5)]
             services.append(
                 [
-                    Posting(f"open:{a}", "opening", ((issuance, -10**9), (a, 10**9)))
+                    Posting(f"open:{a}", "opening", ((issuance, -(10**9)), (a, 10**9)))
                     for a in citizens
                 ]
             )
@@ -304,23 +302,12 @@ def main() -> None:
             f"{row['checkpoint_s']:>14}{row['verify_since_checkpoint_s']:>14}",
             flush=True,
         )
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-    ).stdout.strip()
-    Path(args.out).write_text(
-        json.dumps(
-            {
-                "benchmark": "ledger",
-                "commit": commit,
-                "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
-                "appends": appends,
-                "verify": verify_rows,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_results(
+        args.out,
+        "ledger",
+        appends=appends,
+        verify=verify_rows,
     )
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

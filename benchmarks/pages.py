@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -50,6 +48,7 @@ from sqlakeyset import serialize_bookmark  # noqa: E402
 from sqlalchemy import select, text, update  # noqa: E402
 
 from benchmarks.quantify import RECORDS_PER_USER, add_records, add_users, settle  # noqa: E402
+from benchmarks.results_file import write_results  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.accounts.models import User  # noqa: E402
 from portal.activities.models import BehaviorRecord, Reduction  # noqa: E402
@@ -307,30 +306,19 @@ def main() -> None:
     growth = _by_size(results, min(sizes) or "demo") if len(sizes) > 1 else []
     for g in growth:
         print(f"{g['page']:<28} at {g['size']}: p50 x{g['p50_ratio']}, p95 x{g['p95_ratio']}")
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-    ).stdout.strip()
-    Path(args.out).write_text(
-        json.dumps(
-            {
-                "benchmark": "pages",
-                "commit": commit,
-                "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
-                "settings": {
-                    "seconds": args.seconds,
-                    "rounds": args.rounds,
-                    "connections": args.connections,
-                    "gunicorn_workers": args.gunicorn_workers,
-                    "heavy_records": HEAVY_RECORDS,
-                },
-                "results": results,
-                "relative_to_first_size": growth,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_results(
+        args.out,
+        "pages",
+        settings={
+            "seconds": args.seconds,
+            "rounds": args.rounds,
+            "connections": args.connections,
+            "gunicorn_workers": args.gunicorn_workers,
+            "heavy_records": HEAVY_RECORDS,
+        },
+        results=results,
+        relative_to_first_size=growth,
     )
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

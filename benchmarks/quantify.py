@@ -28,11 +28,8 @@ benchmarks/results/quantify.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +44,7 @@ import flask_migrate  # noqa: E402
 import psycopg  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
+from benchmarks.results_file import write_results  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.accounts.models import User  # noqa: E402
 from portal.activities.models import BehaviorRecord, Reduction  # noqa: E402
@@ -267,22 +265,11 @@ def main() -> None:
                 row = run(backend, size, workers, args.pg_url)
                 results.append(row)
                 _print_row(row)
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
-    ).stdout.strip()
-    Path(args.out).write_text(
-        json.dumps(
-            {
-                "benchmark": "quantify",
-                "commit": commit,
-                "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
-                "results": results,
-            },
-            indent=2,
-        )
-        + "\n"
+    write_results(
+        args.out,
+        "quantify",
+        results=results,
     )
-    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

@@ -8,17 +8,15 @@ have made their check. The threads commit, so the test runs in a database of its
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 from flask import Flask
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.accounts.models import User
 from portal.certificates.models import Certificate
 from portal.extensions import db
 from tests import factories
 from tests.conftest import needs_postgresql
+from tests.races import race_at_insert
 
 pytestmark = needs_postgresql("SQLite lets one writer in at a time")
 
@@ -28,35 +26,12 @@ def test_racing_issues_of_one_achievement_give_one_certificate(pg_app: Flask) ->
         holder = factories.make_user().id
         db.session.commit()
         db.session.remove()
-        engine = db.engine
-    at_insert = threading.Barrier(2, timeout=30)
 
-    def hold(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("INSERT INTO certificates "):
-            at_insert.wait()
+    def issue(thread: int) -> int:
+        user = db.session.get(User, holder)
+        return factories.make_certificate(user, idempotency_key="donation:race").id
 
-    results: list[Any] = []
-
-    def race() -> None:
-        with pg_app.app_context():
-            try:
-                user = db.session.get(User, holder)
-                cert = factories.make_certificate(user, idempotency_key="donation:race")
-                results.append(cert.id)
-            except BaseException as error:  # surfaced below
-                results.append(error)
-            finally:
-                db.session.remove()
-
-    event.listen(engine, "before_cursor_execute", hold)
-    try:
-        threads = [threading.Thread(target=race) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        event.remove(engine, "before_cursor_execute", hold)
+    results = race_at_insert(pg_app, "certificates", issue)
     assert len(results) == 2 and all(isinstance(r, int) for r in results), results
     assert results[0] == results[1]
     with pg_app.app_context():

@@ -7,11 +7,8 @@ commit, so the test runs in a database of its own.
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 from flask import Flask
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.db import transaction
 from portal.extensions import db
@@ -20,6 +17,7 @@ from portal.notifications.models import Notification
 from portal.notifications.services import post
 from tests import factories
 from tests.conftest import needs_postgresql
+from tests.races import race_at_insert
 
 pytestmark = needs_postgresql("SQLite lets one writer in at a time")
 
@@ -29,36 +27,13 @@ def test_two_racing_posts_with_one_key_write_one_notification(pg_app: Flask) -> 
         user_id = factories.make_user().id
         db.session.commit()
         db.session.remove()
-        engine = db.engine
-    at_insert = threading.Barrier(2, timeout=30)
 
-    def hold(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("INSERT INTO notifications "):
-            at_insert.wait()
+    def post_once(thread: int) -> int | None:
+        with transaction():
+            posted = post(user_id, kinds.POINTS_EXPIRING, {"points": 5}, key="expiry:1")
+            return None if posted is None else posted.id
 
-    results: list[Any] = []
-
-    def race() -> None:
-        with pg_app.app_context():
-            try:
-                with transaction():
-                    posted = post(user_id, kinds.POINTS_EXPIRING, {"points": 5}, key="expiry:1")
-                    results.append(None if posted is None else posted.id)
-            except BaseException as error:  # surfaced below
-                results.append(error)
-            finally:
-                db.session.remove()
-
-    event.listen(engine, "before_cursor_execute", hold)
-    try:
-        threads = [threading.Thread(target=race) for _ in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        event.remove(engine, "before_cursor_execute", hold)
-    assert not any(t.is_alive() for t in threads)
+    results = race_at_insert(pg_app, "notifications", post_once)
     posted = [r for r in results if isinstance(r, int)]
     assert len(results) == 2 and len(posted) == 1 and results.count(None) == 1, results
     with pg_app.app_context():

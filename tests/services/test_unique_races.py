@@ -8,13 +8,12 @@ made their check. The threads commit, so the test runs in a database of its own.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.accounts import services as accounts
 from portal.accounts.models import Membership, Organisation, Role, User
@@ -25,6 +24,7 @@ from portal.extensions import db
 from portal.methodology.models import Methodology
 from tests import factories
 from tests.conftest import needs_postgresql
+from tests.races import race_at_insert
 
 pytestmark = needs_postgresql("SQLite lets one writer in at a time")
 
@@ -91,34 +91,7 @@ def test_the_later_of_two_racing_inserts_is_a_conflict(
         before = db.session.scalar(count)
         db.session.commit()
         db.session.remove()
-        engine = db.engine
-    at_insert = threading.Barrier(2, timeout=30)
-
-    def hold(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith(f"INSERT INTO {table} "):
-            at_insert.wait()  # both have made their check; now both insert
-
-    results: list[Any] = []
-
-    def race(thread: int) -> None:
-        with pg_app.app_context():
-            try:
-                results.append(call(thread))
-            except BaseException as error:  # surfaced below
-                results.append(error)
-            finally:
-                db.session.remove()
-
-    event.listen(engine, "before_cursor_execute", hold)
-    try:
-        threads = [threading.Thread(target=race, args=(n,)) for n in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    finally:
-        event.remove(engine, "before_cursor_execute", hold)
-    assert not any(t.is_alive() for t in threads)
+    results = race_at_insert(pg_app, table, call)
     conflicts = [r for r in results if isinstance(r, Conflict)]
     assert len(results) == 2 and len(conflicts) == 1, results
     assert conflicts[0].field in {"name_zh", "login", "code", "user_ref"}

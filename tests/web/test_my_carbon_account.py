@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from portal.accounts.models import User
-from portal.blueprints.citizen import views
+from portal.blueprints.citizen import account as account_page
 from portal.blueprints.citizen.statement import neutralise
 from portal.db import transaction
 from portal.ledger import services
@@ -54,8 +54,8 @@ def post(user: User, at: datetime, kind: str, points: int, monkeypatch: Any) -> 
 
 @pytest.fixture
 def fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(views, "utcnow", lambda: NOW)
-    monkeypatch.setattr(views, "local_today", lambda: date(2026, 3, 15))
+    monkeypatch.setattr(account_page, "utcnow", lambda: NOW)
+    monkeypatch.setattr(account_page, "local_today", lambda: date(2026, 3, 15))
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
-"""The citizen's own pages (``views``) and their notification inbox (``notifications``)."""
+"""The citizen's own pages (``views``), their carbon account (``account``) and their notification
+inbox (``notifications``)."""
 
 from flask import Blueprint
 
 bp = Blueprint("citizen", __name__)
 
-from portal.blueprints.citizen import notifications, views  # noqa: E402,F401
+from portal.blueprints.citizen import account, notifications, views  # noqa: E402,F401

@@ -1,13 +1,14 @@
-"""The citizen's own pages: account and profile, logging behaviours, records, reductions and
-how each was computed, account links with partner apps, password change."""
+"""The citizen's own pages: profile, logging behaviours, records, reductions and how each was
+computed, certificates, account links with partner apps, password change (the carbon account
+page is ``account``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, request, stream_with_context, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
@@ -26,6 +27,7 @@ from portal.activities.partners.queries import (
 )
 from portal.activities.review import appeal_record
 from portal.blueprints.citizen import bp
+from portal.blueprints.citizen.account import by_category
 from portal.blueprints.citizen.forms import (
     AppealForm,
     ChangePasswordForm,
@@ -33,114 +35,25 @@ from portal.blueprints.citizen.forms import (
     evidence_needed,
     make_log_form,
 )
-from portal.blueprints.citizen.statement import MAX_DAYS, RangeError, parse_range, statement_rows
 from portal.blueprints.shared.forms import ProfileForm
-from portal.blueprints.shared.ledger_kinds import kind_label
 from portal.blueprints.shared.methodology.display import texts_for
 from portal.blueprints.shared.methodology.labels import CONFIDENCE_LABELS
 from portal.blueprints.shared.record_reasons import RECORD_STATUS_LABELS, record_reason
 from portal.certificates import queries as certificate_queries
-from portal.clock import SHANGHAI, local_date, local_midnight, local_today, utcnow
+from portal.clock import SHANGHAI, local_today
 from portal.errors import DomainError
 from portal.extensions import htmx
 from portal.images import MAX_IMAGE_BYTES
-from portal.ledger.expiry import expiring
-from portal.ledger.queries import (
-    get_balance,
-    get_earned,
-    get_points_account_id,
-    list_lines_before,
-)
 from portal.methodology.categories import CATEGORIES, Category
 from portal.methodology.models import Methodology
 from portal.methodology.queries import FiledVersions, list_public_methodologies
 from portal.methodology.versions import VersionSpec
-from portal.stats.equivalences import load_equivalences
 from portal.web.auth import client_ip
 from portal.web.errors import attach_error
 from portal.web.evidence import send_own_evidence
 from portal.web.htmx import render
 from portal.web.i18n import language
-from portal.web.pagination import before_arg, bookmark_arg, page_arg
-
-TRANSACTIONS_PER_PAGE = 10
-
-
-def _by_category() -> list[tuple[Category, int]]:
-    grams = activity_queries.grams_by_category(current_user.id)
-    return [(c, grams[c.code]) for c in CATEGORIES if c.code in grams]
-
-
-def _transactions(account_id: int | None, before: int | None) -> dict[str, Any]:
-    """One "load more" page of the citizen's entries, newest first, and the id to go on from."""
-    if account_id is None:
-        return {"lines": [], "next_before": None}
-    lines = list_lines_before(account_id, before, TRANSACTIONS_PER_PAGE + 1)
-    more = len(lines) > TRANSACTIONS_PER_PAGE
-    lines = lines[:TRANSACTIONS_PER_PAGE]
-    return {"lines": lines, "next_before": lines[-1].entry_id if more else None}
-
-
-def _account_page(status: int = 200, **statement: Any) -> Response:
-    """The account page: reads by index and the per-methodology totals, never the whole history
-    (earned this month and ever is one pass over the citizen's own entries)."""
-    account_id = get_points_account_id(current_user.id)
-    month_start = local_midnight(local_today().replace(day=1))
-    earned = get_earned(account_id, month_start) if account_id else (0, 0)
-    years = int(current_app.config["POINTS_EXPIRY_YEARS"])
-    totals = activity_queries.get_totals(current_user.id)
-    due = expiring(account_id, utcnow(), years) if account_id else None
-    return render(
-        "citizen/account.html",
-        status=status,
-        user=current_user,
-        totals=totals,
-        balance=get_balance(current_user.id),
-        earned_this_month=earned[0],
-        earned_ever=earned[1],
-        expiring=due,
-        expiring_on=local_date(due.at) - timedelta(days=1) if due else None,
-        equivalences=[(e, e.tenths(totals.grams)) for e in load_equivalences()],
-        by_category=_by_category(),
-        kind_label=kind_label,
-        statement_max_days=MAX_DAYS,
-        statement={"from": "", "to": "", "error": None, **statement},
-        **_transactions(account_id, None),
-    )
-
-
-@bp.get("/")
-def account() -> Response:
-    return _account_page()
-
-
-@bp.get("/transactions")
-def transactions() -> Response:
-    """The next page of entries (``before`` an entry id): rows alone for htmx's "load more",
-    a page of its own for a browser without script."""
-    account_id = get_points_account_id(current_user.id)
-    return render(
-        "citizen/transactions.html",
-        "citizen/partials/_transactions.html",
-        kind_label=kind_label,
-        **_transactions(account_id, before_arg()),
-    )
-
-
-@bp.get("/statement.csv")
-def statement() -> Response:
-    first, last = request.args.get("from"), request.args.get("to")
-    try:
-        period = parse_range(first, last)
-    except RangeError as error:
-        return _account_page(422, **{"from": first or "", "to": last or "", "error": error})
-    rows = statement_rows(get_points_account_id(current_user.id), period)
-    response = current_app.response_class(
-        stream_with_context(rows), mimetype="text/csv", content_type="text/csv; charset=utf-8"
-    )
-    name = f"tanhui-jilin-statement-{period.first.isoformat()}-{period.last.isoformat()}.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+from portal.web.pagination import bookmark_arg, page_arg
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -280,9 +193,7 @@ def log_behavior(category: str, code: str) -> Response:
             elif value is not None:
                 parameters[parameter.name] = str(value)
         photo = request.files.get("photo")
-        photo_bytes = (
-            photo.stream.read(MAX_IMAGE_BYTES + 1) if photo and photo.filename else None
-        )
+        photo_bytes = photo.stream.read(MAX_IMAGE_BYTES + 1) if photo and photo.filename else None
         item = RecordInput(
             methodology_code=methodology.code,
             quantity=form.quantity.data,
@@ -378,7 +289,7 @@ def reductions() -> Response:
         "citizen/reductions.html",
         "citizen/partials/_reductions.html",
         totals=activity_queries.get_totals(current_user.id),
-        by_category=_by_category(),
+        by_category=by_category(),
         by_day=activity_queries.grams_by_day(current_user.id, 30, today),
         pagination=activity_queries.list_reductions(current_user.id, bookmark_arg()),
     )
