@@ -141,7 +141,7 @@ def list_audit_events(
     return paginate(stmt, page)
 
 
-def personal_data_reads(user_id: int) -> Select[tuple[AuditEvent]]:
+def personal_data_reads(user_id: int) -> Select[AuditEvent]:
     """Officials' and banks' reads of this citizen's personal data, newest first (DESIGN §8):
     the statement, for the page (``list_personal_data_reads``) and the data export."""
     return (

@@ -157,8 +157,8 @@ def account_balance(account_id: int) -> int:
         .scalar_subquery()
     )
     pooled = LedgerAccount.kind.in_(sorted(POOLED_KINDS))
-    stmt = select(
-        LedgerAccount.balance + case((pooled, unsealed), else_=0)
-    ).where(LedgerAccount.id == account_id)
+    stmt = select(LedgerAccount.balance + case((pooled, unsealed), else_=0)).where(
+        LedgerAccount.id == account_id
+    )
     balance = session().scalar(stmt)
     return int(balance or 0)

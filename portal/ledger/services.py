@@ -42,8 +42,8 @@ __all__ = [
     "Posting",
     "append",
     "ensure_user_accounts",
-    "lock_user_balance",
     "issuance_account_id",
+    "lock_user_balance",
     "owned_account_id",
     "system_account_id",
 ]
@@ -133,9 +133,7 @@ def _append(db: Session, postings: Sequence[Posting], keys: list[str]) -> list[i
 
 def _insert_ignoring_duplicates(db: Session) -> Any:
     dialect_insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return dialect_insert(_TRANSACTIONS).on_conflict_do_nothing(
-        index_elements=["idempotency_key"]
-    )
+    return dialect_insert(_TRANSACTIONS).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
 # Spelled out rather than IN (…): SQLAlchemy expands IN lists per execution, which an

@@ -115,7 +115,10 @@ def _issue(user: User, offer_id: int, request_key: str) -> Voucher:
     if db.scalar(select(Voucher.id).where(Voucher.request_key == request_key)) is not None:
         raise _Replayed
     offer, revision, merchant = _redeemable(user, offer_id)
-    db.execute(select(User.id).where(User.id == user.id).with_for_update())
+    # FOR NO KEY UPDATE, not FOR UPDATE: a donation of the same citizen, holding their ledger
+    # account, inserts its certificate (a foreign key: FOR KEY SHARE on this row), which
+    # FOR UPDATE would block while this waits for the ledger account: a deadlock.
+    db.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
     if count_held(offer.id, user.id) >= revision.per_person_limit:
         raise Conflict(
             _l(

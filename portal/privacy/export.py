@@ -50,7 +50,7 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=_plain)
 
 
-def _rows(stmt: Select[Any]) -> Iterator[dict[str, Any]]:
+def _rows(stmt: Select[*tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
     """Each row of ``stmt`` as a dict by its column labels, read in batches."""
     for row in session().execute(stmt, execution_options={"yield_per": YIELD_PER}):
         yield dict(row._mapping)

@@ -69,8 +69,8 @@ def delete_account(
     """Delete the account ``user_id`` at its holder's request, confirmed by their ``password``
     (InvalidInput on ``password`` if wrong; nothing changes). One transaction, in this order:
 
-    1. lock the user row (``FOR UPDATE``): a redemption (which locks it too) waits, and so
-       does a new record's insert (its foreign key);
+    1. lock the user row (``FOR NO KEY UPDATE``, as a redemption does: one waits for the
+       other; a donation's certificate insert, which takes ``FOR KEY SHARE``, does not);
     2. reject the records still waiting (``account_deleted``): done before any ledger lock, as
        the quantify job locks records before ledger accounts, so the two never deadlock;
     3. lock the points account: a donation or credit in flight commits first and is counted;
@@ -78,8 +78,12 @@ def delete_account(
     5. forfeit the whole balance left to the reserve (``account_deletion.forfeit``, keyed by
        the user: a retry posts once);
     6. revoke the certificates (``account_deleted``), which then show the pseudonym;
-    7. erase the personal data (``erasure``), audit ``account.delete`` with the pseudonym.
+    7. erase the personal data (``erasure``): the UPDATE of the user row waits for any insert
+       naming it (a record sent meanwhile) and then blocks new ones until the commit;
+    8. reject the records that arrived meanwhile, audit ``account.delete`` with the pseudonym.
 
+    After the commit no record of the account can wait unseen: one inserted later is rejected
+    by the quantify job itself (``drop_deleted_accounts``), so no credit reaches the account.
     Photo files no other upload shares are removed from ``upload_dir`` after the commit. A
     second call for a deleted account returns ``already=True`` and changes nothing.
     """
@@ -87,7 +91,7 @@ def delete_account(
         user = db.scalars(
             select(User)
             .where(User.id == user_id)
-            .with_for_update()
+            .with_for_update(key_share=True)
             .execution_options(populate_existing=True)
         ).first()
         if user is None:
@@ -107,6 +111,7 @@ def delete_account(
         files = erasure.erase_evidence(user_id)
         erasure.erase_links_and_texts(user_id)
         erasure.erase_user(user, pseudonym, utcnow())
+        records += erasure.close_waiting_records(user_id)
         record_audit(
             "account.delete",
             actor_id=user_id,

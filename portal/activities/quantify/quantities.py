@@ -16,9 +16,9 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, update
 
+from portal.accounts.queries import deleted_user_ids
 from portal.activities.models import QUANTITY_SCALE, BehaviorRecord, RecordStatus
 from portal.activities.quantify.run_state import PreparedVersion, RunState
-from portal.accounts.queries import deleted_user_ids
 from portal.activities.reasons import (
     ACCOUNT_DELETED,
     NO_VERSION_IN_FORCE,
