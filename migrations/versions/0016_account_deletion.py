@@ -17,10 +17,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True))
+    op.add_column("users", sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("deleted_at")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+), not a batch copy of the table: the copy
+    # would lose the triggers on users that migration 0011 keeps the headline counters with.
+    op.execute("ALTER TABLE users DROP COLUMN deleted_at")
