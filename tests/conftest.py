@@ -19,6 +19,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -79,6 +80,39 @@ def dedicated_database(suffix: str, folder: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def downgraded_to(revision: str) -> Iterator[None]:
+    """Downgrade the current app's database to ``revision`` and, for as long as the block runs,
+    give its old tables the nullable columns today's models have and later migrations add
+    (``users.deleted_at``, say), so today's factories and services can write the old rows a
+    migration test needs; they are dropped again at the end, before the test upgrades."""
+    flask_migrate.downgrade(revision=revision)
+    _db.session.remove()
+    added: list[tuple[str, str]] = []
+    with _db.engine.begin() as conn:
+        # The inspector on this connection: another would hold SQLite's write lock meanwhile.
+        inspector = sa_inspect(conn)
+        tables = set(inspector.get_table_names())
+        for table in _db.metadata.sorted_tables:
+            if table.name not in tables:
+                continue
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present and column.nullable:
+                    kind = column.type.compile(dialect=conn.dialect)
+                    conn.execute(
+                        text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
+                    )
+                    added.append((table.name, column.name))
+    try:
+        yield
+    finally:
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            for table_name, column_name in added:
+                conn.execute(text(f'ALTER TABLE "{table_name}" DROP COLUMN "{column_name}"'))
 
 
 @contextmanager

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -63,6 +64,9 @@ ROLES_BY_ORG_KIND: dict[OrgKind, frozenset[Role]] = {
 }
 
 
+DELETED_NAME = _l("Deleted account")  # what others see of a deleted account
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -82,6 +86,9 @@ class User(Base):
     is_disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Set when the holder deleted the account (portal.privacy): the row stays, pseudonymous, so
+    # its ledger entries and reductions keep their owner; phone, email and names are erased.
+    deleted_at: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", foreign_keys="Membership.user_id", lazy="selectin"
@@ -102,6 +109,14 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
+
+    @property
+    def public_name(self) -> str:
+        """The name other people see: the display name, or "Deleted account" in the reader's
+        language once the holder deleted the account (its display name is then a pseudonym)."""
+        if self.deleted_at is not None:
+            return str(DELETED_NAME)
+        return self.display_name
 
     @property
     def login_name(self) -> str:

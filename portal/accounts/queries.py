@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import or_, select
+from sqlalchemy import Select, any_, bindparam, or_, select
 
 from portal.accounts.identity import Identifier
-from portal.accounts.models import AuditEvent, Membership, Organisation, User
-from portal.db import session
+from portal.accounts.models import DELETED_NAME, AuditEvent, Membership, Organisation, User
+from portal.db import IntArray, session
 from portal.pagination import paginate
+
+_SQLITE_CHUNK = 5_000  # ids per IN (…): well under SQLite's 32,766 bind parameters
 
 
 def get_user_by_identifier(identifier: Identifier) -> User | None:
@@ -61,10 +63,33 @@ def list_organisation_kinds(user_ids: Iterable[int]) -> dict[int, set[tuple[int,
     return dict(kinds)
 
 
+def deleted_user_ids(user_ids: Collection[int]) -> set[int]:
+    """Which of ``user_ids`` are deleted accounts: one statement by primary key (the ids as
+    one array parameter on PostgreSQL), for the quantify job's people of a batch."""
+    if not user_ids:
+        return set()
+    wanted = sorted(user_ids)
+    db = session()
+    if db.get_bind().dialect.name == "postgresql":
+        match = User.id == any_(bindparam("ids", type_=IntArray()))
+        stmt = select(User.id).where(match, User.deleted_at.is_not(None))
+        return set(db.scalars(stmt, {"ids": wanted}))
+    found: set[int] = set()
+    for start in range(0, len(wanted), _SQLITE_CHUNK):
+        chunk = wanted[start : start + _SQLITE_CHUNK]
+        stmt = select(User.id).where(User.id.in_(chunk), User.deleted_at.is_not(None))
+        found.update(db.scalars(stmt))
+    return found
+
+
 def get_display_names(user_ids: Iterable[int]) -> dict[int, str]:
-    """Display names of these users, by id."""
-    rows = session().execute(select(User.id, User.display_name).where(User.id.in_(list(user_ids))))
-    return {user_id: name for user_id, name in rows}
+    """Names of these users as others see them, by id (``User.public_name``: "Deleted
+    account" in the reader's language for a deleted one)."""
+    stmt = select(User.id, User.display_name, User.deleted_at).where(User.id.in_(list(user_ids)))
+    return {
+        user_id: name if deleted_at is None else str(DELETED_NAME)
+        for user_id, name, deleted_at in session().execute(stmt)
+    }
 
 
 def get_organisations(organisation_ids: Iterable[int]) -> dict[int, Organisation]:
@@ -116,9 +141,10 @@ def list_audit_events(
     return paginate(stmt, page)
 
 
-def list_personal_data_reads(user_id: int, page: int = 1) -> Pagination:
-    """Officials' and banks' reads of this citizen's personal data, newest first (DESIGN §8)."""
-    stmt = (
+def personal_data_reads(user_id: int) -> Select[AuditEvent]:
+    """Officials' and banks' reads of this citizen's personal data, newest first (DESIGN §8):
+    the statement, for the page (``list_personal_data_reads``) and the data export."""
+    return (
         select(AuditEvent)
         .where(
             AuditEvent.action == "personal_data.read",
@@ -127,4 +153,8 @@ def list_personal_data_reads(user_id: int, page: int = 1) -> Pagination:
         )
         .order_by(AuditEvent.id.desc())
     )
-    return paginate(stmt, page)
+
+
+def list_personal_data_reads(user_id: int, page: int = 1) -> Pagination:
+    """One page of ``personal_data_reads``."""
+    return paginate(personal_data_reads(user_id), page)

@@ -14,6 +14,7 @@ Codes and their parameters:
 - ``too_many_grams`` — the result, ``grams``, is above ``max_grams`` for one record;
 - ``already_counted`` — the act was credited from the citizen's own report, whose points are
   spent (the record also carries the flag ``already_counted_self_report``);
+- ``account_deleted`` — the citizen deleted their account before it was counted;
 - ``other`` — a reason stored as text before codes (migration 0008): ``text``.
 """
 
@@ -29,6 +30,7 @@ FORMULA_ERROR = "formula_error"
 NOT_QUANTIFIABLE = "not_quantifiable"
 TOO_MANY_GRAMS = "too_many_grams"
 ALREADY_COUNTED = "already_counted"
+ACCOUNT_DELETED = "account_deleted"
 OTHER = "other"
 
 Reason = tuple[str, dict[str, Any]]  # (code, parameters), stored as review_code, review_params

@@ -7,6 +7,7 @@ from collections import defaultdict
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
+from portal.accounts.models import User
 from portal.activities.models import Reduction
 from portal.certificates.milestones import MILESTONES, Milestone, reached
 from portal.certificates.models import Certificate, CertificateKind
@@ -42,10 +43,11 @@ def list_all_certificates(page: int) -> Pagination:
 def list_milestones_due() -> list[tuple[int, Milestone]]:
     """Each (user id, milestone) that a person's live reductions (net grams CO₂e) have reached
     and that they do not hold yet (a revoked one counts as held, so it is not issued again),
-    by user id and then milestone, smallest first."""
+    by user id and then milestone, smallest first. Deleted accounts reach nothing more."""
+    deleted = select(User.id).where(User.deleted_at.is_not(None))
     totals = (
         select(Reduction.user_id, func.sum(Reduction.net_grams).label("grams"))
-        .where(Reduction.is_live())
+        .where(Reduction.is_live(), Reduction.user_id.not_in(deleted))
         .group_by(Reduction.user_id)
         .having(func.sum(Reduction.net_grams) >= MILESTONES[0].grams)
         .subquery()

@@ -146,6 +146,22 @@ def revoke_certificate(
         return cert
 
 
+def withdraw_holder_certificates(user_id: int, *, alias: str, reason: str) -> int:
+    """Revoke every certificate of ``user_id`` not yet revoked, for ``reason``, by the platform,
+    and show ``alias`` as the holder on all of them (revoked ones too): for an account
+    deletion, whose certificates stay verifiable as revoked but no longer name the person.
+    Inside the caller's transaction; returns how many were revoked."""
+    with transaction():
+        revoked = 0
+        for cert in queries.list_certificates(user_id):
+            if not cert.is_revoked:
+                revoke_certificate(cert.code, reason, actor=None)
+                revoked += 1
+            cert.subject_alias = alias
+        session().flush()
+        return revoked
+
+
 def issue_milestone_certificates() -> int:
     """Issue every carbon milestone certificate (10 kg, 100 kg, 1 t of net grams CO₂e over the
     holder's live reductions) not yet issued; returns how many were issued. Idempotent: each

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, case, func, select
@@ -128,6 +129,22 @@ def iter_lines(account_id: int, start: datetime, end: datetime) -> Iterator[Line
         yield Line(int(entry_id), at, kind, int(points))
 
 
+def iter_entries(account_id: int) -> Iterator[tuple[int, int, datetime, str, int, dict[str, Any]]]:
+    """Every entry of the account, oldest first, read in batches: (entry id, transaction id,
+    posted at, kind, points, the transaction's memo). For the citizen's data export."""
+    e, t = LedgerEntry, LedgerTransaction
+    stmt = (
+        select(e.id, t.id, t.created_at, t.kind, e.points, t.memo)
+        .join(t, t.id == e.transaction_id)
+        .where(e.account_id == account_id)
+        .order_by(e.id)
+    )
+    for entry_id, tx_id, at, kind, points, memo in session().execute(
+        stmt, execution_options={"yield_per": 1000}
+    ):
+        yield int(entry_id), int(tx_id), at, kind, int(points), memo
+
+
 def account_balance(account_id: int) -> int:
     """Any account's balance now: a floored account's stored balance; a pooled account's
     stored (sealed) balance plus its entries not sealed yet, read in one statement (one
@@ -140,8 +157,8 @@ def account_balance(account_id: int) -> int:
         .scalar_subquery()
     )
     pooled = LedgerAccount.kind.in_(sorted(POOLED_KINDS))
-    stmt = select(
-        LedgerAccount.balance + case((pooled, unsealed), else_=0)
-    ).where(LedgerAccount.id == account_id)
+    stmt = select(LedgerAccount.balance + case((pooled, unsealed), else_=0)).where(
+        LedgerAccount.id == account_id
+    )
     balance = session().scalar(stmt)
     return int(balance or 0)

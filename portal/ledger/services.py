@@ -43,6 +43,7 @@ __all__ = [
     "append",
     "ensure_user_accounts",
     "issuance_account_id",
+    "lock_user_balance",
     "owned_account_id",
     "system_account_id",
 ]
@@ -77,6 +78,19 @@ def append(postings: Sequence[Posting]) -> list[int | None]:
     db = session()
     with db.begin_nested():
         return _append(db, postings, keys)
+
+
+def lock_user_balance(user_id: int) -> tuple[int, int]:
+    """The user's points account id and balance, the account row locked (``FOR UPDATE`` on
+    PostgreSQL) until the caller's transaction ends, so no credit or debit lands between this
+    read and the caller's posting (a posting of exactly the balance, say). Creates the account
+    if missing. Flush-only; the caller must hold no other ledger account lock (account order).
+    """
+    account_id = ensure_user_accounts([user_id])[user_id]
+    balance = session().scalar(
+        select(_ACCOUNTS.c.balance).where(_ACCOUNTS.c.id == account_id).with_for_update()
+    )
+    return account_id, int(balance or 0)
 
 
 def _append(db: Session, postings: Sequence[Posting], keys: list[str]) -> list[int | None]:
@@ -119,9 +133,7 @@ def _append(db: Session, postings: Sequence[Posting], keys: list[str]) -> list[i
 
 def _insert_ignoring_duplicates(db: Session) -> Any:
     dialect_insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return dialect_insert(_TRANSACTIONS).on_conflict_do_nothing(
-        index_elements=["idempotency_key"]
-    )
+    return dialect_insert(_TRANSACTIONS).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
 # Spelled out rather than IN (…): SQLAlchemy expands IN lists per execution, which an

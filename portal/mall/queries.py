@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
@@ -112,6 +112,21 @@ def list_user_vouchers(user_id: int, status: str, page: int = 1) -> Pagination:
         .where(Voucher.user_id == user_id, Voucher.status == status)
         .order_by(Voucher.id.desc()),
         page,
+    )
+
+
+def list_open_vouchers(user_id: int, now: datetime) -> list[Voucher]:
+    """The user's vouchers still usable at ``now`` (unused, not expired), oldest first."""
+    return list(
+        session().scalars(
+            select(Voucher)
+            .where(
+                Voucher.user_id == user_id,
+                Voucher.status == VoucherStatus.UNUSED.value,
+                Voucher.expires_at > now,
+            )
+            .order_by(Voucher.id)
+        )
     )
 
 

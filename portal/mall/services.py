@@ -115,7 +115,10 @@ def _issue(user: User, offer_id: int, request_key: str) -> Voucher:
     if db.scalar(select(Voucher.id).where(Voucher.request_key == request_key)) is not None:
         raise _Replayed
     offer, revision, merchant = _redeemable(user, offer_id)
-    db.execute(select(User.id).where(User.id == user.id).with_for_update())
+    # FOR NO KEY UPDATE, not FOR UPDATE: a donation of the same citizen, holding their ledger
+    # account, inserts its certificate (a foreign key: FOR KEY SHARE on this row), which
+    # FOR UPDATE would block while this waits for the ledger account: a deadlock.
+    db.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
     if count_held(offer.id, user.id) >= revision.per_person_limit:
         raise Conflict(
             _l(
@@ -207,40 +210,49 @@ def cancel(*, user: User, voucher_id: int) -> Voucher:
     """The holder gives back an unused voucher: its points are refunded (merchant → citizen)
     and its unit goes back into stock, once. Conflict for a used, expired or cancelled one;
     NotFound for someone else's."""
-    with transaction() as db:
+    with transaction():
         found = get_user_voucher(user.id, voucher_id)
         if found is None:
             raise NotFound(_l("No such voucher."))
-        voucher, merchant = found[0], db.get(Merchant, found[0].merchant_id)
-        assert merchant is not None
-        now = utcnow()
-        _move(voucher, VoucherStatus.CANCELLED, now, cancelled_at=now)
-        db.execute(
-            update(Offer)
-            .where(Offer.id == voucher.offer_id)
-            .values(inventory=Offer.inventory + 1)
-            .execution_options(synchronize_session=False)
-        )
-        citizen = ledger.ensure_user_accounts([user.id])[user.id]
-        shop = ledger.owned_account_id(AccountKind.MERCHANT, merchant.organisation_id)
-        ledger.append(
-            [
-                ledger.Posting(
-                    f"refund:{voucher.id}",
-                    "redemption.refund",
-                    ((shop, -voucher.points_cost), (citizen, voucher.points_cost)),
-                    {"voucher_id": voucher.id},
-                )
-            ]
-        )
-        record_audit(
-            "voucher.cancelled",
-            actor_id=user.id,
-            subject_type="voucher",
-            subject_id=voucher.id,
-            details={"points_refunded": voucher.points_cost},
-        )
-    return voucher
+        cancel_unused(found[0], actor_id=user.id)
+    return found[0]
+
+
+def cancel_unused(voucher: Voucher, *, actor_id: int | None) -> None:
+    """Cancel an unused, unexpired voucher inside the caller's transaction (flush-only): refund
+    its points (merchant → holder, keyed by the voucher, so once), put its unit back into stock
+    and audit it. ``actor_id`` is the holder, or None for the platform (an account deletion).
+    Conflict, with why, for a voucher no longer unused."""
+    db = session()
+    merchant = db.get(Merchant, voucher.merchant_id)
+    assert merchant is not None
+    now = utcnow()
+    _move(voucher, VoucherStatus.CANCELLED, now, cancelled_at=now)
+    db.execute(
+        update(Offer)
+        .where(Offer.id == voucher.offer_id)
+        .values(inventory=Offer.inventory + 1)
+        .execution_options(synchronize_session=False)
+    )
+    citizen = ledger.ensure_user_accounts([voucher.user_id])[voucher.user_id]
+    shop = ledger.owned_account_id(AccountKind.MERCHANT, merchant.organisation_id)
+    ledger.append(
+        [
+            ledger.Posting(
+                f"refund:{voucher.id}",
+                "redemption.refund",
+                ((shop, -voucher.points_cost), (citizen, voucher.points_cost)),
+                {"voucher_id": voucher.id},
+            )
+        ]
+    )
+    record_audit(
+        "voucher.cancelled",
+        actor_id=actor_id,
+        subject_type="voucher",
+        subject_id=voucher.id,
+        details={"points_refunded": voucher.points_cost},
+    )
 
 
 def find_for_check(*, actor: User, merchant_id: int, code: str) -> tuple[Voucher, OfferRevision]:

@@ -20,7 +20,7 @@ from portal.extensions import db as _db
 from portal.methodology.services import seed_filed_methodologies
 from portal.stats.queries import HeadlineCounters, get_headline_counters
 from tests import factories
-from tests.conftest import dedicated_app
+from tests.conftest import dedicated_app, downgraded_to
 from tests.counter_checks import assert_counters_match
 
 DAY = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
@@ -76,28 +76,28 @@ def test_counters_follow_accounts_quantify_and_review(db: Any, methodologies: An
 
 def test_0011_backfills_the_rows_already_there(tmp_path: Path) -> None:
     with dedicated_app("migration_0011", tmp_path) as app, app.app_context():
-        flask_migrate.downgrade(revision="0010")
-        seed_filed_methodologies()
-        cycling = factories.methodology_id("JLCH-TR-003")
-        users = [factories.make_user().id for _ in range(3)]
-        factories.make_user(is_disabled=True)
-        for user_id in users:
-            _db.session.execute(insert(BehaviorRecord), _rides(user_id, cycling))
-        _db.session.commit()
-        quantify_pending(points_per_kg=1000)
-        _db.session.execute(
-            BehaviorRecord.__table__.update()
-            .where(BehaviorRecord.user_id == users[0])
-            .values(status=RecordStatus.SUPERSEDED.value)
-        )
-        first = _db.session.scalar(
-            select(Reduction.id).where(Reduction.user_id == users[1]).limit(1)
-        )
-        _db.session.execute(
-            Reduction.__table__.update().where(Reduction.id == first).values(reversed_at=DAY)
-        )
-        _db.session.commit()
-        _db.session.remove()
+        with downgraded_to("0010"):
+            seed_filed_methodologies()
+            cycling = factories.methodology_id("JLCH-TR-003")
+            users = [factories.make_user().id for _ in range(3)]
+            factories.make_user(is_disabled=True)
+            for user_id in users:
+                _db.session.execute(insert(BehaviorRecord), _rides(user_id, cycling))
+            _db.session.commit()
+            quantify_pending(points_per_kg=1000)
+            _db.session.execute(
+                BehaviorRecord.__table__.update()
+                .where(BehaviorRecord.user_id == users[0])
+                .values(status=RecordStatus.SUPERSEDED.value)
+            )
+            first = _db.session.scalar(
+                select(Reduction.id).where(Reduction.user_id == users[1]).limit(1)
+            )
+            _db.session.execute(
+                Reduction.__table__.update().where(Reduction.id == first).values(reversed_at=DAY)
+            )
+            _db.session.commit()
+            _db.session.remove()
 
         flask_migrate.upgrade()
         counters = assert_counters_match(_db.session)

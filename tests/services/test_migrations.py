@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.methodology.models import Methodology
 from portal.methodology.services import seed_filed_methodologies
 from tests import factories
-from tests.conftest import dedicated_app
+from tests.conftest import dedicated_app, downgraded_to
 
 
 def test_migrations_match_the_models(app: Flask) -> None:
@@ -73,17 +73,19 @@ def test_0007_queues_the_waiting_records_and_goes_back_to_partial_indexes(
     tmp_path: Path,
 ) -> None:
     with dedicated_app("migration_0007", tmp_path) as app, app.app_context():
-        flask_migrate.downgrade(revision="0006")
-        seed_filed_methodologies()
-        cycling = db.session.scalar(select(Methodology.id).where(Methodology.code == "JLCH-TR-003"))
-        user_id = factories.make_user().id
-        statuses = ("pending", "flagged", "quantified", "rejected")
-        _insert_records_as_before_0008(
-            [_ride(user_id, cycling, n, status=status) for n, status in enumerate(statuses)]
-        )
-        db.session.commit()
-        ids = dict(db.session.execute(select(BehaviorRecord.status, BehaviorRecord.id)).all())
-        db.session.remove()
+        with downgraded_to("0006"):
+            seed_filed_methodologies()
+            cycling = db.session.scalar(
+                select(Methodology.id).where(Methodology.code == "JLCH-TR-003")
+            )
+            user_id = factories.make_user().id
+            statuses = ("pending", "flagged", "quantified", "rejected")
+            _insert_records_as_before_0008(
+                [_ride(user_id, cycling, n, status=status) for n, status in enumerate(statuses)]
+            )
+            db.session.commit()
+            ids = dict(db.session.execute(select(BehaviorRecord.status, BehaviorRecord.id)).all())
+            db.session.remove()
 
         flask_migrate.upgrade()
         rows = db.session.execute(
@@ -138,25 +140,27 @@ REASONS_BEFORE_0008 = {
 
 def test_0008_turns_stored_reasons_into_codes_and_back(tmp_path: Path) -> None:
     with dedicated_app("migration_0008", tmp_path) as app, app.app_context():
-        flask_migrate.downgrade(revision="0007")
-        seed_filed_methodologies()
-        cycling = db.session.scalar(select(Methodology.id).where(Methodology.code == "JLCH-TR-003"))
-        user_id = factories.make_user().id
-        _insert_records_as_before_0008(
-            [
-                _ride(
-                    user_id,
-                    cycling,
-                    n,
-                    status="rejected",
-                    review_reason=text,
-                    reviewed_by_id=user_id if by_official else None,
-                )
-                for n, (text, by_official) in enumerate(REASONS_BEFORE_0008)
-            ]
-        )
-        db.session.commit()
-        db.session.remove()
+        with downgraded_to("0007"):
+            seed_filed_methodologies()
+            cycling = db.session.scalar(
+                select(Methodology.id).where(Methodology.code == "JLCH-TR-003")
+            )
+            user_id = factories.make_user().id
+            _insert_records_as_before_0008(
+                [
+                    _ride(
+                        user_id,
+                        cycling,
+                        n,
+                        status="rejected",
+                        review_reason=text,
+                        reviewed_by_id=user_id if by_official else None,
+                    )
+                    for n, (text, by_official) in enumerate(REASONS_BEFORE_0008)
+                ]
+            )
+            db.session.commit()
+            db.session.remove()
 
         flask_migrate.upgrade()
         rows = db.session.execute(

@@ -22,7 +22,12 @@ from portal.activities.quantify.cap_usage import add_usage
 from portal.activities.quantify.capping import cap_records
 from portal.activities.quantify.claim import Cursor, Share, claim_pending
 from portal.activities.quantify.crediting import credit_batch
-from portal.activities.quantify.quantities import ClaimedRecord, quantify_claimed, reject_records
+from portal.activities.quantify.quantities import (
+    ClaimedRecord,
+    drop_deleted_accounts,
+    quantify_claimed,
+    reject_records,
+)
 from portal.activities.quantify.run_state import RunState, is_postgresql
 from portal.clock import utcnow
 from portal.db import bulk_insert, session, transaction
@@ -133,7 +138,9 @@ def quantify_batch(
         if not rows:
             return last, QuantifyReport()
         report = QuantifyReport(batches=1)
+        rows, closed = drop_deleted_accounts(rows)
         items, rejected = quantify_claimed(rows, run)
+        rejected += closed
         reject_records(rejected)
         report.rejected = len(rejected)
         read, usage = cap_records(items)

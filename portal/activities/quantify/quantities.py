@@ -16,9 +16,16 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, update
 
+from portal.accounts.queries import deleted_user_ids
 from portal.activities.models import QUANTITY_SCALE, BehaviorRecord, RecordStatus
 from portal.activities.quantify.run_state import PreparedVersion, RunState
-from portal.activities.reasons import NO_VERSION_IN_FORCE, Reason, quantify_failure, too_many_grams
+from portal.activities.reasons import (
+    ACCOUNT_DELETED,
+    NO_VERSION_IN_FORCE,
+    Reason,
+    quantify_failure,
+    too_many_grams,
+)
 from portal.db import session
 from portal.methodology.engine import (
     Bucket,
@@ -71,6 +78,20 @@ def reject_records(rejected: list[tuple[int, Reason]]) -> None:
             for record_id, (code, params) in rejected
         ],
     )
+
+
+def drop_deleted_accounts(
+    rows: Sequence[Sequence[Any]],
+) -> tuple[Sequence[Sequence[Any]], list[tuple[int, Reason]]]:
+    """The claimed rows of live accounts, and the records of deleted ones to reject: no point
+    is credited to a deleted account. Its deletion rejected its waiting records and held its
+    user row locked meanwhile, which a new record's insert waits for (its foreign key), so a
+    record claimed here was committed after the deletion and this read sees the deletion."""
+    gone = deleted_user_ids({row[1] for row in rows})
+    if not gone:
+        return rows, []
+    kept = [row for row in rows if row[1] not in gone]
+    return kept, [(row[0], (ACCOUNT_DELETED, {})) for row in rows if row[1] in gone]
 
 
 def quantify_claimed(

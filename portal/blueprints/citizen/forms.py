@@ -196,3 +196,15 @@ class ChangePasswordForm(PortalForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class DeleteAccountForm(PortalForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    understood = BooleanField(
+        _l("I understand that this deletes my account for good and cannot be undone"),
+        validators=[DataRequired(message=_l("Tick the box to confirm that you understand."))],
+    )

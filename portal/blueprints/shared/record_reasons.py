@@ -47,6 +47,8 @@ def describe_reason(code: str, params: Mapping[str, Any]) -> str:
         )
     if code == reasons.ALREADY_COUNTED:
         return _("Already counted from the citizen's own report, whose points were spent.")
+    if code == reasons.ACCOUNT_DELETED:
+        return _("Not counted: the account was deleted.")
     if code == reasons.OTHER:
         return str(params.get("text", ""))
     return code
