@@ -1,8 +1,8 @@
-"""The citizen's own pages (``views``), their carbon account (``account``) and their notification
-inbox (``notifications``)."""
+"""The citizen's own pages (``views``), their carbon account (``account``), their notification
+inbox (``notifications``) and their badge wall (``badges``)."""
 
 from flask import Blueprint
 
 bp = Blueprint("citizen", __name__)
 
-from portal.blueprints.citizen import account, notifications, views  # noqa: E402,F401
+from portal.blueprints.citizen import account, badges, notifications, views  # noqa: E402,F401
