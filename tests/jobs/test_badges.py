@@ -169,3 +169,11 @@ def test_people_are_taken_in_batches(db: Any) -> None:
     run = evaluate_badges(batch_size=2)
     assert (run.people, run.batches, run.awarded) == (5, 3, 5)
     assert db.session.scalar(select(func.count()).select_from(BadgeQueue)) == 0
+
+
+def test_flask_jobs_run_badges_records_what_it_did(app: Any, db: Any) -> None:
+    _clear_queue(db)
+    factories.credit(factories.make_user(), "JLCH-FD-001", DAY)
+    result = app.test_cli_runner().invoke(args=["jobs", "run", "badges"])
+    assert result.exit_code == 0 and "badges: ok" in result.output, result.output
+    assert db.session.scalar(select(func.count()).select_from(BadgeQueue)) == 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from threading import Barrier
+from threading import Barrier, Event, Thread
 
 from flask import Flask
 from sqlalchemy import func, insert, select
@@ -102,3 +102,42 @@ def test_two_evaluations_of_one_person_at_the_same_moment_award_once(
     awards, notes, _ = _counts(app)
     assert len(awards) == 4 and max(awards.values()) == 1
     assert len(notes) == 4 and max(notes.values()) == 1
+
+
+def test_a_person_a_writer_is_crediting_is_left_for_the_next_run(pg_app_per_test: Flask) -> None:
+    """The quantify job inserts a reduction for someone already queued and has not committed:
+    its trigger's upsert holds the queue row, so the job skips that person instead of
+    evaluating them without the new reduction and deleting their row (a lost update)."""
+    app = pg_app_per_test
+    with app.app_context():
+        seed_filed_methodologies()
+        citizen = factories.make_user().id
+        db.session.add(BadgeQueue(user_id=citizen))
+        db.session.commit()
+        db.session.remove()
+    inserted, evaluated = Event(), Event()
+
+    def quantify() -> None:
+        with app.app_context():
+            try:
+                db.session.execute(
+                    insert(Reduction), [factories.reduction_row(citizen, factories.CYCLING, DAY)]
+                )
+                inserted.set()
+                assert evaluated.wait(timeout=30)
+                db.session.commit()
+            finally:
+                db.session.remove()
+
+    writer = Thread(target=quantify)
+    writer.start()
+    assert inserted.wait(timeout=30)
+    with app.app_context():
+        skipped = evaluate_badges()
+        db.session.remove()
+    evaluated.set()
+    writer.join(timeout=30)
+    with app.app_context():
+        after = evaluate_badges()
+        db.session.remove()
+    assert skipped.people == 0 and (after.people, after.awarded) == (1, 1)
