@@ -3,6 +3,7 @@
 from portal.accounts import models as accounts_models
 from portal.activities import models as activities_models
 from portal.certificates import models as certificates_models
+from portal.gamification import models as gamification_models
 from portal.ledger import models as ledger_models
 from portal.mall import models as mall_models
 from portal.merchants import models as merchants_models
@@ -17,6 +18,7 @@ __all__ = [
     "accounts_models",
     "activities_models",
     "certificates_models",
+    "gamification_models",
     "ledger_models",
     "mall_models",
     "merchants_models",

@@ -12,7 +12,9 @@ A parameter whose text is stored in both languages is given as ``<name>_zh`` and
 - ``merchant_application_decided`` — ``merchant_zh/_en``, ``is_approved`` (bool), ``note``
   (the official's words, as written; may be empty);
 - ``record_approved`` — ``record_id``, ``methodology_title_zh/_en``, ``occurred_on`` (a date);
-- ``record_rejected`` — the same and ``note`` (the official's reason, as written).
+- ``record_rejected`` — the same and ``note`` (the official's reason, as written);
+- ``badge_awarded`` — ``badge`` (a key of ``portal/gamification/data/badges.yaml``) and
+  ``tier`` (``bronze``, ``silver`` or ``gold``: the highest reached at once).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ POINTS_EXPIRING = "points_expiring"
 MERCHANT_APPLICATION_DECIDED = "merchant_application_decided"
 RECORD_APPROVED = "record_approved"
 RECORD_REJECTED = "record_rejected"
+BADGE_AWARDED = "badge_awarded"
 
 KINDS = frozenset(
     {
@@ -32,6 +35,7 @@ KINDS = frozenset(
         MERCHANT_APPLICATION_DECIDED,
         RECORD_APPROVED,
         RECORD_REJECTED,
+        BADGE_AWARDED,
     }
 )
 KIND_MAX_LENGTH = 40  # notifications.kind

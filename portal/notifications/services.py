@@ -8,11 +8,12 @@ own (one transaction each) for the inbox page.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import Table, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -21,6 +22,8 @@ from portal.db import session, transaction
 from portal.errors import NotFound
 from portal.notifications.kinds import KINDS
 from portal.notifications.models import KEY_MAX_LENGTH, LINK_MAX_LENGTH, Notification
+
+_NOTIFICATIONS = cast(Table, Notification.__table__)
 
 
 def post(
@@ -56,6 +59,32 @@ def post(
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(Notification)
     )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One notification for ``post_many``: the arguments ``post`` takes, its key required."""
+
+    user_id: int
+    kind: str
+    params: Mapping[str, Any]
+    key: str
+    link: str | None = None
+
+
+def post_many(notices: Sequence[Notice]) -> int:
+    """``post`` for many keyed notifications at once (a job telling thousands of people): one
+    statement compiled once and sent in batches (SQLAlchemy's "insertmanyvalues"), skipping
+    keys already posted; returns how many were new. Flush-only, inside the caller's
+    transaction, with ``post``'s checks and errors."""
+    if not notices:
+        return 0
+    rows = [_checked(n.user_id, n.kind, n.params, n.link, n.key) for n in notices]
+    db = session()
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = _NOTIFICATIONS
+    stmt = insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    return len(db.execute(stmt.returning(table.c.id), rows).all())
 
 
 def _checked(

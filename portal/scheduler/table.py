@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.activities import jobs as activities_jobs
 from portal.certificates import jobs as certificates_jobs
+from portal.gamification import jobs as gamification_jobs
 from portal.ledger import jobs as ledger_jobs
 from portal.mall import jobs as mall_jobs
 from portal.scheduler.registry import Job, JobContext, JobDetails, JobTable
@@ -51,6 +52,7 @@ REGISTRATIONS: tuple[Callable[[JobTable], None], ...] = (
     ledger_jobs.register_jobs,
     certificates_jobs.register_jobs,
     mall_jobs.register_jobs,
+    gamification_jobs.register_jobs,
 )
 
 

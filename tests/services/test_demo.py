@@ -12,6 +12,7 @@ from portal.accounts.models import Membership, Role, User
 from portal.activities.models import AccountLink, BehaviorRecord, Partner
 from portal.demo import DEMO_LOGINS, seed_demo
 from portal.demo.merchants import offer_picture
+from portal.gamification.models import BadgeAward
 from portal.mall.models import Voucher
 from portal.merchants.models import Merchant, Offer, OfferRevision
 from portal.merchants.queries import get_visible_image
@@ -131,3 +132,21 @@ def test_the_demo_citizen_has_points_expiring_this_year(db: Any, tmp_path: Path)
     assert seed_demo_opening(DEMO_LOGINS[0].login) is None  # posted once
     openings = select(func.count()).where(LedgerTransaction.kind == "demo_opening")
     assert db.session.scalar(openings) == 1
+
+
+def test_the_demo_citizen_has_earned_badges_once(db: Any, tmp_path: Path) -> None:
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    citizen = db.session.scalar(select(User).where(User.phone == DEMO_LOGINS[0].login))
+    held = set(
+        db.session.execute(
+            select(BadgeAward.badge_key, BadgeAward.tier).where(BadgeAward.user_id == citizen.id)
+        )
+    )
+    assert {("first_record", "bronze"), ("donor", "bronze"), ("streak", "bronze")} <= held
+    notes = select(func.count()).where(
+        Notification.user_id == citizen.id, Notification.kind == kinds.BADGE_AWARDED
+    )
+    before = db.session.scalar(notes)
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    assert db.session.scalar(select(func.count()).select_from(BadgeAward)) >= len(held)
+    assert db.session.scalar(notes) == before == len({key for key, _tier in held})

@@ -16,7 +16,7 @@ from portal.errors import Conflict, InvalidInput, NotFound
 from portal.notifications import kinds
 from portal.notifications.models import Notification
 from portal.notifications.queries import UNREAD_SHOWN_MAX, count_unread, list_notifications
-from portal.notifications.services import mark_all_read, mark_read, post
+from portal.notifications.services import Notice, mark_all_read, mark_read, post, post_many
 from tests import factories
 
 
@@ -181,3 +181,15 @@ def test_a_refused_decision_posts_nothing(db: Any, methodologies: Any) -> None:
     with pytest.raises(InvalidInput):
         review_record(actor=official, record_id=record.id, approve=False, reason="  ")
     assert _notifications(citizen.id) == []
+
+
+def test_post_many_posts_each_key_once_and_checks_like_post(db: Any) -> None:
+    user = factories.make_user()
+    params = {"badge": "streak", "tier": "bronze"}
+    first = [Notice(user.id, kinds.BADGE_AWARDED, params, key=f"many:{n}") for n in range(3)]
+    assert post_many(first) == 3
+    again = [*first[1:], Notice(user.id, kinds.BADGE_AWARDED, params, key="many:3")]
+    assert post_many(again) == 1 and _count(user.id) == 4
+    assert post_many([]) == 0
+    with pytest.raises(ValueError, match="unknown notification kind"):
+        post_many([Notice(user.id, "nope", {}, key="many:x")])

@@ -51,6 +51,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "occurred_on": "2026-11-19",
     },
     kinds.RECORD_REJECTED: factories.notifications.REJECTED_PARAMS,
+    kinds.BADGE_AWARDED: {"badge": "streak", "tier": "silver"},
 }
 
 
@@ -122,7 +123,7 @@ def test_the_inbox_in_chinese_has_no_english(client: FlaskClient, login_as: Any)
     words = set(re.findall(r"[A-Za-z]{3,}", text)) - {"English"}
     assert not words, words
     assert not latin_punctuation_next_to_chinese(text)
-    assert response.text.count('class="inbox-item is-unread"') == 5
+    assert response.text.count('class="inbox-item is-unread"') == len(EXAMPLES) - 1
     assert 'href="/me/records"' in response.text
 
 

@@ -36,6 +36,7 @@ def test_chinese_pages_use_full_width_punctuation(
         "/me/reductions",
         "/me/links",
         "/me/data-access",
+        "/me/badges",
     ]:
         response = client.get(path, headers=ZH)
         assert response.status_code == 200, path

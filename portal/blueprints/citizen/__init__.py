@@ -1,8 +1,15 @@
 """The citizen's own pages (``views``), their carbon account (``account``), their notification
-inbox (``notifications``) and their data: download and account deletion (``privacy``)."""
+inbox (``notifications``), their badge wall (``badges``) and their data: download and account
+deletion (``privacy``)."""
 
 from flask import Blueprint
 
 bp = Blueprint("citizen", __name__)
 
-from portal.blueprints.citizen import account, notifications, privacy, views  # noqa: E402,F401
+from portal.blueprints.citizen import (  # noqa: E402,F401
+    account,
+    badges,
+    notifications,
+    privacy,
+    views,
+)

@@ -17,6 +17,7 @@ from flask import url_for
 from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 
+from portal.blueprints.shared.badge_texts import badge_name, tier_name
 from portal.notifications import kinds
 from portal.notifications.models import Notification
 from portal.web.i18n import localized
@@ -112,6 +113,14 @@ def _record_rejected(p: Params) -> tuple[str, str]:
     )
 
 
+def _badge_awarded(p: Params) -> tuple[str, str]:
+    return _("New badge: %(badge)s", badge=badge_name(p.text("badge"))), _(
+        "You earned the %(tier)s tier of the “%(badge)s” badge. See it on your badge wall.",
+        tier=tier_name(p.text("tier")),
+        badge=badge_name(p.text("badge")),
+    )
+
+
 TEXTS: dict[str, Texts] = {
     kinds.VOUCHER_ISSUED: _voucher_issued,
     kinds.VOUCHER_CHECKED: _voucher_checked,
@@ -119,6 +128,7 @@ TEXTS: dict[str, Texts] = {
     kinds.MERCHANT_APPLICATION_DECIDED: _merchant_application_decided,
     kinds.RECORD_APPROVED: _record_approved,
     kinds.RECORD_REJECTED: _record_rejected,
+    kinds.BADGE_AWARDED: _badge_awarded,
 }
 
 # The page a kind links to when its notification was posted without a link of its own.
@@ -126,6 +136,7 @@ PAGES: dict[str, Callable[[Params], str]] = {
     kinds.RECORD_APPROVED: lambda p: url_for("citizen.records"),
     kinds.RECORD_REJECTED: lambda p: url_for("citizen.records"),
     kinds.POINTS_EXPIRING: lambda p: url_for("citizen.account"),
+    kinds.BADGE_AWARDED: lambda p: url_for("citizen.badges"),
 }
 
 

@@ -21,6 +21,13 @@
     wide.addEventListener("change", sync);
   }
 
+  // Close a toast (the new-badge announcement) with its close button.
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof Element && event.target.closest("[data-dismiss='toast']");
+    var toast = button && button.closest(".toast");
+    if (toast) toast.remove();
+  });
+
   // Move focus to the first field with an error after an htmx swap, for keyboard and screen readers.
   document.addEventListener("htmx:afterSwap", function (event) {
     var invalid = event.target.querySelector("[aria-invalid='true']");
