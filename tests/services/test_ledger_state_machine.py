@@ -1,6 +1,6 @@
 """Random sequences of what moves points — earn (a ride quantified by the job), redeem, cancel,
-check, donate, expire — keep the ledger's invariants, and ``ledger verify`` passes after each
-step.
+check, donate, expire, delete the account — keep the ledger's invariants, and ``ledger verify``
+passes after each step.
 
 A model beside the database says what each citizen's balance, each voucher's status, the
 offer's stock and the project's total must be; hypothesis draws the steps (valid ones and
@@ -35,9 +35,11 @@ from portal.mall.models import Voucher, VoucherStatus
 from portal.mall.rules import new_request_key
 from portal.mall.services import cancel, check, redeem
 from portal.merchants.models import Offer
+from portal.privacy.services import delete_account
 from portal.welfare.models import Donation
 from portal.welfare.services import donate
 from tests import factories
+from tests.factories.accounts import PASSWORD
 from tests.factories.activities import record_row
 from tests.factories.methodology import methodology_id
 from tests.factories.welfare import form_token
@@ -75,6 +77,8 @@ class PointsMachine(RuleBasedStateMachine):
         self.balance = {user.id: 0 for user in self.users}
         self.vouchers: dict[int, Held] = {}
         self.donated = 0
+        self.deleted: set[int] = set()
+        self.people = {user.id: user for user in self.users}
         self.rides = 0
         self.expiry_year = 2100  # each expiry step runs on a later year's first day
 
@@ -127,7 +131,7 @@ class PointsMachine(RuleBasedStateMachine):
             return
         voucher_id = sorted(self.vouchers)[pick % len(self.vouchers)]
         held = self.vouchers[voucher_id]
-        owner = next(u for u in self.users if u.id == held.user)
+        owner = self.people[held.user]
         if held.status != VoucherStatus.UNUSED:
             with pytest.raises(Conflict):
                 cancel(user=owner, voucher_id=voucher_id)
@@ -171,10 +175,32 @@ class PointsMachine(RuleBasedStateMachine):
         assert expire_points(date(self.expiry_year, 1, 1), years=1) == 0
         self.balance = dict.fromkeys(self.balance, 0)
 
+    @rule(who=st.integers(0, CITIZENS - 1), wrong=st.booleans())
+    def delete(self, who: int, wrong: bool) -> None:
+        """A wrong password changes nothing; the right one cancels the unused vouchers (stock
+        back), forfeits the balance, and a newcomer takes the place in the machine."""
+        user = self._user(who)
+        if wrong:
+            with pytest.raises(InvalidInput):
+                delete_account(user_id=user.id, password=PASSWORD + "x")
+            return
+        delete_account(user_id=user.id, password=PASSWORD)
+        for held in self.vouchers.values():
+            if held.user == user.id and held.status == VoucherStatus.UNUSED:
+                held.status = VoucherStatus.CANCELLED
+        self.deleted.add(user.id)
+        del self.balance[user.id]
+        newcomer = factories.make_user()
+        self.users[who % CITIZENS] = newcomer
+        self.balance[newcomer.id] = 0
+        self.people[newcomer.id] = newcomer
+
     @invariant()
     def balances_match_the_model(self) -> None:
         for user in self.users:
             assert ledger_queries.get_balance(user.id) == self.balance[user.id]
+        for user_id in self.deleted:  # deleted accounts keep nothing
+            assert ledger_queries.get_balance(user_id) == 0
 
     @invariant()
     def no_balance_is_negative(self) -> None:
