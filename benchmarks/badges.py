@@ -29,11 +29,11 @@ sys.path.insert(0, str(ROOT))
 
 import flask_migrate  # noqa: E402
 import psycopg  # noqa: E402
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
+from benchmarks.quantify import add_users  # noqa: E402
 from benchmarks.results_file import write_results  # noqa: E402
 from portal import create_app  # noqa: E402
-from portal.accounts.models import User  # noqa: E402
 from portal.activities.models import Reduction  # noqa: E402
 from portal.db import bulk_insert  # noqa: E402
 from portal.extensions import db  # noqa: E402
@@ -98,22 +98,7 @@ def _fill(people: int) -> None:
         .order_by(MethodologyVersion.version_no.desc())
         .limit(1)
     ).one()
-    now = datetime.now(UTC)
-    db.session.execute(
-        insert(User),
-        [
-            {
-                "phone": f"1{n:010d}",
-                "password_hash": "x",
-                "display_name": f"u{n}",
-                "city_code": "220100",
-                "privacy_notice_version": "2026-11",
-                "consented_at": now,
-            }
-            for n in range(people)
-        ],
-    )
-    user_ids = list(db.session.scalars(select(User.id).order_by(User.id)))
+    user_ids = add_users(people)
     columns = [c.name for c in Reduction.__table__.columns if c.name in ROW]
     rows = (
         tuple(

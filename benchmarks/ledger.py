@@ -36,11 +36,11 @@ sys.path.insert(0, str(ROOT))
 
 import flask_migrate  # noqa: E402
 import psycopg  # noqa: E402
-from sqlalchemy import func, insert, select, text  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
+from benchmarks.quantify import add_users  # noqa: E402
 from benchmarks.results_file import write_results  # noqa: E402
 from portal import create_app  # noqa: E402
-from portal.accounts.models import User  # noqa: E402
 from portal.db import bulk_insert, transaction  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.ledger import sealing, services, verification  # noqa: E402
@@ -80,22 +80,7 @@ def _database(pg_url: str, label: str) -> Iterator[Any]:
 
 def _citizens(count: int) -> list[int]:
     """``count`` users with their points accounts; returns the account ids."""
-    now = datetime.now(UTC)
-    db.session.execute(
-        insert(User),
-        [
-            {
-                "phone": f"1{n:010d}",
-                "password_hash": "x",
-                "display_name": f"u{n}",
-                "city_code": "220100",
-                "privacy_notice_version": "2026-11",
-                "consented_at": now,
-            }
-            for n in range(count)
-        ],
-    )
-    user_ids = list(db.session.scalars(select(User.id).order_by(User.id)))
+    user_ids = add_users(count)
     with transaction():
         accounts = services.ensure_user_accounts(user_ids)
     return [accounts[user_id] for user_id in user_ids]

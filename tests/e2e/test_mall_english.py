@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.e2e.test_carbon_account import log_in
+from tests.e2e.test_mall_phone import accept_dialog, redeem_offer
 
 WIDTH = 375
-
-
-def _accept(dialog: Dialog) -> None:
-    dialog.accept()
 
 
 def _balance(page: Page, base: str) -> int:
@@ -23,20 +20,15 @@ def _balance(page: Page, base: str) -> int:
 
 def test_redeem_and_cancel_in_english(page: Page, live_server: str) -> None:
     page.set_viewport_size({"width": WIDTH, "height": 812})
-    page.on("dialog", _accept)
+    page.on("dialog", accept_dialog)
     log_in(page, live_server, "13900001001")
     page.locator("summary.menu-toggle").click()
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     before = _balance(page, live_server)
 
-    page.goto(live_server + "/mall/?city=220100")
-    page.locator(".offer-card a", has_text="7-day shared bike pass").click()
-    expect(page.locator("main")).to_contain_text("Unlimited rides for 7 days")
-    page.locator("a", has_text="Redeem").last.click()
-    expect(page.locator("h1")).to_contain_text("Confirm")
-    page.locator("main form button[type=submit]").click()
-    expect(page.locator(".flash-success")).to_contain_text("Redeemed")
+    words = ("Unlimited rides for 7 days", "Redeem", "Confirm", "Redeemed")
+    redeem_offer(page, live_server + "/mall/?city=220100", "7-day shared bike pass", words)
     expect(page.locator("img.voucher-qr")).to_be_visible()
     assert _balance(page, live_server) == before - 800
 

@@ -11,21 +11,32 @@ from tests.e2e.test_carbon_account import log_in
 WIDTH = 375
 
 
-def _accept(dialog: Dialog) -> None:
+# What the offer page, its redeem link, the confirmation heading and the success message say.
+Words = tuple[str, str, str, str]
+ZH: Words = ("使用条款", "兑换", "确认兑换", "兑换成功")
+
+
+def accept_dialog(dialog: Dialog) -> None:
     dialog.accept()
+
+
+def redeem_offer(page: Page, mall_url: str, title: str, words: Words) -> None:
+    """Open the offer titled ``title`` from the mall, redeem it and confirm."""
+    on_offer, redeem_link, heading, done = words
+    page.goto(mall_url)
+    page.locator(".offer-card a", has_text=title).click()
+    expect(page.locator("main")).to_contain_text(on_offer)
+    page.locator("a", has_text=redeem_link).last.click()
+    expect(page.locator("h1")).to_contain_text(heading)
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator(".flash-success")).to_contain_text(done)
 
 
 def test_redeem_see_the_qr_and_staff_check_it(page: Page, live_server: str) -> None:
     page.set_viewport_size({"width": WIDTH, "height": 812})
-    page.on("dialog", _accept)
+    page.on("dialog", accept_dialog)
     log_in(page, live_server, "13900001003")  # a Jilin City citizen, where the shop serves
-    page.goto(live_server + "/mall/?city=220200")
-    page.locator(".offer-card a", has_text="有机蔬菜九折券").click()
-    expect(page.locator("main")).to_contain_text("使用条款")
-    page.locator("a", has_text="兑换").last.click()
-    expect(page.locator("h1")).to_contain_text("确认兑换")
-    page.locator("main form button[type=submit]").click()
-    expect(page.locator(".flash-success")).to_contain_text("兑换成功")
+    redeem_offer(page, live_server + "/mall/?city=220200", "有机蔬菜九折券", ZH)
     qr = page.locator("img.voucher-qr")
     expect(qr).to_be_visible()
     assert page.evaluate("document.querySelector('img.voucher-qr').naturalWidth") > 0

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.e2e.test_carbon_account import log_in
+from tests.e2e.test_mall_phone import accept_dialog
 from tests.factories.merchants import VALID_USCC, image_bytes
-
-
-def _accept(dialog: Dialog) -> None:
-    dialog.accept()
 
 
 def test_apply_be_approved_and_publish_an_offer(
     page: Page, live_server: str, tmp_path: Path
 ) -> None:
-    page.on("dialog", _accept)
+    page.on("dialog", accept_dialog)
     log_in(page, live_server, "13900001002")  # a demo citizen with no organisation
     page.goto(live_server + "/merchant/apply")
     page.locator("#name_zh").fill("净月低碳书店（演示）")
