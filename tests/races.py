@@ -18,12 +18,18 @@ def race_at_insert(app: Flask, table: str, call: Callable[[int], Any]) -> list[A
     """Run ``call(thread)`` for threads 0 and 1 at once inside ``app``, both held at their
     first INSERT into ``table``; return each result, or the exception it raised, in the order
     they finished. Fails if a thread is still running after a minute."""
+    return race_at_statement(app, f"INSERT INTO {table} ", call)
+
+
+def race_at_statement(app: Flask, prefix: str, call: Callable[[int], Any]) -> list[Any]:
+    """As :func:`race_at_insert`, both threads held at their first statement starting with
+    ``prefix`` (``"UPDATE quiz_attempts "``, say)."""
     with app.app_context():
         engine = db.engine
     at_insert = threading.Barrier(2, timeout=30)
 
     def hold(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith(f"INSERT INTO {table} "):
+        if statement.startswith(prefix):
             at_insert.wait()  # both have made their check; now both insert
 
     results: list[Any] = []

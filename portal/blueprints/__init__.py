@@ -33,6 +33,7 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "merchant_review": ("/official/merchants", frozenset({Role.OFFICIAL, Role.ADMIN})),
     "api": ("/api/v1", "signed"),
     "welfare": ("/welfare", "public"),  # donating needs a citizen: the views check
+    "learn": ("/learn", "public"),  # taking a quiz needs a citizen: the views check
     "admin": ("/admin", Role.ADMIN),
 }
 
@@ -44,6 +45,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.certificates import bp as certificates
     from portal.blueprints.citizen import bp as citizen
     from portal.blueprints.developer import bp as developer
+    from portal.blueprints.learn import bp as learn
     from portal.blueprints.library import bp as library
     from portal.blueprints.mall import bp as mall
     from portal.blueprints.mall import vouchers_bp as vouchers
@@ -71,6 +73,7 @@ def _blueprints() -> list[Blueprint]:
         merchant_review,
         api,
         welfare,
+        learn,
         admin,
     ]
 
@@ -98,6 +101,7 @@ NAV.extend(
         ("library.index", _l("Methodologies"), None),
         ("mall.index", _l("Points mall"), None),
         ("welfare.index", _l("Public welfare"), None),
+        ("learn.index", _l("Science quizzes"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
         ("official.index", _l("Review"), Role.OFFICIAL),

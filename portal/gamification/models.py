@@ -1,11 +1,21 @@
-"""Badge tables: the awards people hold, and the queue of people whose activity changed since
-the ``badges`` job last looked at them."""
+"""Gamification tables: the badge awards people hold, the queue of people whose activity
+changed since the ``badges`` job last looked at them, and science-quiz attempts."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
@@ -49,3 +59,34 @@ class BadgeQueue(Base):
 
     user_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=False)
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class QuizAttempt(Base):
+    """A person's one counted attempt at a quiz of ``data/quizzes.yaml`` (``quiz_key``): unique
+    per (user, quiz), so starting twice, or from two tabs at once, gives the same attempt.
+    Started when the questions are first shown; ``submitted_at``, ``answers`` (question key →
+    option key), ``correct`` and ``passed`` are written once, by the submission that arrives in
+    time. One never submitted past its deadline (quizbank ``Quiz.deadline``) counts as not
+    passed. Never earns points."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        UniqueConstraint("user_id", "quiz_key"),
+        CheckConstraint("correct >= 0", name="correct_not_negative"),
+        # The badge job counts passes per person.
+        Index(
+            "ix_quiz_attempts_passed",
+            "user_id",
+            postgresql_where=text("passed"),
+            sqlite_where=text("passed"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    quiz_key: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    correct: Mapped[int | None] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(default=False, server_default="0")

@@ -10,11 +10,12 @@ Sources, all of them verified activity and none the points balance:
   ``portal.methodology.units``);
 - ``streak_days``: runs of consecutive Asia/Shanghai days with a live reduction (gaps and
   islands with a window function, on both databases);
-- ``donations``: public-welfare donations.
+- ``donations``: public-welfare donations;
+- ``quizzes_passed``: science quizzes passed (never points: a quiz earns only this badge).
 
-``campaigns_joined``, ``challenges_won``, ``quizzes_passed`` and ``volunteer_activities`` have
-no source yet (campaigns, team challenges, quizzes and volunteering are still to be built): they
-are in ``UNTRACKED`` and read as 0, so their badges are defined but nobody earns them yet.
+``campaigns_joined``, ``challenges_won`` and ``volunteer_activities`` have no source yet
+(campaigns, team challenges and volunteering are still to be built): they are in ``UNTRACKED``
+and read as 0, so their badges are defined but nobody earns them yet.
 """
 
 from __future__ import annotations
@@ -42,14 +43,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from portal.activities.models import Reduction, ReductionTotal
 from portal.clock import SHANGHAI
 from portal.db import session
+from portal.gamification.models import QuizAttempt
 from portal.gamification.rules import STREAK, Badge, Progress, load_badges
 from portal.methodology.models import Methodology, MethodologyVersion
 from portal.methodology.units import get_unit
 from portal.welfare.models import Donation
 
-UNTRACKED: Final = frozenset(
-    {"campaigns_joined", "challenges_won", "quizzes_passed", "volunteer_activities"}
-)
+UNTRACKED: Final = frozenset({"campaigns_joined", "challenges_won", "volunteer_activities"})
 
 
 def is_tracked(badge: Badge) -> bool:
@@ -76,6 +76,12 @@ def list_progress(user_ids: Collection[int], today: date) -> dict[int, Progress]
         .group_by(Donation.user_id)
     ):
         figures[user_id]["donations"] = int(count)
+    for user_id, count in session().execute(
+        select(QuizAttempt.user_id, func.count())
+        .where(QuizAttempt.user_id.in_(ids), QuizAttempt.passed)
+        .group_by(QuizAttempt.user_id)
+    ):
+        figures[user_id]["quizzes_passed"] = int(count)
     current: dict[int, int] = {}
     for user_id, best, alive in session().execute(_streaks(ids, today)):
         figures[user_id][STREAK] = int(best)

@@ -1,15 +1,19 @@
-"""Badge reads: a citizen's badge wall and whether they have awards not yet shown."""
+"""Gamification reads: a citizen's badge wall, whether they have awards not yet shown, and
+where they stand with each science quiz (and, for a class, how many took and passed each)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from portal.db import session
-from portal.gamification.models import BadgeAward
+from portal.gamification.models import BadgeAward, QuizAttempt
 from portal.gamification.progress import is_tracked, list_progress
+from portal.gamification.quizbank import Quiz, load_quizzes
 from portal.gamification.rules import Badge, NextStep, load_badges, next_step
 
 
@@ -52,3 +56,69 @@ def has_unseen_awards(user_id: int) -> bool:
             select(exists().where(BadgeAward.user_id == user_id, BadgeAward.seen_at.is_(None)))
         )
     )
+
+
+class QuizState(StrEnum):
+    """Where a person stands with a quiz."""
+
+    NEW = "new"  # not started
+    RUNNING = "running"  # started, time left
+    PASSED = "passed"
+    FAILED = "failed"  # submitted below the pass mark
+    TIMED_OUT = "timed_out"  # started, never submitted in time: counts as not passed
+
+
+def quiz_state(quiz: Quiz, attempt: QuizAttempt | None, now: datetime) -> QuizState:
+    if attempt is None:
+        return QuizState.NEW
+    if attempt.submitted_at is not None:
+        return QuizState.PASSED if attempt.passed else QuizState.FAILED
+    return QuizState.RUNNING if now <= quiz.deadline(attempt.started_at) else QuizState.TIMED_OUT
+
+
+def get_quiz_attempt(user_id: int, quiz_key: str) -> QuizAttempt | None:
+    return (
+        session()
+        .scalars(
+            select(QuizAttempt).where(
+                QuizAttempt.user_id == user_id, QuizAttempt.quiz_key == quiz_key
+            )
+        )
+        .one_or_none()
+    )
+
+
+def list_quiz_states(user_id: int | None, now: datetime) -> list[tuple[Quiz, QuizState]]:
+    """Every quiz in data order with where ``user_id`` stands (NEW for everyone when None)."""
+    attempts = {}
+    if user_id is not None:
+        attempts = {
+            a.quiz_key: a
+            for a in session().scalars(select(QuizAttempt).where(QuizAttempt.user_id == user_id))
+        }
+    return [(q, quiz_state(q, attempts.get(q.key), now)) for q in load_quizzes()]
+
+
+@dataclass(frozen=True)
+class QuizParticipation:
+    """How many of a group took a quiz and passed it (never who answered what)."""
+
+    attempted: int
+    passed: int
+
+
+def count_quiz_participation(user_ids: Collection[int]) -> dict[str, QuizParticipation]:
+    """Per quiz key: how many of ``user_ids`` started it and how many passed, for a teacher's
+    view of a class; individual answers are not read."""
+    if not user_ids:
+        return {}
+    rows = session().execute(
+        select(
+            QuizAttempt.quiz_key,
+            func.count(),
+            func.count().filter(QuizAttempt.passed),
+        )
+        .where(QuizAttempt.user_id.in_(list(user_ids)))
+        .group_by(QuizAttempt.quiz_key)
+    )
+    return {key: QuizParticipation(int(n), int(p)) for key, n, p in rows}

@@ -1,20 +1,24 @@
-"""Badge commands: award what people's new activity has earned (the ``badges`` job), and mark a
-citizen's new awards seen once their toast has shown them."""
+"""Gamification commands: award what people's new activity has earned (the ``badges`` job), mark
+a citizen's new awards seen once their toast has shown them, and start and submit science
+quizzes."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import cast
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.clock import local_date, utcnow
 from portal.db import session, transaction
-from portal.gamification.models import BadgeAward, BadgeQueue
+from portal.errors import Conflict, InvalidInput, NotFound
+from portal.gamification.models import BadgeAward, BadgeQueue, QuizAttempt
 from portal.gamification.progress import list_progress
+from portal.gamification.quizbank import Marking, Quiz, get_quiz, mark, unanswered
 from portal.gamification.rules import LEVELS, due_awards
 from portal.notifications import kinds
 from portal.notifications.services import Notice, post_many
@@ -23,6 +27,8 @@ from portal.notifications.services import Notice, post_many
 # queued), and each batch's queries stay a few grouped statements over at most this many ids.
 BATCH_SIZE = 1000
 _AWARDS = cast(Table, BadgeAward.__table__)
+ALREADY_COUNTED = _l("Your answers to this quiz are already counted; each quiz counts once.")
+TIME_UP = _l("The time for this quiz has run out, so this attempt counts as not passed.")
 
 
 @dataclass(frozen=True)
@@ -137,3 +143,82 @@ def mark_badges_seen(user_id: int) -> list[tuple[str, str]]:
             .execution_options(synchronize_session=False)
         ).all()
     return [(key, tier) for _id, key, tier in sorted(rows)]
+
+
+def _quiz(quiz_key: str) -> Quiz:
+    quiz = get_quiz(quiz_key)
+    if quiz is None:
+        raise NotFound(_l("There is no such quiz."))
+    return quiz
+
+
+def start_quiz(user_id: int, quiz_key: str) -> QuizAttempt:
+    """The citizen's attempt at ``quiz_key``, started now if they have none: one counted attempt
+    per person and quiz, so starting again (a second tab, a replayed request, two at once)
+    returns the attempt already there, its clock still running from the first start. Called by
+    the citizen's own request; NotFound for an unknown quiz."""
+    _quiz(quiz_key)
+    with transaction() as db:
+        insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+        db.execute(
+            insert(QuizAttempt)
+            .values(user_id=user_id, quiz_key=quiz_key, started_at=utcnow(), passed=False)
+            .on_conflict_do_nothing(index_elements=["user_id", "quiz_key"])
+        )
+        return db.scalars(
+            select(QuizAttempt).where(
+                QuizAttempt.user_id == user_id, QuizAttempt.quiz_key == quiz_key
+            )
+        ).one()
+
+
+def submit_quiz(user_id: int, quiz_key: str, answers: Mapping[str, str]) -> Marking:
+    """Mark the citizen's answers (question key → option key) to their started attempt and
+    record them once; a pass awards the knowledge badge's tiers now reached, in the same
+    transaction. Never moves points.
+
+    Refused, with nothing written: an unknown quiz (NotFound), no attempt started (NotFound),
+    answers already recorded (Conflict: the first submission counts, also when two race, since
+    the write is conditional on none being there), past the deadline (Conflict: the attempt
+    stays unsubmitted and counts as not passed), a question unanswered or answered with
+    something that is none of its options (InvalidInput naming the first)."""
+    quiz = _quiz(quiz_key)
+    with transaction() as db:
+        attempt = db.scalars(
+            select(QuizAttempt).where(
+                QuizAttempt.user_id == user_id, QuizAttempt.quiz_key == quiz_key
+            )
+        ).one_or_none()
+        if attempt is None:
+            raise NotFound(_l("Start the quiz before sending answers."))
+        if attempt.submitted_at is not None:
+            raise Conflict(ALREADY_COUNTED)
+        now = utcnow()
+        if now > quiz.deadline(attempt.started_at):
+            raise Conflict(TIME_UP)
+        if missing := unanswered(quiz, answers):
+            raise InvalidInput(
+                _l(
+                    "Choose one answer for question %(number)s.",
+                    number=quiz.questions.index(missing[0]) + 1,
+                ),
+                field=missing[0].key,
+            )
+        marking = mark(quiz, answers)
+        written = db.scalar(
+            update(QuizAttempt)
+            .where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
+            .values(
+                submitted_at=now,
+                answers={q.key: answers[q.key] for q in quiz.questions},
+                correct=marking.correct,
+                passed=marking.passed,
+            )
+            .returning(QuizAttempt.id)
+            .execution_options(synchronize_session=False)
+        )
+        if written is None:
+            raise Conflict(ALREADY_COUNTED)
+        if marking.passed:
+            award_due_badges([user_id])
+    return marking
