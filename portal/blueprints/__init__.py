@@ -101,7 +101,7 @@ NAV.extend(
         ("library.index", _l("Methodologies"), None),
         ("mall.index", _l("Points mall"), None),
         ("welfare.index", _l("Public welfare"), None),
-        ("learn.index", _l("Science quizzes"), None),
+        ("learn.index", _l("Quizzes"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
         ("official.index", _l("Review"), Role.OFFICIAL),

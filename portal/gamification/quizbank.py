@@ -96,14 +96,18 @@ class Marking:
     right: Mapping[str, bool]
 
 
-def _text(entry: Mapping[str, Any]) -> Text:
+def _text(entry: Mapping[str, Any], *, extra: frozenset[str] = frozenset()) -> Text:
+    """Both languages of a text; any other key (a flow mapping split at an unquoted comma,
+    say) is refused rather than silently dropped."""
+    if set(entry) != {"zh", "en"} | extra:
+        raise ValueError(f"a text needs exactly zh and en, not {sorted(entry)}")
     return Text(str(entry["zh"]), str(entry["en"]))
 
 
 def _question(quiz: str, entry: Mapping[str, Any]) -> Question:
     key = str(entry["key"])
     options = tuple(
-        Option(str(o["key"]), Text(str(o["zh"]), str(o["en"]))) for o in entry["options"]
+        Option(str(o["key"]), _text(o, extra=frozenset({"key"}))) for o in entry["options"]
     )
     keys = [o.key for o in options]
     if len(options) < 2 or len(set(keys)) != len(keys):
@@ -167,3 +171,12 @@ def mark(quiz: Quiz, answers: Mapping[str, str]) -> Marking:
     right = {q.key: answers.get(q.key) == q.answer for q in quiz.questions}
     correct = sum(right.values())
     return Marking(correct, len(quiz.questions), correct >= quiz.pass_mark, right)
+
+
+def sample_answers(quiz: Quiz, right: int) -> dict[str, str]:
+    """Answers with the first ``right`` questions right and the rest wrong (the first wrong
+    option): the demo's attempts and the tests'."""
+    return {
+        q.key: q.answer if n < right else next(o.key for o in q.options if o.key != q.answer)
+        for n, q in enumerate(quiz.questions)
+    }

@@ -24,6 +24,7 @@ from portal.accounts.queries import personal_data_reads
 from portal.activities.models import AccountLink, BehaviorRecord, Evidence, Partner, Reduction
 from portal.certificates.models import Certificate
 from portal.db import session
+from portal.gamification.models import BadgeAward, QuizAttempt
 from portal.ledger.queries import get_balance, get_points_account_id, iter_entries
 from portal.mall.models import Voucher
 from portal.merchants.models import OfferRevision
@@ -256,6 +257,25 @@ def memberships(user_id: int) -> Iterator[dict[str, Any]]:
     )
 
 
+def badges(user_id: int) -> Iterator[dict[str, Any]]:
+    b = BadgeAward
+    return _rows(
+        select(b.badge_key, b.tier, b.awarded_at, b.seen_at)
+        .where(b.user_id == user_id)
+        .order_by(b.id)
+    )
+
+
+def quiz_attempts(user_id: int) -> Iterator[dict[str, Any]]:
+    """Each science quiz started: when, the answers sent (question → option), the score."""
+    q = QuizAttempt
+    return _rows(
+        select(q.quiz_key, q.started_at, q.submitted_at, q.answers, q.correct, q.passed)
+        .where(q.user_id == user_id)
+        .order_by(q.id)
+    )
+
+
 def data_reads(user_id: int) -> Iterator[dict[str, Any]]:
     """Who read my data: each read with the organisations its reader acted for (one query)."""
     reads = personal_data_reads(user_id).subquery()
@@ -306,6 +326,8 @@ SECTIONS: list[tuple[str, Builder]] = [
     ("vouchers", vouchers),
     ("donations", donations),
     ("certificates", certificates),
+    ("badges", badges),
+    ("quiz_attempts", quiz_attempts),
     ("notifications", notifications),
     ("partner_links", partner_links),
     ("memberships", memberships),

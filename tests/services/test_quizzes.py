@@ -23,7 +23,7 @@ from portal.gamification.queries import (
     get_quiz_attempt,
     list_quiz_states,
 )
-from portal.gamification.quizbank import get_quiz
+from portal.gamification.quizbank import get_quiz, sample_answers
 from portal.ledger.models import LedgerEntry
 from portal.notifications import kinds
 from portal.notifications.models import Notification
@@ -38,10 +38,7 @@ def _answers(right: int) -> dict[str, str]:
     """Answers to QUIZ with the first ``right`` questions right and the rest wrong."""
     quiz = get_quiz(QUIZ)
     assert quiz is not None
-    return {
-        q.key: q.answer if n < right else next(o.key for o in q.options if o.key != q.answer)
-        for n, q in enumerate(quiz.questions)
-    }
+    return sample_answers(quiz, right)
 
 
 def _age(attempt_user: int, by: timedelta) -> None:

@@ -105,3 +105,13 @@ def test_the_deadline_is_the_time_allowed_plus_a_short_grace() -> None:
     start = datetime(2026, 12, 3, 4, 0, tzinfo=UTC)
     assert quiz.deadline(start) == start + timedelta(minutes=quiz.minutes) + GRACE
     assert timedelta(minutes=1) >= GRACE
+
+
+def test_a_text_split_by_an_unquoted_comma_is_refused() -> None:
+    data = yaml.safe_load("quizzes: []")
+    broken = yaml.safe_load("{zh: 森林、海洋, en: Forests, oceans}")
+    assert set(broken) == {"zh", "en", "oceans"}  # what YAML makes of it
+    data["quizzes"] = _data()["quizzes"][:1]
+    data["quizzes"][0]["title"] = broken
+    with pytest.raises(ValueError, match="exactly zh and en"):
+        parse_quizzes(data)

@@ -17,6 +17,8 @@ from sqlalchemy import event, select
 from portal.accounts.models import AuditEvent, User
 from portal.activities.models import Channel
 from portal.extensions import db as extension_db
+from portal.gamification.quizbank import get_quiz, sample_answers
+from portal.gamification.services import start_quiz, submit_quiz
 from tests import factories
 from tests.factories.accounts import PASSWORD
 from tests.web.test_methodology_words import EN
@@ -73,6 +75,10 @@ def test_the_download_holds_everything_and_is_audited(
     _records(user, methodologies, 2)
     factories.give_points(user.id, 250)
     factories.make_certificate(user)
+    start_quiz(user.id, "climate_basics")
+    quiz = get_quiz("climate_basics")
+    assert quiz is not None
+    submit_quiz(user.id, "climate_basics", sample_answers(quiz, 5))
     response = _download(client)
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
@@ -93,6 +99,10 @@ def test_the_download_holds_everything_and_is_audited(
     assert data["records"][0]["occurred_at"] == "2026-11-20T02:00:00+00:00"
     assert [e["points"] for e in data["ledger_entries"]] == [250]
     assert data["certificates"][0]["kind"] == "donation"
+    assert [(b["badge_key"], b["tier"]) for b in data["badges"]] == [("scholar", "bronze")]
+    attempt = data["quiz_attempts"][0]
+    assert attempt["quiz_key"] == "climate_basics" and attempt["correct"] == 5
+    assert attempt["answers"] == sample_answers(quiz, 5)
     for section in (
         "reductions",
         "vouchers",
