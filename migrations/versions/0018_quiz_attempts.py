@@ -4,7 +4,7 @@
 the same attempt; the submission that arrives in time writes the answers, the score and whether
 it passed, once. A partial index on the passes, which the badge job counts per person.
 
-Revision ID: 0021
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-03 12:10:00.000000
 
@@ -13,7 +13,7 @@ Create Date: 2026-12-03 12:10:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
+revision = "0018"
 down_revision = "0017"
 branch_labels = None
 depends_on = None
