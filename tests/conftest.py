@@ -86,8 +86,9 @@ def dedicated_database(suffix: str, folder: Path) -> Iterator[str]:
 def downgraded_to(revision: str) -> Iterator[None]:
     """Downgrade the current app's database to ``revision`` and, for as long as the block runs,
     give its old tables the nullable columns (and those with a constant server default) today's
-    models have and later migrations add (``users.deleted_at``, say), so today's factories and services can write the old rows a
-    migration test needs; they are dropped again at the end, before the test upgrades."""
+    models have and later migrations add (``users.deleted_at``, say), so today's factories and
+    services can write the old rows a migration test needs; they are dropped again at the end,
+    before the test upgrades."""
     flask_migrate.downgrade(revision=revision)
     _db.session.remove()
     added: list[tuple[str, str]] = []

@@ -60,7 +60,8 @@ def test_a_minor_cannot_redeem_or_donate_until_a_guardian_agrees(db: Any, offer:
     welfare.donate(donor=minor, project_id=project.id, points=10, form_token=factories.form_token())
 
     assert consent.guardian_id == guardian.id and consent.notice_version == NOTICE
-    kinds = set(db.session.scalars(select(Notification.kind).where(Notification.user_id == minor.id)))
+    inbox = select(Notification.kind).where(Notification.user_id == minor.id)
+    kinds = set(db.session.scalars(inbox))
     assert "guardian_consented" in kinds
     audit = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "guardian.consented"))
     assert audit.actor_id == guardian.id and audit.subject_id == str(minor.id)
