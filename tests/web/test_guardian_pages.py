@@ -98,9 +98,7 @@ def test_invite_consent_and_withdraw_through_the_pages(client: FlaskClient, db: 
     factories.log_in(client, minor)
     bad = client.post("/me/settings/guardian/invite", data={"contact": "123"}, headers=ZH)
     assert bad.status_code == 422 and "请输入监护人的中国大陆手机号" in bad.text
-    made = client.post(
-        "/me/settings/guardian/invite", data={"contact": guardian.phone}, headers=ZH
-    )
+    made = client.post("/me/settings/guardian/invite", data={"contact": guardian.phone}, headers=ZH)
     assert made.status_code == 200 and made.headers["Referrer-Policy"] == "no-referrer"
     link = LINK.search(made.text)
     assert link, "the link is shown once"
@@ -139,9 +137,7 @@ def test_an_anonymous_visitor_of_a_link_logs_in_first(client: FlaskClient, db: A
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
 
 
-def test_the_forms_need_their_csrf_token(
-    client: FlaskClient, db: Any, csrf_on: None
-) -> None:
+def test_the_forms_need_their_csrf_token(client: FlaskClient, db: Any, csrf_on: None) -> None:
     minor, guardian = factories.make_minor(), factories.make_adult()
     consent = factories.make_consent(minor, guardian)
     factories.log_in(client, minor)
