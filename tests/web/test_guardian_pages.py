@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.accounts.models import GuardianConsent, User
 from portal.accounts.queries import may_spend_points
 from portal.clock import local_today
+from portal.welfare import services as welfare
 from tests import factories
 from tests.web.test_auth import FORM
 from tests.web.test_merchant_pages import EN, ZH, english_sentences
@@ -147,3 +148,21 @@ def test_the_forms_need_their_csrf_token(client: FlaskClient, db: Any, csrf_on: 
     withdraw = f"/me/settings/guardian/consents/{consent.id}/withdraw"
     assert client.post(withdraw).status_code == 400
     assert may_spend_points(minor.id)
+
+
+def test_the_donors_list_names_only_those_who_may_be_listed(client: FlaskClient, db: Any) -> None:
+    project = factories.make_project(factories.make_user(is_admin=True))
+    minor = factories.make_minor(display_name="小雪同学")
+    factories.make_consent(minor, factories.make_adult())
+    minor.is_publicly_listed = True  # never honoured under 14
+    listed = factories.make_adult(display_name="公开捐赠者", is_publicly_listed=True)
+    quiet = factories.make_adult(display_name="低调捐赠者")
+    for donor in (minor, listed, quiet):
+        factories.give_points(donor.id, 50)
+        welfare.donate(
+            donor=donor, project_id=project.id, points=10, form_token=factories.form_token()
+        )
+    zh = client.get(f"/welfare/{project.id}", headers=ZH).text
+    assert "公开捐赠者" in zh and zh.count("匿名用户") == 2
+    assert "小雪同学" not in zh and "低调捐赠者" not in zh
+    assert client.get(f"/welfare/{project.id}", headers=EN).text.count("Anonymous") == 2
