@@ -15,8 +15,10 @@ from portal.accounts.queries import may_spend_points
 from portal.clock import local_today
 from portal.welfare import services as welfare
 from tests import factories
+from tests.unit.test_zh_punctuation import latin_punctuation_next_to_chinese
 from tests.web.test_auth import FORM
 from tests.web.test_merchant_pages import EN, ZH, english_sentences
+from tests.web.test_zh_punctuation_pages import visible_text
 
 LINK = re.compile(r'value="(http://[^"]*/me/guardian/([A-Za-z0-9_-]{43}))"')
 
@@ -166,3 +168,16 @@ def test_the_donors_list_names_only_those_who_may_be_listed(client: FlaskClient,
     assert "公开捐赠者" in zh and zh.count("匿名用户") == 2
     assert "小雪同学" not in zh and "低调捐赠者" not in zh
     assert client.get(f"/welfare/{project.id}", headers=EN).text.count("Anonymous") == 2
+
+
+def test_the_chinese_pages_use_full_width_punctuation(client: FlaskClient, db: Any) -> None:
+    minor, guardian = factories.make_minor(), factories.make_adult()
+    token = factories.invite(minor, guardian).token
+    for user, paths in (
+        (minor, ["/me/settings/privacy", "/me/settings/guardian"]),
+        (guardian, ["/me/settings/privacy", f"/me/guardian/{token}", "/me/privacy"]),
+    ):
+        factories.log_in(client, user)
+        for path in paths:
+            text = visible_text(client.get(path, headers=ZH).text)
+            assert not latin_punctuation_next_to_chinese(text), path

@@ -19,6 +19,7 @@ from portal.blueprints.citizen.privacy_forms import GuardianConsentForm, InviteG
 from portal.blueprints.shared.forms import birth_year_of
 from portal.clock import local_today, utcnow
 from portal.errors import DomainError, NotFound
+from portal.extensions import limiter
 from portal.web.auth import client_ip
 from portal.web.errors import attach_error
 from portal.web.htmx import render
@@ -53,6 +54,7 @@ def guardian_page() -> Response:
 
 
 @bp.post("/settings/guardian/invite")
+@limiter.limit("10 per hour")
 def invite_guardian() -> Response:
     form = InviteGuardianForm()
     if form.validate_on_submit():
