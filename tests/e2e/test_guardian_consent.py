@@ -57,6 +57,9 @@ def test_a_child_is_stopped_invites_a_guardian_and_then_redeems(
     page.get_by_role("button", name="为监护人生成链接").click()
     link = page.locator("#guardian-link").input_value()
     assert "/me/guardian/" in link
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "guardian-link-zh-CN-375.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
     page.context.clear_cookies()
     log_in(page, live_server, GUARDIAN)
