@@ -85,9 +85,10 @@ def dedicated_database(suffix: str, folder: Path) -> Iterator[str]:
 @contextmanager
 def downgraded_to(revision: str) -> Iterator[None]:
     """Downgrade the current app's database to ``revision`` and, for as long as the block runs,
-    give its old tables the nullable columns today's models have and later migrations add
-    (``users.deleted_at``, say), so today's factories and services can write the old rows a
-    migration test needs; they are dropped again at the end, before the test upgrades."""
+    give its old tables the nullable columns (and those with a constant server default) today's
+    models have and later migrations add (``users.deleted_at``, say), so today's factories and
+    services can write the old rows a migration test needs; they are dropped again at the end,
+    before the test upgrades."""
     flask_migrate.downgrade(revision=revision)
     _db.session.remove()
     added: list[tuple[str, str]] = []
@@ -100,12 +101,14 @@ def downgraded_to(revision: str) -> Iterator[None]:
                 continue
             present = {column["name"] for column in inspector.get_columns(table.name)}
             for column in table.columns:
-                if column.name not in present and column.nullable:
-                    kind = column.type.compile(dialect=conn.dialect)
-                    conn.execute(
-                        text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}')
-                    )
-                    added.append((table.name, column.name))
+                default = getattr(column.server_default, "arg", None)
+                if column.name in present or not (column.nullable or isinstance(default, str)):
+                    continue
+                kind = column.type.compile(dialect=conn.dialect)
+                if not column.nullable:  # NOT NULL with a constant server default
+                    kind = f"{kind} NOT NULL DEFAULT '{default}'"
+                conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
+                added.append((table.name, column.name))
     try:
         yield
     finally:

@@ -1,4 +1,5 @@
-"""Users, organisations, memberships, roles and the audit log."""
+"""Users, organisations, memberships, roles, privacy settings, guardian consent and the audit
+log."""
 
 # The modules the web layer may import (tests/unit/test_import_direction.py holds every blueprint
 # to this list): commands, reads, tables and the fixed values their forms show. The rest is this
@@ -9,4 +10,7 @@ PUBLIC_MODULES = (
     "queries",
     "identity",
     "regions",
+    "rules",  # age and minority, which pages explain to the reader
+    "settings",
+    "guardians",
 )

@@ -7,7 +7,17 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -89,6 +99,11 @@ class User(Base):
     # Set when the holder deleted the account (portal.privacy): the row stays, pseudonymous, so
     # its ledger entries and reductions keep their owner; phone, email and names are erased.
     deleted_at: Mapped[datetime | None]
+    # Asked at sign-up (migration 0019; older accounts have none): under 14 a guardian must
+    # agree before points are spent (``accounts.rules``, ``accounts.guardians``).
+    birth_year: Mapped[int | None] = mapped_column(SmallInteger)
+    # Opted in to being named on public lists; never honoured under 14 (``may_be_listed``).
+    is_publicly_listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", foreign_keys="Membership.user_id", lazy="selectin"
@@ -192,3 +207,55 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+class GuardianInvitation(Base):
+    """A minor's request that a guardian agree, sent as a link holding a random token; only the
+    token's SHA-256 is stored. ``contact`` (the guardian's mobile number or email as the minor
+    typed it, normalised) is erased (NULL) when either account is deleted."""
+
+    __tablename__ = "guardian_invitations"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    minor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    contact: Mapped[str | None] = mapped_column(String(254))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A newer invitation replaced it, consent was given another way, or the account was deleted.
+    cancelled_at: Mapped[datetime | None]
+
+
+class ConsentEnd(enum.StrEnum):
+    """Why a guardian's consent stopped counting (stored as the code)."""
+
+    WITHDRAWN = "withdrawn"
+    MINOR_DELETED = "minor_account_deleted"
+    GUARDIAN_DELETED = "guardian_account_deleted"
+
+
+class GuardianConsent(Base):
+    """An adult's consent, recorded for one minor under one privacy-notice version; in force
+    while ``ended_at`` is NULL, at most one per minor (a partial unique index)."""
+
+    __tablename__ = "guardian_consents"
+    __table_args__ = (
+        Index(
+            "uq_guardian_consents_in_force",
+            "minor_id",
+            unique=True,
+            postgresql_where=text("ended_at IS NULL"),
+            sqlite_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    minor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    guardian_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("guardian_invitations.id"))
+    notice_version: Mapped[str] = mapped_column(String(16))
+    consented_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    end_code: Mapped[str | None] = mapped_column(String(40))  # a ``ConsentEnd``

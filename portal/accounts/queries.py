@@ -6,13 +6,26 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, any_, bindparam, or_, select
 
 from portal.accounts.identity import Identifier
-from portal.accounts.models import DELETED_NAME, AuditEvent, Membership, Organisation, User
+from portal.accounts.models import (
+    DELETED_NAME,
+    AuditEvent,
+    GuardianConsent,
+    GuardianInvitation,
+    Membership,
+    Organisation,
+    User,
+)
+from portal.accounts.rules import is_minor
+from portal.clock import local_today
 from portal.db import IntArray, session
 from portal.pagination import paginate
+
+ANONYMOUS_NAME = _l("Anonymous")  # what a public list shows of someone not listed
 
 _SQLITE_CHUNK = 5_000  # ids per IN (…): well under SQLite's 32,766 bind parameters
 
@@ -158,3 +171,98 @@ def personal_data_reads(user_id: int) -> Select[AuditEvent]:
 def list_personal_data_reads(user_id: int, page: int = 1) -> Pagination:
     """One page of ``personal_data_reads``."""
     return paginate(personal_data_reads(user_id), page)
+
+
+def may_be_listed(user: User) -> bool:
+    """Whether ``user`` may be named on a public list (donors, leaderboards, teams): opted in,
+    not under 14 (whatever they chose) and not deleted."""
+    return (
+        user.is_publicly_listed
+        and user.deleted_at is None
+        and not is_minor(user.birth_year, local_today())
+    )
+
+
+def get_public_names(user_ids: Iterable[int]) -> dict[int, str]:
+    """The names a public list shows, by id, in one query: the alias of those who
+    ``may_be_listed``, "Anonymous" in the reader's language for everyone else."""
+    wanted = list(user_ids)
+    if not wanted:
+        return {}
+    today = local_today()
+    stmt = select(
+        User.id, User.display_name, User.is_publicly_listed, User.birth_year, User.deleted_at
+    ).where(User.id.in_(wanted))
+    anonymous = str(ANONYMOUS_NAME)
+    names = {user_id: anonymous for user_id in wanted}
+    for user_id, alias, listed, birth_year, deleted_at in session().execute(stmt):
+        if listed and deleted_at is None and not is_minor(birth_year, today):
+            names[user_id] = alias
+    return names
+
+
+def get_consent_in_force(minor_id: int) -> GuardianConsent | None:
+    """The guardian's consent for ``minor_id`` that has not ended, if any (at most one)."""
+    return session().scalar(
+        select(GuardianConsent).where(
+            GuardianConsent.minor_id == minor_id, GuardianConsent.ended_at.is_(None)
+        )
+    )
+
+
+def may_spend_points(user_id: int) -> bool:
+    """Whether ``user_id`` may redeem or donate points: anyone 14 or over (or with no birth
+    year on record), and a minor only while a guardian's consent is in force."""
+    user = session().get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        return False
+    if not is_minor(user.birth_year, local_today()):
+        return True
+    return get_consent_in_force(user_id) is not None
+
+
+def get_invitation_by_digest(digest: str) -> GuardianInvitation | None:
+    return session().scalar(
+        select(GuardianInvitation).where(GuardianInvitation.token_sha256 == digest)
+    )
+
+
+def get_pending_invitation(minor_id: int, now: datetime) -> GuardianInvitation | None:
+    """The minor's latest invitation still open at ``now`` (neither used, replaced nor expired)."""
+    return session().scalar(
+        select(GuardianInvitation)
+        .where(
+            GuardianInvitation.minor_id == minor_id,
+            GuardianInvitation.accepted_at.is_(None),
+            GuardianInvitation.cancelled_at.is_(None),
+            GuardianInvitation.expires_at > now,
+        )
+        .order_by(GuardianInvitation.id.desc())
+        .limit(1)
+    )
+
+
+def list_consents_given(guardian_id: int) -> list[tuple[GuardianConsent, str]]:
+    """The consents ``guardian_id`` gave, newest first, each with the minor's alias (the
+    guardian knows the child; "Deleted account" once the child deleted theirs)."""
+    rows = session().execute(
+        select(GuardianConsent, User.display_name, User.deleted_at)
+        .join(User, User.id == GuardianConsent.minor_id)
+        .where(GuardianConsent.guardian_id == guardian_id)
+        .order_by(GuardianConsent.id.desc())
+    )
+    return [
+        (consent, name if deleted_at is None else str(DELETED_NAME))
+        for consent, name, deleted_at in rows
+    ]
+
+
+def list_consents_received(minor_id: int) -> list[GuardianConsent]:
+    """The consents recorded for ``minor_id``, newest first (the one in force, then the ended)."""
+    return list(
+        session().scalars(
+            select(GuardianConsent)
+            .where(GuardianConsent.minor_id == minor_id)
+            .order_by(GuardianConsent.id.desc())
+        )
+    )

@@ -12,7 +12,8 @@ from portal.accounts.identity import parse_identifier, password_problem
 from portal.accounts.models import MemberRole, Membership, Organisation, OrgKind, User
 from portal.accounts.queries import get_user_by_identifier
 from portal.accounts.regions import CITY_BY_CODE
-from portal.clock import utcnow
+from portal.accounts.rules import birth_year_problem
+from portal.clock import local_today, utcnow
 from portal.db import transaction, unless_taken
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.text import text_problem
@@ -28,19 +29,28 @@ def _require_admin(actor: User) -> None:
         raise NotAllowed(_l("Only a platform administrator may do this."))
 
 
+def display_name_value(display_name: str) -> str:
+    """The display name (the public alias) as stored, stripped, or InvalidInput on
+    ``display_name``: 1 to 40 characters of plain text (``portal.text``)."""
+    name = display_name.strip()
+    problem = text_problem(name)
+    if problem is not None:
+        raise InvalidInput(problem, field="display_name")
+    if not 1 <= len(name) <= PROFILE_TEXT_MAX:
+        raise InvalidInput(_l("The display name must be 1 to 40 characters."), field="display_name")
+    return name
+
+
 def _profile_values(
     display_name: str, city_code: str, district: str | None
 ) -> tuple[str, str, str | None]:
     """The display name, city and district as stored (stripped; no district is ``None``), or
-    InvalidInput naming the field: a name of 1 to 40 characters, a city of Jilin, a district of
-    at most 40, each plain text (``portal.text``)."""
-    name, area = display_name.strip(), (district or "").strip()
-    for field, value in (("display_name", name), ("district", area)):
-        problem = text_problem(value)
-        if problem is not None:
-            raise InvalidInput(problem, field=field)
-    if not 1 <= len(name) <= PROFILE_TEXT_MAX:
-        raise InvalidInput(_l("The display name must be 1 to 40 characters."), field="display_name")
+    InvalidInput naming the field: a name as ``display_name_value`` takes, a city of Jilin, a
+    district of at most 40 characters of plain text."""
+    name, area = display_name_value(display_name), (district or "").strip()
+    problem = text_problem(area)
+    if problem is not None:
+        raise InvalidInput(problem, field="district")
     if len(area) > PROFILE_TEXT_MAX:
         raise InvalidInput(_l("The district must be at most 40 characters."), field="district")
     if city_code not in CITY_BY_CODE:
@@ -57,13 +67,16 @@ def register_user(
     district: str | None,
     privacy_notice_version: str,
     locale: str | None = None,
+    birth_year: int | None = None,
     ip: str | None = None,
 ) -> User:
-    """Open a citizen account. ``login`` is a mainland mobile number or an email address.
+    """Open a citizen account. ``login`` is a mainland mobile number or an email address;
+    ``birth_year`` (the sign-up form requires it) decides whether a guardian must agree before
+    points are spent (``accounts.rules``).
 
-    Raises InvalidInput (bad shape, weak password, unknown city) or Conflict (login taken);
-    nothing is written in either case. Anyone may call it; consent to ``privacy_notice_version``
-    is recorded with its time.
+    Raises InvalidInput (bad shape, weak password, unknown city, a birth year in the future or
+    absurd) or Conflict (login taken); nothing is written in either case. Anyone may call it;
+    consent to ``privacy_notice_version`` is recorded with its time.
     """
     identifier = parse_identifier(login)
     if identifier is None:
@@ -74,6 +87,8 @@ def register_user(
     if problem:
         raise InvalidInput(problem, field="password")
     name, city_code, district = _profile_values(display_name, city_code, district)
+    if birth_year is not None and (problem := birth_year_problem(birth_year, local_today())):
+        raise InvalidInput(problem, field="birth_year")
     with transaction() as db:
         if get_user_by_identifier(identifier) is not None:
             raise Conflict(_l("An account with this login already exists."), field="login")
@@ -87,6 +102,7 @@ def register_user(
             locale=locale if locale in SUPPORTED_LOCALES else None,
             privacy_notice_version=privacy_notice_version,
             consented_at=utcnow(),
+            birth_year=birth_year,
         )
         db.add(user)
         try:

@@ -13,6 +13,7 @@ from portal.demo.accounts import DEMO_LOGINS, DEMO_PASSWORD, DemoLogin, seed_acc
 from portal.demo.activities import seed_activities
 from portal.demo.certificates import seed_certificates
 from portal.demo.gamification import seed_badges, seed_quizzes
+from portal.demo.guardians import seed_guardians
 from portal.demo.ledger import seed_demo_opening
 from portal.demo.mall import seed_vouchers
 from portal.demo.merchants import seed_merchants
@@ -28,6 +29,7 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     as duplicates). Returns the demo logins and a summary of the demo records quantified."""
     seed_methodologies()
     people = seed_accounts()
+    seed_guardians()  # before the donations: their donors' listing is set
     seed_demo_opening(DEMO_LOGINS[0].login)  # before this year's records: posting order
     report = seed_activities(people, points_per_kg=points_per_kg, upload_dir=upload_dir)
     seed_reviews(people, points_per_kg=points_per_kg)

@@ -120,7 +120,9 @@ def find_user(login: str) -> User | None:
     return get_user_by_identifier(identifier)
 
 
-def ensure_user(login: str, display_name: str, city_code: str) -> User:
+def ensure_user(
+    login: str, display_name: str, city_code: str, birth_year: int | None = None
+) -> User:
     """The demo account with this login, signed up (before the demo's records) if missing."""
     user = find_user(login)
     if user is None:
@@ -131,6 +133,7 @@ def ensure_user(login: str, display_name: str, city_code: str) -> User:
             city_code=city_code,
             district=None,
             privacy_notice_version=PRIVACY_VERSION,
+            birth_year=birth_year,
         )
         _date_sign_up(user)
     return user

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.audit import record_audit
+from portal.accounts.guardians import require_may_spend
 from portal.accounts.models import Organisation, User
 from portal.clock import utcnow
 from portal.db import session, transaction
@@ -50,7 +51,8 @@ def redeem(*, user: User, offer_id: int, request_key: str) -> Voucher:
     replayed or doubled POST) returns the voucher it already issued and debits nothing more.
     Refuses (Conflict, nothing written) a paused or ended offer, one not yet started, one not
     for the citizen's city, no stock left, the per-person limit reached, too few points;
-    NotFound for an unpublished or unknown offer."""
+    NotAllowed for a citizen under 14 without a guardian's consent; NotFound for an
+    unpublished or unknown offer."""
     if not is_request_key(request_key):
         raise InvalidInput(_l("This form has expired. Open the offer again."))
     try:
@@ -119,6 +121,7 @@ def _issue(user: User, offer_id: int, request_key: str) -> Voucher:
     # account, inserts its certificate (a foreign key: FOR KEY SHARE on this row), which
     # FOR UPDATE would block while this waits for the ledger account: a deadlock.
     db.execute(select(User.id).where(User.id == user.id).with_for_update(key_share=True))
+    require_may_spend(user.id)  # under 14: a guardian's consent, read under the lock
     if count_held(offer.id, user.id) >= revision.per_person_limit:
         raise Conflict(
             _l(

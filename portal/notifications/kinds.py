@@ -14,7 +14,10 @@ A parameter whose text is stored in both languages is given as ``<name>_zh`` and
 - ``record_approved`` — ``record_id``, ``methodology_title_zh/_en``, ``occurred_on`` (a date);
 - ``record_rejected`` — the same and ``note`` (the official's reason, as written);
 - ``badge_awarded`` — ``badge`` (a key of ``portal/gamification/data/badges.yaml``) and
-  ``tier`` (``bronze``, ``silver`` or ``gold``: the highest reached at once).
+  ``tier`` (``bronze``, ``silver`` or ``gold``: the highest reached at once);
+- ``guardian_consented`` — no parameters (the guardian's name is not stored with it: it would
+  outlive the guardian's account);
+- ``guardian_consent_ended`` — ``reason``: ``withdrawn`` or ``guardian_account_deleted``.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ MERCHANT_APPLICATION_DECIDED = "merchant_application_decided"
 RECORD_APPROVED = "record_approved"
 RECORD_REJECTED = "record_rejected"
 BADGE_AWARDED = "badge_awarded"
+GUARDIAN_CONSENTED = "guardian_consented"
+GUARDIAN_CONSENT_ENDED = "guardian_consent_ended"
 
 KINDS = frozenset(
     {
@@ -36,6 +41,8 @@ KINDS = frozenset(
         RECORD_APPROVED,
         RECORD_REJECTED,
         BADGE_AWARDED,
+        GUARDIAN_CONSENTED,
+        GUARDIAN_CONSENT_ENDED,
     }
 )
 KIND_MAX_LENGTH = 40  # notifications.kind

@@ -3,8 +3,9 @@
 
 Kept under the same (now pseudonymous) user id: ledger rows, reductions, records with their
 quantities and times, vouchers, donations, certificates (revoked) and the city (statistics).
-Erased: phone, email, password, display name, district, language, uploaded photos, the
-free text of records, partner links and link codes, notifications and memberships.
+Erased: phone, email, password, display name, district, language, birth year, the public
+listing choice (reset to not listed), uploaded photos, the free text of records, partner links
+and link codes, notifications and memberships. Guardian consent: see ``erase_guardianship``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from datetime import datetime
 
 from sqlalchemy import delete, select, update
 
-from portal.accounts.models import Membership, User
+from portal.accounts.guardians import end_consent, lock_user
+from portal.accounts.models import (
+    ConsentEnd,
+    GuardianConsent,
+    GuardianInvitation,
+    Membership,
+    User,
+)
 from portal.activities.models import (
     AccountLink,
     BehaviorRecord,
@@ -109,9 +117,58 @@ def erase_user(user: User, pseudonym: str, now: datetime) -> None:
     user.display_name = pseudonym
     user.district = None
     user.locale = None
+    user.birth_year = None
+    user.is_publicly_listed = False
     user.session_version += 1
     user.is_disabled = True
     user.is_admin = False
     user.deleted_at = now
     session().expire(user, ["memberships"])
     session().flush()
+
+
+def erase_guardianship(user_id: int, now: datetime) -> None:
+    """Close what ties the deleted account to a guardian or a ward.
+
+    As the minor: the consent in force ends (``minor_account_deleted``; the guardian is not
+    notified, nothing of theirs changes); the invitations not accepted are deleted outright
+    (they hold a third person's mobile number or email and prove nothing); the accepted one
+    keeps its row, linked from the consent, with its contact erased.
+
+    As the guardian: the consent rows they gave stay, so each minor keeps the fact that a
+    guardian agreed on that day under that notice version (the basis on which their points
+    were spent until now); the guardian id then names the pseudonymous row, shown as "Deleted
+    account", as the ledger does. A consent still in force ends (``guardian_account_deleted``)
+    and the minor is told: consent must stay revocable, and nobody could withdraw one whose
+    giver has gone, so the minor asks a guardian again. The contact in the invitations they
+    accepted (their own number or email, typed by the minor) is erased. Each minor's user row
+    is locked first, as a withdrawal does, so a redemption in flight is counted before."""
+    db = session()
+    db.execute(
+        delete(GuardianInvitation)
+        .where(GuardianInvitation.minor_id == user_id, GuardianInvitation.accepted_at.is_(None))
+        .execution_options(synchronize_session=False)
+    )
+    db.execute(
+        update(GuardianInvitation)
+        .where(
+            (GuardianInvitation.minor_id == user_id)
+            | (GuardianInvitation.accepted_by_id == user_id)
+        )
+        .values(contact=None)
+        .execution_options(synchronize_session=False)
+    )
+    in_force = db.scalars(
+        select(GuardianConsent)
+        .where(
+            (GuardianConsent.minor_id == user_id) | (GuardianConsent.guardian_id == user_id),
+            GuardianConsent.ended_at.is_(None),
+        )
+        .order_by(GuardianConsent.minor_id)
+    ).all()
+    for consent in in_force:
+        if consent.minor_id == user_id:
+            end_consent(consent, ConsentEnd.MINOR_DELETED, now)
+            continue
+        lock_user(consent.minor_id)
+        end_consent(consent, ConsentEnd.GUARDIAN_DELETED, now)

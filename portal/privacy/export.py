@@ -19,7 +19,14 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import aliased
 
-from portal.accounts.models import AuditEvent, Membership, Organisation, User
+from portal.accounts.models import (
+    AuditEvent,
+    GuardianConsent,
+    GuardianInvitation,
+    Membership,
+    Organisation,
+    User,
+)
 from portal.accounts.queries import personal_data_reads
 from portal.activities.models import AccountLink, BehaviorRecord, Evidence, Partner, Reduction
 from portal.certificates.models import Certificate
@@ -82,6 +89,46 @@ def consents(user_id: int) -> dict[str, Any]:
             "consented_at": user.consented_at,
         }
     }
+
+
+def privacy_settings(user_id: int) -> dict[str, Any]:
+    user = session().get(User, user_id)
+    assert user is not None
+    return {
+        "public_alias": user.display_name,
+        "is_publicly_listed": user.is_publicly_listed,
+        "birth_year": user.birth_year,
+    }
+
+
+def guardian_consents(user_id: int) -> Iterator[dict[str, Any]]:
+    """Consents given for me (``role`` minor) and by me (``role`` guardian); the other person
+    appears by account id only."""
+    c = GuardianConsent
+    for row in _rows(
+        select(
+            c.id,
+            c.minor_id,
+            c.guardian_id,
+            c.notice_version,
+            c.consented_at,
+            c.ended_at,
+            c.end_code,
+        )
+        .where(or_(c.minor_id == user_id, c.guardian_id == user_id))
+        .order_by(c.id)
+    ):
+        yield {"role": "minor" if row["minor_id"] == user_id else "guardian", **row}
+
+
+def guardian_invitations(user_id: int) -> Iterator[dict[str, Any]]:
+    """The invitations I sent a guardian (the token itself is never stored, so never given)."""
+    i = GuardianInvitation
+    return _rows(
+        select(i.id, i.contact, i.created_at, i.expires_at, i.accepted_at, i.cancelled_at)
+        .where(i.minor_id == user_id)
+        .order_by(i.id)
+    )
 
 
 def records(user_id: int) -> Iterator[dict[str, Any]]:
@@ -319,6 +366,9 @@ def audit_events(user_id: int) -> Iterator[dict[str, Any]]:
 SECTIONS: list[tuple[str, Builder]] = [
     ("profile", profile),
     ("consents", consents),
+    ("privacy_settings", privacy_settings),
+    ("guardian_consents", guardian_consents),
+    ("guardian_invitations", guardian_invitations),
     ("points", points),
     ("records", records),
     ("reductions", reductions),

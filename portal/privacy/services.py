@@ -78,7 +78,8 @@ def delete_account(
     5. forfeit the whole balance left to the reserve (``account_deletion.forfeit``, keyed by
        the user: a retry posts once);
     6. revoke the certificates (``account_deleted``), which then show the pseudonym;
-    7. erase the personal data (``erasure``): the UPDATE of the user row waits for any insert
+    7. end the guardian consents the account gave or received (``erasure.erase_guardianship``);
+       erase the personal data (``erasure``): the UPDATE of the user row waits for any insert
        naming it (a record sent meanwhile) and then blocks new ones until the commit;
     8. reject the records that arrived meanwhile, audit ``account.delete`` with the pseudonym.
 
@@ -110,6 +111,7 @@ def delete_account(
         revoked = withdraw_holder_certificates(user_id, alias=pseudonym, reason=ACCOUNT_DELETED)
         files = erasure.erase_evidence(user_id)
         erasure.erase_links_and_texts(user_id)
+        erasure.erase_guardianship(user_id, utcnow())
         erasure.erase_user(user, pseudonym, utcnow())
         records += erasure.close_waiting_records(user_id)
         record_audit(

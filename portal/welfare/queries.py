@@ -89,7 +89,8 @@ def get_progress(project_ids: list[int]) -> dict[int, Progress]:
 
 
 def list_donations(project_id: int, page: int = 1) -> Pagination:
-    """A project's donations, newest first (show donors by ``get_display_names``, the alias)."""
+    """A project's donations, newest first (show donors by ``accounts.queries.get_public_names``:
+    the alias of those who may be listed, "Anonymous" for the others)."""
     from portal.extensions import db
 
     stmt = select(Donation).where(Donation.project_id == project_id).order_by(Donation.id.desc())

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.accounts.audit import record_audit
+from portal.accounts.guardians import require_may_spend
 from portal.accounts.models import Organisation, User
 from portal.certificates.models import CertificateKind
 from portal.certificates.services import CertificateText, issue_certificate
@@ -155,7 +156,8 @@ def donate(*, donor: User, project_id: int, points: object, form_token: str) -> 
     """Give ``points`` (whole, ≥ 1, at most the donor's balance) of ``donor``'s points to an open
     project within its dates, in one transaction: the ledger posting (key
     ``donate:<form_token>``), the donation row and its certificate. A replay of the same token
-    returns the first donation and moves nothing again. Any citizen may call it for themself."""
+    returns the first donation and moves nothing again. Any citizen may call it for themself;
+    one under 14 only while a guardian's consent is in force (NotAllowed otherwise)."""
     amount = rules.donation_points(points)
     if not isinstance(form_token, str) or not rules.FORM_TOKEN.fullmatch(form_token):
         raise InvalidInput(_l("The form expired. Reload the page and try again."))
@@ -167,6 +169,7 @@ def donate(*, donor: User, project_id: int, points: object, form_token: str) -> 
         refused = rules.refusal(project.status, project.starts_on, project.ends_on, local_today())
         if refused is not None:
             raise refused
+        require_may_spend(donor.id)  # before the ledger: the user row is locked first
         citizen_account = ensure_user_accounts([donor.id])[donor.id]
         project_account = owned_account_id(AccountKind.PROJECT, project.id)
         (tx_id,) = append(

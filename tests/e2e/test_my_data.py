@@ -36,6 +36,7 @@ def sign_up(page: Page, base: str) -> None:
     page.locator("#confirm").fill(PASSWORD)
     page.locator("#display_name").fill("将要注销的人")
     page.locator("#city_code").select_option(index=1)
+    page.locator("#birth_year").fill("1990")
     page.locator("#consent").check()
     page.locator("main button[type=submit]").click()
     expect(page.locator(".flash")).to_be_visible()

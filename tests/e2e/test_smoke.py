@@ -33,6 +33,7 @@ def test_home_language_sign_up_log_out_log_in(page: Page, live_server: str) -> N
     page.get_by_label("City or prefecture").select_option(
         label="Yanbian Korean Autonomous Prefecture"
     )
+    page.get_by_label("Year of birth").fill("1988")
     page.get_by_label("I have read and agree to the privacy notice").check()
     page.get_by_role("button", name="Sign up").click()
     expect(page.locator("#password-error")).to_contain_text("has no digit (0–9)")

@@ -26,6 +26,7 @@ from tests.factories.activities import (
 )
 from tests.factories.certificates import DONATION_TEXT, add_reduction, make_certificate
 from tests.factories.gamification import credit, reduction_row
+from tests.factories.guardians import invite, make_adult, make_consent, make_minor
 from tests.factories.ledger import make_earn, make_spend
 from tests.factories.mall import make_citizen_with_points, make_published_offer, make_voucher
 from tests.factories.merchants import (
@@ -54,14 +55,18 @@ __all__ = [
     "form_token",
     "give_points",
     "image_bytes",
+    "invite",
     "link",
     "log_in",
+    "make_adult",
     "make_certificate",
     "make_citizen_with_points",
+    "make_consent",
     "make_draft",
     "make_earn",
     "make_membership",
     "make_merchant",
+    "make_minor",
     "make_notification",
     "make_offer",
     "make_org",

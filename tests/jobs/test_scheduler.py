@@ -102,9 +102,9 @@ def test_seed_demo_is_idempotent(app: Flask, db: Any) -> None:
     )
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
-    # Eight demo logins, ten demo citizens and the second demo merchant's staff; six demo
-    # organisations, four partner ones and the second demo merchant.
-    assert counts == (19, 11)
+    # Eight demo logins, ten demo citizens, two under 14 and the second demo merchant's staff;
+    # six demo organisations, four partner ones and the second demo merchant.
+    assert counts == (21, 11)
     assert (
         db.session.scalar(select(func.count(User.id))),
         db.session.scalar(select(func.count(Organisation.id))),

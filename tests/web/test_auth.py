@@ -17,6 +17,7 @@ FORM = {
     "display_name": "林小绿",
     "city_code": "220100",
     "district": "",
+    "birth_year": "1990",
     "consent": "y",
 }
 

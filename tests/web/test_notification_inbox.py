@@ -52,6 +52,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     },
     kinds.RECORD_REJECTED: factories.notifications.REJECTED_PARAMS,
     kinds.BADGE_AWARDED: {"badge": "streak", "tier": "silver"},
+    kinds.GUARDIAN_CONSENTED: {},
+    kinds.GUARDIAN_CONSENT_ENDED: {"reason": "guardian_account_deleted"},
 }
 
 

@@ -38,6 +38,7 @@ def _signup(**changes: str) -> dict[str, str]:
         "display_name": "李雷",
         "city_code": "220100",
         "district": "朝阳区",
+        "birth_year": "1990",
         "consent": "y",
         **changes,
     }

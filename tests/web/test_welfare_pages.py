@@ -35,7 +35,7 @@ def _confirm_token(page: str) -> str:
 def test_list_and_project_page_in_both_languages(
     client: FlaskClient, project: Project, db: Any
 ) -> None:
-    donor = factories.make_user(display_name="绿色小林")
+    donor = factories.make_user(display_name="绿色小林", is_publicly_listed=True)
     factories.give_points(donor.id, 100)
     services.donate(
         donor=donor, project_id=project.id, points=30, form_token=factories.form_token()

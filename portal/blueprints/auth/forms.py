@@ -9,7 +9,7 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from portal.accounts.identity import PASSWORD_MAX, PASSWORD_RULE, parse_identifier, password_problem
-from portal.blueprints.shared.forms import PortalForm, ProfileForm
+from portal.blueprints.shared.forms import PortalForm, ProfileForm, birth_year_field
 
 
 def _check_login(form: PortalForm, field: StringField) -> None:
@@ -18,7 +18,8 @@ def _check_login(form: PortalForm, field: StringField) -> None:
 
 
 class RegisterForm(ProfileForm):
-    """A login and password, the profile (``ProfileForm``) and consent to the privacy notice."""
+    """A login and password, the profile (``ProfileForm``), the year of birth and consent to
+    the privacy notice."""
 
     login = StringField(
         _l("Mobile number or email"),
@@ -35,6 +36,9 @@ class RegisterForm(ProfileForm):
         _l("Repeat the password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"},
+    )
+    birth_year = birth_year_field(
+        _l("Under 14, a parent or guardian must agree before you redeem or donate points.")
     )
     consent = BooleanField(
         _l("I have read and agree to the privacy notice"),

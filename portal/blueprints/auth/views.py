@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from portal.accounts import services as accounts
 from portal.accounts.models import Role, User
 from portal.blueprints.auth.forms import LoginForm, RegisterForm
+from portal.blueprints.shared.forms import birth_year_of
 from portal.errors import DomainError
 from portal.extensions import limiter
 from portal.web.auth import client_ip
@@ -37,6 +38,7 @@ def register() -> Response:
                 district=form.district.data,
                 privacy_notice_version=current_app.config["PRIVACY_NOTICE_VERSION"],
                 locale=select_locale(),
+                birth_year=birth_year_of(form.birth_year),
                 ip=client_ip(),
             )
         except DomainError as error:

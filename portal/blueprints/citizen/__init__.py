@@ -1,6 +1,6 @@
 """The citizen's own pages (``views``), their carbon account (``account``), their notification
-inbox (``notifications``), their badge wall (``badges``) and their data: download and account
-deletion (``privacy``)."""
+inbox (``notifications``), their badge wall (``badges``), their data: download, account
+deletion and privacy settings (``privacy``), and guardian consent (``guardian``)."""
 
 from flask import Blueprint
 
@@ -9,6 +9,7 @@ bp = Blueprint("citizen", __name__)
 from portal.blueprints.citizen import (  # noqa: E402,F401
     account,
     badges,
+    guardian,
     notifications,
     privacy,
     views,

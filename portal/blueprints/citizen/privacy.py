@@ -1,5 +1,6 @@
 """My data at ``/me/privacy``: download everything the platform holds about me as one JSON
-file, and delete my account (a confirmation page with the password)."""
+file, and delete my account (a confirmation page with the password); my privacy settings at
+``/me/settings/privacy``: the public alias and the opt-in to public lists."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
+from portal.accounts.queries import may_be_listed
+from portal.accounts.rules import is_minor
+from portal.accounts.settings import update_privacy_settings
 from portal.blueprints.citizen import bp
 from portal.blueprints.citizen.forms import DeleteAccountForm, EmptyForm
-from portal.clock import utcnow
+from portal.blueprints.citizen.privacy_forms import PrivacySettingsForm
+from portal.clock import local_today, utcnow
 from portal.errors import DomainError
 from portal.privacy import services as privacy
 from portal.privacy.export import iter_export
@@ -69,5 +74,34 @@ def delete_account() -> Response:
         "citizen/delete_account.html",
         form=form,
         preview=get_deletion_preview(current_user.id),
+        status=422 if form.is_submitted() else 200,
+    )
+
+
+@bp.route("/settings/privacy", methods=["GET", "POST"])
+def privacy_settings() -> Response:
+    user = current_user._get_current_object()
+    form = PrivacySettingsForm(
+        data={"alias": user.display_name, "is_publicly_listed": user.is_publicly_listed}
+    )
+    if form.validate_on_submit():
+        try:
+            update_privacy_settings(
+                user.id,
+                alias=form.alias.data or "",
+                is_publicly_listed=bool(form.is_publicly_listed.data),
+                ip=client_ip(),
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(_("Your privacy settings are saved."), "success")
+            return redirect(url_for("citizen.privacy_settings"))
+    return render(
+        "citizen/privacy_settings.html",
+        form=form,
+        user=user,
+        is_minor=is_minor(user.birth_year, local_today()),
+        is_listed=may_be_listed(user),
         status=422 if form.is_submitted() else 200,
     )

@@ -8,6 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from portal.accounts.models import Role
+from portal.accounts.queries import may_spend_points
 from portal.blueprints.mall import bp
 from portal.blueprints.mall.forms import BrowseForm
 from portal.blueprints.shared.merchant_labels import merchant_labels
@@ -61,5 +62,6 @@ def offer(offer_id: int) -> Response:
         organisation=organisation,
         is_citizen=is_citizen,
         held=count_held(offer.id, current_user.id) if is_citizen else 0,
+        may_spend=is_citizen and may_spend_points(current_user.id),
         login_next=request.path,
     )

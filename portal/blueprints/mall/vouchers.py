@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from portal.accounts.queries import may_spend_points
 from portal.blueprints.mall import vouchers_bp as bp
 from portal.blueprints.mall.forms import CancelForm, RedeemForm
 from portal.blueprints.shared.merchant_labels import merchant_labels
@@ -52,6 +53,7 @@ def confirm(offer_id: int) -> Response:
         organisation=organisation,
         balance=get_balance(current_user.id),
         held=count_held(offer.id, current_user.id),
+        may_spend=may_spend_points(current_user.id),
     )
 
 

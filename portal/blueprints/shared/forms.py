@@ -27,6 +27,8 @@ from wtforms.validators import (
 )
 
 from portal.accounts.regions import CITIES
+from portal.accounts.rules import birth_year_problem
+from portal.clock import local_today
 from portal.text import text_problem
 
 
@@ -105,6 +107,33 @@ class ProfileForm(PortalForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.city_code.choices = city_choices(language, blank=blank)
+
+
+def birth_year_of(field: Field) -> int | None:
+    """The year a ``birth_year_field`` holds, as a number (None if it is not four digits)."""
+    text = (field.data or "").strip()
+    return int(text) if len(text) == 4 and text.isascii() and text.isdigit() else None
+
+
+def _check_birth_year(form: Form, field: StringField) -> None:
+    year = birth_year_of(field)
+    problem = birth_year_problem(year if year is not None else field.data, local_today())
+    if problem is not None:
+        raise ValidationError(problem)
+
+
+def birth_year_field(description: Any = None) -> StringField:
+    """The year of birth, four digits, checked by ``accounts.rules.birth_year_problem``; asked
+    at sign-up and of a guardian whose account has none. Read it with ``birth_year_of``."""
+    return StringField(
+        _l("Year of birth"),
+        validators=[
+            DataRequired(message=_l("Enter your year of birth as four digits, for example 2010.")),
+            _check_birth_year,
+        ],
+        description=description,
+        render_kw={"inputmode": "numeric", "autocomplete": "bday-year", "maxlength": 4},
+    )
 
 
 class DecisionForm(PortalForm):

@@ -121,6 +121,22 @@ def _badge_awarded(p: Params) -> tuple[str, str]:
     )
 
 
+def _guardian_consented(p: Params) -> tuple[str, str]:
+    return _("Your guardian agreed"), _(
+        "Your guardian's consent is recorded: you may now redeem and donate your points."
+    )
+
+
+def _guardian_consent_ended(p: Params) -> tuple[str, str]:
+    if p.text("reason") == "guardian_account_deleted":
+        why = _("Your guardian deleted their account, so their consent has ended.")
+    else:
+        why = _("Your guardian withdrew their consent.")
+    return _("Guardian consent ended"), _(
+        "%(why)s Until a guardian agrees again you cannot redeem or donate points.", why=why
+    )
+
+
 TEXTS: dict[str, Texts] = {
     kinds.VOUCHER_ISSUED: _voucher_issued,
     kinds.VOUCHER_CHECKED: _voucher_checked,
@@ -129,6 +145,8 @@ TEXTS: dict[str, Texts] = {
     kinds.RECORD_APPROVED: _record_approved,
     kinds.RECORD_REJECTED: _record_rejected,
     kinds.BADGE_AWARDED: _badge_awarded,
+    kinds.GUARDIAN_CONSENTED: _guardian_consented,
+    kinds.GUARDIAN_CONSENT_ENDED: _guardian_consent_ended,
 }
 
 # The page a kind links to when its notification was posted without a link of its own.
@@ -137,6 +155,8 @@ PAGES: dict[str, Callable[[Params], str]] = {
     kinds.RECORD_REJECTED: lambda p: url_for("citizen.records"),
     kinds.POINTS_EXPIRING: lambda p: url_for("citizen.account"),
     kinds.BADGE_AWARDED: lambda p: url_for("citizen.badges"),
+    kinds.GUARDIAN_CONSENTED: lambda p: url_for("citizen.guardian_page"),
+    kinds.GUARDIAN_CONSENT_ENDED: lambda p: url_for("citizen.guardian_page"),
 }
 
 

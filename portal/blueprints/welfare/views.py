@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.accounts.models import Role
-from portal.accounts.queries import get_display_names
+from portal.accounts.queries import get_public_names, may_spend_points
 from portal.blueprints.shared.welfare_labels import welfare_labels
 from portal.blueprints.welfare import bp
 from portal.blueprints.welfare.forms import ConfirmDonationForm, DonateForm
@@ -55,7 +55,7 @@ def project(project_id: int) -> Response:
         project=item,
         progress=queries.get_progress([item.id])[item.id],
         donations=donations,
-        aliases=get_display_names(d.user_id for d in donations.items),
+        aliases=get_public_names(d.user_id for d in donations.items),
         updates=queries.list_updates(item.id),
         may_donate=queries.may_donate(item),
     )
@@ -112,6 +112,7 @@ def _donate_page(
         form=form,
         balance=get_balance(current_user.id),
         may_donate=queries.may_donate(item),
+        may_spend=may_spend_points(current_user.id),
         status=status,
     )
 
