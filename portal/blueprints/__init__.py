@@ -33,6 +33,7 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "merchant_review": ("/official/merchants", frozenset({Role.OFFICIAL, Role.ADMIN})),
     "api": ("/api/v1", "signed"),
     "welfare": ("/welfare", "public"),  # donating needs a citizen: the views check
+    "teams": ("/teams", Role.CITIZEN),
     "admin": ("/admin", Role.ADMIN),
 }
 
@@ -53,6 +54,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.official import bp as official
     from portal.blueprints.partner import bp as partner
     from portal.blueprints.public.views import bp as public
+    from portal.blueprints.teams import bp as teams
     from portal.blueprints.welfare import bp as welfare
 
     return [
@@ -71,6 +73,7 @@ def _blueprints() -> list[Blueprint]:
         merchant_review,
         api,
         welfare,
+        teams,
         admin,
     ]
 
@@ -99,6 +102,7 @@ NAV.extend(
         ("mall.index", _l("Points mall"), None),
         ("welfare.index", _l("Public welfare"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
+        ("teams.index", _l("My teams"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
         ("official.index", _l("Review"), Role.OFFICIAL),
         ("partner.index", _l("Partner uploads"), Role.PARTNER),

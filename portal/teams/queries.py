@@ -46,7 +46,7 @@ def open_memberships(user_id: int, bracket: str) -> list[tuple[TeamMembership, T
             TeamMembership.slot.in_([bracket, rules.slot_for(rules.CLASS, bracket)]),
         )
     )
-    return [(m, t) for m, t in rows.tuples()]
+    return [(m, t) for m, t in rows]
 
 
 def list_my_teams(user_id: int) -> list[tuple[TeamMembership, Team]]:
@@ -57,7 +57,7 @@ def list_my_teams(user_id: int) -> list[tuple[TeamMembership, Team]]:
         .where(TeamMembership.user_id == user_id, TeamMembership.left_at.is_(None))
         .order_by(TeamMembership.joined_at.desc())
     )
-    return [(m, t) for m, t in rows.tuples()]
+    return [(m, t) for m, t in rows]
 
 
 def list_schools_for(user_id: int) -> list[Team]:

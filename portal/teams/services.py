@@ -78,14 +78,18 @@ def rotate_invite(*, actor: User, team_id: int, ip: str | None = None) -> TeamIn
     valid for ``invites.INVITE_LIFETIME``. Captain only."""
     with transaction():
         team = _captained(actor, team_id)
-        now = utcnow()
-        for invite in session().scalars(
-            select(TeamInvite).where(TeamInvite.team_id == team.id, TeamInvite.revoked_at.is_(None))
-        ):
-            invite.revoked_at = now
-        invite = _new_invite(team, actor, now)
+        invite = _rotate(team, actor)
         _audit("team.invite_rotated", actor, team, ip)
     return invite
+
+
+def _rotate(team: Team, actor: User) -> TeamInvite:
+    now = utcnow()
+    for invite in session().scalars(
+        select(TeamInvite).where(TeamInvite.team_id == team.id, TeamInvite.revoked_at.is_(None))
+    ):
+        invite.revoked_at = now
+    return _new_invite(team, actor, now)
 
 
 def join_team(
@@ -157,14 +161,15 @@ def hand_over(*, actor: User, team_id: int, to_user_id: int, ip: str | None = No
 
 
 def remove_member(*, actor: User, team_id: int, user_id: int, ip: str | None = None) -> None:
-    """End another member's membership (history stays; they may rejoin by a new invite).
-    Captain only; the captain cannot remove themself."""
+    """End another member's membership (history stays) and rotate the invite, so the link or
+    code they joined with cannot bring them back. Captain only, not on themself."""
     with transaction():
         team = _captained(actor, team_id)
         membership = get_open_membership(team.id, user_id)
         if user_id == actor.id or membership is None:
             raise InvalidInput(_l("Choose another member of the team."), field="user_id")
         _close(membership, utcnow(), "removed")
+        _rotate(team, actor)
         _audit("team.member_removed", actor, team, ip, user_id=user_id)
 
 

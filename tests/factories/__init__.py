@@ -37,6 +37,7 @@ from tests.factories.merchants import (
 )
 from tests.factories.methodology import make_draft, methodology_id
 from tests.factories.notifications import make_notification
+from tests.factories.teams import add_interval, join, make_team
 from tests.factories.welfare import form_token, give_points, make_project, project_fields
 
 __all__ = [
@@ -48,12 +49,14 @@ __all__ = [
     "VALID_USCC",
     "Role",
     "User",
+    "add_interval",
     "add_pending_rides",
     "add_reduction",
     "credit",
     "form_token",
     "give_points",
     "image_bytes",
+    "join",
     "link",
     "log_in",
     "make_certificate",
@@ -70,6 +73,7 @@ __all__ = [
     "make_published_offer",
     "make_record",
     "make_spend",
+    "make_team",
     "make_user",
     "make_user_with_role",
     "make_voucher",
