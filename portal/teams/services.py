@@ -50,7 +50,11 @@ def create_team(
     name = rules.team_name(name)
     limit = rules.size_limit(size_limit)
     if kind in INSTITUTIONAL and not actor.has_role(Role.TEAM_CAPTAIN):
-        raise NotAllowed(_l("Only a school's or volunteer organisation's staff may create it."))
+        raise NotAllowed(
+            _l(
+                "Only staff of a school registered on the platform may create a school or class team."
+            )
+        )
     with transaction() as db:
         _lock_user(actor.id)
         parent = _parent(actor, parent_id) if kind == rules.CLASS else None

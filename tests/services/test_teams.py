@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
@@ -23,8 +24,8 @@ def _count(model: Any) -> int:
     return int(factories.session().scalar(select(func.count()).select_from(model)) or 0)
 
 
-def _message(error: pytest.ExceptionInfo[Any], locale: str) -> str:
-    with force_locale(locale):
+def _message(app: Flask, error: pytest.ExceptionInfo[Any], locale: str) -> str:
+    with app.app_context(), force_locale(locale):
         return str(error.value.message)
 
 
@@ -69,7 +70,7 @@ def test_a_school_needs_the_team_captain_role_and_a_class_its_school(db: Any) ->
         factories.make_team(stranger, kind="class")
 
 
-def test_joining_by_code_or_link_and_the_bracket_rule(db: Any) -> None:
+def test_joining_by_code_or_link_and_the_bracket_rule(app: Flask, db: Any) -> None:
     team = factories.make_team()
     invite = queries.get_current_invite(team.id)
     assert invite is not None
@@ -77,12 +78,12 @@ def test_joining_by_code_or_link_and_the_bracket_rule(db: Any) -> None:
     services.join_team(actor=member, token=queries.invite_token(invite))
     with pytest.raises(Conflict) as again:
         services.join_team(actor=member, code=invite.code.lower())
-    assert _message(again, "en") == "You are already a member of this team."
+    assert _message(app, again, "en") == "You are already a member of this team."
     other = factories.make_team()  # another volunteer group: the same bracket
     with pytest.raises(Conflict) as second:
         factories.join(other, member)
-    assert "Leave it first" in _message(second, "en")
-    assert "请先退出" in _message(second, "zh_Hans_CN")
+    assert "Leave it first" in _message(app, second, "en")
+    assert "请先退出" in _message(app, second, "zh_Hans_CN")
     factories.join(factories.make_team(kind="company"), member)  # another bracket is fine
 
 
@@ -99,18 +100,18 @@ def test_a_school_and_its_own_class_together_but_not_another_schools(db: Any) ->
         factories.join(factories.make_team(captain, kind="class", parent=school), pupil)
 
 
-def test_a_full_team_refuses_and_writes_nothing(db: Any) -> None:
+def test_a_full_team_refuses_and_writes_nothing(app: Flask, db: Any) -> None:
     team = factories.make_team(size_limit=2)
     factories.join(team)
     before = _count(TeamMembership)
     with pytest.raises(Conflict) as full:
         factories.join(team)
-    assert _message(full, "en") == "This team is full (2 members)."
-    assert _message(full, "zh_Hans_CN") != _message(full, "en")
+    assert _message(app, full, "en") == "This team is full (2 members)."
+    assert _message(app, full, "zh_Hans_CN") != _message(app, full, "en")
     assert _count(TeamMembership) == before
 
 
-def test_rotated_and_expired_invites_are_refused(db: Any) -> None:
+def test_rotated_and_expired_invites_are_refused(app: Flask, db: Any) -> None:
     team = factories.make_team()
     captain = factories.session().get(factories.User, team.captain_id)
     old = queries.get_current_invite(team.id)
@@ -122,12 +123,12 @@ def test_rotated_and_expired_invites_are_refused(db: Any) -> None:
             services.join_team(actor=factories.make_user(), **kwargs)
     with pytest.raises(Conflict) as replaced:
         services.join_team(actor=factories.make_user(), code=code)
-    assert "replaced" in _message(replaced, "en")
+    assert "replaced" in _message(app, replaced, "en")
     new.expires_at = utcnow() - timedelta(seconds=1)
     db.session.flush()
     with pytest.raises(Conflict) as expired:
         services.join_team(actor=factories.make_user(), code=new.code)
-    assert "expired" in _message(expired, "en")
+    assert "expired" in _message(app, expired, "en")
     with pytest.raises(NotAllowed):
         services.rotate_invite(actor=factories.make_user(), team_id=team.id)
 

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from portal.blueprints.shared.forms import PortalForm
@@ -23,16 +23,20 @@ class TeamForm(PortalForm):
         validators=[InputRequired(_l("Give the team a name.")), Length(max=200)],
         description=_l("At most %(count)s characters, such as 初二（3）班.", count=rules.NAME_MAX),
     )
-    kind = SelectField(_l("Kind of team"), choices=list(KIND_LABELS.items()))
+    kind = SelectField(
+        _l("Kind of team"), choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()]
+    )
     bracket = SelectField(
         _l("School level"),
-        choices=[(code, BRACKET_LABELS[code]) for code in rules.SCHOOL_BRACKETS],
+        choices=[SelectChoice(code, BRACKET_LABELS[code]) for code in rules.SCHOOL_BRACKETS],
         description=_l("For a school only; a class takes its school's level."),
+        validate_choice=False,  # only a school needs one: the service checks it
     )
     parent_id = SelectField(
         _l("School of the class"),
         choices=[],
         description=_l("For a class only: a school team you captain or belong to."),
+        validate_choice=False,  # checked below, and again by the service
     )
     size_limit = StringField(
         _l("Size limit"),
@@ -45,14 +49,18 @@ class TeamForm(PortalForm):
 
     def __init__(self, *args: Any, schools: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.parent_id.choices = [("", _l("No school"))] + [(str(i), n) for i, n in schools]
+        self.parent_id.choices = [SelectChoice("", str(_l("No school")))] + [
+            SelectChoice(str(i), n) for i, n in schools
+        ]
 
     def validate_size_limit(self, field: StringField) -> None:
         if not _DIGITS.fullmatch((field.data or "").strip()):
             raise ValidationError(_l("Enter the size limit as a whole number, such as 50."))
 
     def validate_parent_id(self, field: SelectField) -> None:
-        if self.kind.data == rules.CLASS and not field.data:
+        if self.kind.data != rules.CLASS:
+            return
+        if not field.data or field.data not in {c.value for c in field.choices}:
             raise ValidationError(_l("A class belongs to a school: choose one."))
 
     @property

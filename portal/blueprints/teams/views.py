@@ -211,10 +211,17 @@ def leave(team_id: int) -> BaseResponse:
     return render("teams/action.html", team=item, action="leave", form=form, alias=None)
 
 
-@bp.route(
-    "/<int:team_id>/members/<int:user_id>/<any(remove, captain):action>", methods=["GET", "POST"]
-)
-def member_action(team_id: int, user_id: int, action: str) -> BaseResponse:
+@bp.route("/<int:team_id>/members/<int:user_id>/remove", methods=["GET", "POST"])
+def remove_member(team_id: int, user_id: int) -> BaseResponse:
+    return _member_action(team_id, user_id, "remove")
+
+
+@bp.route("/<int:team_id>/members/<int:user_id>/captain", methods=["GET", "POST"])
+def make_captain(team_id: int, user_id: int) -> BaseResponse:
+    return _member_action(team_id, user_id, "captain")
+
+
+def _member_action(team_id: int, user_id: int, action: str) -> BaseResponse:
     item = _captained(team_id)
     if user_id == current_user.id or queries.get_open_membership(item.id, user_id) is None:
         abort(404)
