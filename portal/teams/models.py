@@ -20,7 +20,8 @@ from portal.db import Base, BigIntPK
 
 class Team(Base):
     """A team: ``kind`` and ``bracket`` are codes (``rules.KINDS``, ``rules.BRACKETS``); a class
-    has its school as ``parent_id`` and the school's bracket. ``captain_id`` is an active member."""
+    has its school as ``parent_id`` and the school's bracket. ``captain_id`` is an active member,
+    or for a class the captain of its school."""
 
     __tablename__ = "teams"
     __table_args__ = (

@@ -4,8 +4,9 @@ link or code, leave, hand over captaincy, remove a member.
 Who may call: any citizen creates a volunteer, community or company team; a school or a class
 needs the ``team_captain`` role (staff of a school or NGO organisation, granted by the operator),
 and a class also the school's captaincy or membership. Captaincy itself is per team
-(``Team.captain_id``), not a role: creating a team grants no role. Only the captain rotates,
-hands over and removes; a captain leaves only as the last member (which closes the team).
+(``Team.captain_id``), not a role: creating a team grants no role. The captain is a member,
+except of the classes of a school they captain. Only the captain rotates, hands over and
+removes; a captain leaves only as the last member (which closes the team).
 
 Joining locks the team row (``SELECT … FOR UPDATE``; SQLite lets one writer in at a time), so
 concurrent joins never pass the size limit; and the person's row, so their bracket checks see
@@ -45,8 +46,9 @@ def create_team(
     parent_id: int | None = None,
     ip: str | None = None,
 ) -> Team:
-    """Create a team with ``actor`` as captain and first member, and its first invite.
-    ``bracket`` is the school level for a school; a class takes its school's (``parent_id``)."""
+    """Create a team with ``actor`` as captain and first member (not of a class of a school
+    they captain), and its first invite. ``bracket`` is the school level for a school; a class
+    takes its school's (``parent_id``)."""
     name = rules.team_name(name)
     limit = rules.size_limit(size_limit)
     if kind in INSTITUTIONAL and not actor.has_role(Role.TEAM_CAPTAIN):
@@ -69,9 +71,12 @@ def create_team(
         )
         db.add(team)
         db.flush()
-        _check_slot(actor, team)
         now = utcnow()
-        _open(team, actor, now)
+        # A school's captain runs its classes without joining them: they are counted in the
+        # school already, and a teacher may run several classes (one class slot each person).
+        if parent is None or parent.captain_id != actor.id:
+            _check_slot(actor, team)
+            _open(team, actor, now)
         _new_invite(team, actor, now)
         _audit("team.created", actor, team, ip, kind=kind, bracket=team.bracket)
     return team
