@@ -102,7 +102,6 @@ NAV.extend(
         ("mall.index", _l("Points mall"), None),
         ("welfare.index", _l("Public welfare"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
-        ("teams.index", _l("My teams"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
         ("official.index", _l("Review"), Role.OFFICIAL),
         ("partner.index", _l("Partner uploads"), Role.PARTNER),
