@@ -49,15 +49,22 @@ def open_memberships(user_id: int, bracket: str) -> list[tuple[TeamMembership, T
     return [(m, t) for m, t in rows]
 
 
-def list_my_teams(user_id: int) -> list[tuple[TeamMembership, Team]]:
-    """The person's open memberships, newest first."""
-    rows = session().execute(
-        select(TeamMembership, Team)
-        .join(Team, Team.id == TeamMembership.team_id)
-        .where(TeamMembership.user_id == user_id, TeamMembership.left_at.is_(None))
-        .order_by(TeamMembership.joined_at.desc())
+def list_my_teams(user_id: int) -> list[Team]:
+    """The open teams the person is in or captains (a school's captain runs its classes
+    without joining them), by name."""
+    member_of = select(TeamMembership.team_id).where(
+        TeamMembership.user_id == user_id, TeamMembership.left_at.is_(None)
     )
-    return [(m, t) for m, t in rows]
+    return list(
+        session().scalars(
+            select(Team)
+            .where(
+                Team.closed_at.is_(None),
+                or_(Team.id.in_(member_of), Team.captain_id == user_id),
+            )
+            .order_by(Team.parent_id.is_not(None), Team.name)
+        )
+    )
 
 
 def list_schools_for(user_id: int) -> list[Team]:

@@ -54,7 +54,8 @@ def create_team(
     if kind in INSTITUTIONAL and not actor.has_role(Role.TEAM_CAPTAIN):
         raise NotAllowed(
             _l(
-                "Only staff of a school registered on the platform may create a school or class team."
+                "Only staff of a school registered on the platform may create a school or "
+                "class team."
             )
         )
     with transaction() as db:

@@ -174,3 +174,13 @@ def test_every_team_form_needs_the_csrf_token(
         assert client.post(path, data=data).status_code in (400, 422), path
     assert queries.get_open_membership(team.id, member.id) is not None
     assert factories.session().get(Team, team.id).captain_id == captain.id  # type: ignore[union-attr]
+
+
+def test_typing_codes_is_rate_limited(
+    client: FlaskClient, login_as: Any, rate_limits: None
+) -> None:
+    login_as("citizen")
+    statuses = [
+        client.post("/teams/join", data={"code": "ZZZZ-ZZZZ"}).status_code for _ in range(11)
+    ]
+    assert statuses[:10] == [422] * 10 and statuses[10] == 429

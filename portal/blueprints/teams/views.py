@@ -21,6 +21,7 @@ from portal.blueprints.teams import bp
 from portal.blueprints.teams.forms import ActionForm, CodeForm, ConfirmJoinForm, TeamForm
 from portal.clock import local_midnight, local_today, utcnow
 from portal.errors import DomainError
+from portal.extensions import limiter
 from portal.teams import invites, queries, rules, services
 from portal.teams.models import Team, TeamInvite
 from portal.web.auth import client_ip
@@ -47,7 +48,7 @@ def _captained(team_id: int) -> Team:
 @bp.get("")
 def index() -> BaseResponse:
     mine = queries.list_my_teams(current_user.id)
-    counts = queries.count_members([t.id for _m, t in mine])
+    counts = queries.count_members([t.id for t in mine])
     return render("teams/index.html", mine=mine, counts=counts, code_form=CodeForm())
 
 
@@ -138,7 +139,9 @@ def rotate(team_id: int) -> BaseResponse:
     return redirect(url_for("teams.invite", team_id=item.id))
 
 
+# A code is 8 characters of 31 (about 40 bits): guessing one takes far more tries than this.
 @bp.route("/join", methods=["GET", "POST"])
+@limiter.limit("10 per minute;60 per hour", methods=["POST"])
 def join() -> BaseResponse:
     form = CodeForm()
     if form.validate_on_submit():
