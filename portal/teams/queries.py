@@ -10,6 +10,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 
+from portal.accounts.models import Role, User
 from portal.accounts.queries import get_display_names
 from portal.activities.models import Reduction
 from portal.clock import utcnow
@@ -82,6 +83,17 @@ def list_schools_for(user_id: int) -> list[Team]:
             )
             .order_by(Team.name)
         )
+    )
+
+
+def may_add_class(school: Team, user: User) -> bool:
+    """Whether ``user`` may add a class to ``school``: staff (``team_captain``) who captain it
+    or belong to it, while it is open."""
+    return (
+        school.kind == rules.SCHOOL
+        and school.closed_at is None
+        and user.has_role(Role.TEAM_CAPTAIN)
+        and (school.captain_id == user.id or get_open_membership(school.id, user.id) is not None)
     )
 
 

@@ -29,6 +29,7 @@ from portal.teams import invites, rules
 from portal.teams.models import Team, TeamInvite, TeamMembership
 from portal.teams.queries import (
     get_open_membership,
+    may_add_class,
     open_memberships,
     resolve_invite,
 )
@@ -212,7 +213,7 @@ def _parent(actor: User, parent_id: int | None) -> Team:
     parent = session().get(Team, parent_id) if parent_id is not None else None
     if parent is None or parent.kind != rules.SCHOOL or parent.closed_at is not None:
         raise InvalidInput(_l("A class belongs to a school: choose one."), field="parent_id")
-    if parent.captain_id != actor.id and get_open_membership(parent.id, actor.id) is None:
+    if not may_add_class(parent, actor):
         raise NotAllowed(_l("Only the school team's captain or members may add a class."))
     return parent
 

@@ -100,6 +100,7 @@ def team(team_id: int) -> BaseResponse:
         member_count=queries.count_members([item.id])[item.id],
         is_member=queries.get_open_membership(item.id, current_user.id) is not None,
         is_captain=item.captain_id == current_user.id,
+        may_add_class=queries.may_add_class(item, current_user),
         captain_name=get_display_names([item.captain_id])[item.captain_id] if may_see else None,
         action_form=ActionForm(),
     )
