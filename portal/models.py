@@ -11,6 +11,7 @@ from portal.methodology import models as methodology_models
 from portal.notifications import models as notifications_models
 from portal.scheduler.models import JobRun
 from portal.stats import models as stats_models
+from portal.teams import models as teams_models
 from portal.welfare import models as welfare_models
 
 __all__ = [
@@ -25,5 +26,6 @@ __all__ = [
     "methodology_models",
     "notifications_models",
     "stats_models",
+    "teams_models",
     "welfare_models",
 ]

@@ -34,6 +34,7 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "api": ("/api/v1", "signed"),
     "welfare": ("/welfare", "public"),  # donating needs a citizen: the views check
     "learn": ("/learn", "public"),  # taking a quiz needs a citizen: the views check
+    "teams": ("/teams", Role.CITIZEN),
     "admin": ("/admin", Role.ADMIN),
 }
 
@@ -55,6 +56,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.official import bp as official
     from portal.blueprints.partner import bp as partner
     from portal.blueprints.public.views import bp as public
+    from portal.blueprints.teams import bp as teams
     from portal.blueprints.welfare import bp as welfare
 
     return [
@@ -74,6 +76,7 @@ def _blueprints() -> list[Blueprint]:
         api,
         welfare,
         learn,
+        teams,
         admin,
     ]
 

@@ -19,6 +19,7 @@ from portal.demo.mall import seed_vouchers
 from portal.demo.merchants import seed_merchants
 from portal.demo.methodology import seed_methodologies
 from portal.demo.reviews import seed_reviews
+from portal.demo.teams import seed_teams
 from portal.demo.welfare import seed_welfare
 
 __all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "DemoLogin", "seed_demo"]
@@ -38,5 +39,6 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     seed_welfare()
     seed_vouchers()
     seed_quizzes()
+    seed_teams()
     seed_badges()  # last: after every record and donation that earns one
     return list(DEMO_LOGINS), str(report)

@@ -38,6 +38,7 @@ from tests.factories.merchants import (
 )
 from tests.factories.methodology import make_draft, methodology_id
 from tests.factories.notifications import make_notification
+from tests.factories.teams import add_interval, join, make_team
 from tests.factories.welfare import form_token, give_points, make_project, project_fields
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "VALID_USCC",
     "Role",
     "User",
+    "add_interval",
     "add_pending_rides",
     "add_reduction",
     "credit",
@@ -56,6 +58,7 @@ __all__ = [
     "give_points",
     "image_bytes",
     "invite",
+    "join",
     "link",
     "log_in",
     "make_adult",
@@ -75,6 +78,7 @@ __all__ = [
     "make_published_offer",
     "make_record",
     "make_spend",
+    "make_team",
     "make_user",
     "make_user_with_role",
     "make_voucher",

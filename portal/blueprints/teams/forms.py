@@ -1,0 +1,92 @@
+"""Team forms: they check shape (a size limit typed as digits, a code typed at all); the
+services check the rules and name the field they refuse."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, SelectChoice, SelectField, StringField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from portal.blueprints.shared.forms import PortalForm
+from portal.blueprints.shared.team_labels import BRACKET_LABELS, KIND_LABELS
+from portal.teams import rules
+
+_DIGITS = re.compile(r"[0-9]{1,9}")
+
+
+class TeamForm(PortalForm):
+    name = StringField(
+        _l("Team name"),
+        validators=[InputRequired(_l("Give the team a name.")), Length(max=200)],
+        description=_l("At most %(count)s characters, such as 初二（3）班.", count=rules.NAME_MAX),
+    )
+    kind = SelectField(
+        _l("Kind of team"), choices=[SelectChoice(k, label) for k, label in KIND_LABELS.items()]
+    )
+    bracket = SelectField(
+        _l("School level"),
+        choices=[SelectChoice(code, BRACKET_LABELS[code]) for code in rules.SCHOOL_BRACKETS],
+        description=_l("For a school only; a class takes its school's level."),
+        validate_choice=False,  # only a school needs one: the service checks it
+    )
+    parent_id = SelectField(
+        _l("School of the class"),
+        choices=[],
+        description=_l("For a class only: a school team you captain or belong to."),
+        validate_choice=False,  # checked below, and again by the service
+    )
+    size_limit = StringField(
+        _l("Size limit"),
+        validators=[InputRequired(_l("Enter the size limit."))],
+        description=_l(
+            "Members at most, from %(low)s to %(high)s.", low=rules.MIN_SIZE, high=rules.MAX_SIZE
+        ),
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+
+    def __init__(self, *args: Any, schools: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.parent_id.choices = [SelectChoice("", str(_l("No school")))] + [
+            SelectChoice(str(i), n) for i, n in schools
+        ]
+
+    def validate_size_limit(self, field: StringField) -> None:
+        if not _DIGITS.fullmatch((field.data or "").strip()):
+            raise ValidationError(_l("Enter the size limit as a whole number, such as 50."))
+
+    def validate_parent_id(self, field: SelectField) -> None:
+        if self.kind.data != rules.CLASS:
+            return
+        if not field.data or field.data not in {c.value for c in field.choices}:
+            raise ValidationError(_l("A class belongs to a school: choose one."))
+
+    @property
+    def limit(self) -> int:
+        return int((self.size_limit.data or "").strip())
+
+    @property
+    def parent(self) -> int | None:
+        return int(self.parent_id.data) if self.parent_id.data else None
+
+
+class CodeForm(PortalForm):
+    code = StringField(
+        _l("Team code"),
+        validators=[InputRequired(_l("Type the team code the captain gave you."))],
+        description=_l("8 letters and digits, such as K7QM-9XDP."),
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+
+
+class ConfirmJoinForm(PortalForm):
+    """The confirmation step: the invite (link token or code) carried over."""
+
+    token = HiddenField()
+    code = HiddenField()
+
+
+class ActionForm(PortalForm):
+    """A captain's or member's button: CSRF only."""

@@ -1,0 +1,45 @@
+"""The demo teams: the captain's school with two classes and a volunteer group, members among
+the demo citizens, totals from their weeks of records, a rejoined volunteer's two intervals;
+a second run adds nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from portal.accounts.models import User
+from portal.demo import seed_demo
+from portal.demo.teams import CLASSES, SCHOOL, VOLUNTEERS
+from portal.teams import queries
+from portal.teams.models import Team, TeamMembership
+
+
+def _rows(db: Any) -> tuple[int, int]:
+    return (
+        db.session.scalar(select(func.count()).select_from(Team)),
+        db.session.scalar(select(func.count()).select_from(TeamMembership)),
+    )
+
+
+def test_the_demo_teams(db: Any, tmp_path: Path) -> None:
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    school = db.session.scalar(select(Team).where(Team.name == SCHOOL))
+    assert school is not None and school.bracket == "junior"
+    captain = db.session.get(User, school.captain_id)
+    assert captain is not None and captain.phone == "13900000002"
+    classes = queries.list_classes(school.id)
+    assert [c.name for c in sorted(classes, key=lambda c: c.id)] == list(CLASSES)
+    volunteers = db.session.scalar(select(Team).where(Team.name == VOLUNTEERS))
+    assert volunteers is not None
+    assert {t.captain_id for t in [school, *classes, volunteers]} == {school.captain_id}
+    figures = queries.get_figures(school, None)
+    assert figures.members == 8 and figures.grams > 0 and figures.participants > 0
+    intervals = db.session.scalars(
+        select(TeamMembership).where(TeamMembership.team_id == volunteers.id)
+    ).all()
+    assert len(intervals) == 6  # captain, four volunteers, one of them twice
+    counts = _rows(db)
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    assert _rows(db) == counts
