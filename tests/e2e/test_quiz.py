@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from portal.gamification.quizbank import get_quiz
 from tests.e2e.test_carbon_account import log_in
 
-STUDENT = "13900001001"  # a demo citizen who has taken no quiz
+STUDENT = "13900001005"  # a demo citizen who has taken no quiz (and reads Chinese)
 
 
 def test_a_student_takes_a_quiz_and_gets_a_badge(page: Page, live_server: str) -> None:
