@@ -10,10 +10,11 @@ Sources, all of them verified activity and none the points balance:
   ``portal.methodology.units``);
 - ``streak_days``: runs of consecutive Asia/Shanghai days with a live reduction (gaps and
   islands with a window function, on both databases);
-- ``donations``: public-welfare donations.
+- ``donations``: public-welfare donations;
+- ``campaigns_joined``: campaigns with a counted record of the person's (``campaign_bonuses``).
 
-``campaigns_joined``, ``challenges_won``, ``quizzes_passed`` and ``volunteer_activities`` have
-no source yet (campaigns, team challenges, quizzes and volunteering are still to be built): they
+``challenges_won``, ``quizzes_passed`` and ``volunteer_activities`` have
+no source yet (team challenges, quizzes and volunteering are still to be built): they
 are in ``UNTRACKED`` and read as 0, so their badges are defined but nobody earns them yet.
 """
 
@@ -42,13 +43,14 @@ from sqlalchemy.sql.elements import ColumnElement
 from portal.activities.models import Reduction, ReductionTotal
 from portal.clock import SHANGHAI
 from portal.db import session
+from portal.gamification.campaigns.models import CampaignBonus
 from portal.gamification.rules import STREAK, Badge, Progress, load_badges
 from portal.methodology.models import Methodology, MethodologyVersion
 from portal.methodology.units import get_unit
 from portal.welfare.models import Donation
 
 UNTRACKED: Final = frozenset(
-    {"campaigns_joined", "challenges_won", "quizzes_passed", "volunteer_activities"}
+    {"challenges_won", "quizzes_passed", "volunteer_activities"}
 )
 
 
@@ -76,6 +78,12 @@ def list_progress(user_ids: Collection[int], today: date) -> dict[int, Progress]
         .group_by(Donation.user_id)
     ):
         figures[user_id]["donations"] = int(count)
+    for user_id, count in session().execute(
+        select(CampaignBonus.user_id, func.count(distinct(CampaignBonus.campaign_id)))
+        .where(CampaignBonus.user_id.in_(ids))
+        .group_by(CampaignBonus.user_id)
+    ):
+        figures[user_id]["campaigns_joined"] = int(count)
     current: dict[int, int] = {}
     for user_id, best, alive in session().execute(_streaks(ids, today)):
         figures[user_id][STREAK] = int(best)

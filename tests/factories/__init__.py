@@ -24,6 +24,7 @@ from tests.factories.activities import (
     record_row,
     ride,
 )
+from tests.factories.campaigns import CAMPAIGN_START, campaign_fields, fund, make_campaign
 from tests.factories.certificates import DONATION_TEXT, add_reduction, make_certificate
 from tests.factories.gamification import credit, reduction_row
 from tests.factories.ledger import make_earn, make_spend
@@ -40,6 +41,7 @@ from tests.factories.notifications import make_notification
 from tests.factories.welfare import form_token, give_points, make_project, project_fields
 
 __all__ = [
+    "CAMPAIGN_START",
     "CYCLING",
     "DONATION_TEXT",
     "NOW",
@@ -50,12 +52,15 @@ __all__ = [
     "User",
     "add_pending_rides",
     "add_reduction",
+    "campaign_fields",
     "credit",
     "form_token",
+    "fund",
     "give_points",
     "image_bytes",
     "link",
     "log_in",
+    "make_campaign",
     "make_certificate",
     "make_citizen_with_points",
     "make_draft",
