@@ -17,8 +17,8 @@ from portal.welfare import models as welfare_models
 __all__ = [
     "JobRun",
     "accounts_models",
-    "campaigns_models",
     "activities_models",
+    "campaigns_models",
     "certificates_models",
     "gamification_models",
     "ledger_models",

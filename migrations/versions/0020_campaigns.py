@@ -67,7 +67,9 @@ def upgrade():
             name=op.f("fk_campaign_multipliers_campaign_id_campaigns"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("campaign_id", "scenario_code", name=op.f("pk_campaign_multipliers")),
+        sa.PrimaryKeyConstraint(
+            "campaign_id", "scenario_code", name=op.f("pk_campaign_multipliers")
+        ),
     )
     op.create_table(
         "campaign_bonuses",
@@ -80,9 +82,13 @@ def upgrade():
         sa.Column("outcome", sa.String(length=8), nullable=False),
         sa.Column("ledger_transaction_id", KEY, nullable=True),
         sa.Column("created_at", WHEN, nullable=False),
-        sa.CheckConstraint("bonus_points >= 0", name=op.f("ck_campaign_bonuses_bonus_not_negative")),
+        sa.CheckConstraint(
+            "bonus_points >= 0", name=op.f("ck_campaign_bonuses_bonus_not_negative")
+        ),
         sa.ForeignKeyConstraint(
-            ["campaign_id"], ["campaigns.id"], name=op.f("fk_campaign_bonuses_campaign_id_campaigns")
+            ["campaign_id"],
+            ["campaigns.id"],
+            name=op.f("fk_campaign_bonuses_campaign_id_campaigns"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_campaign_bonuses")),
         sa.UniqueConstraint(

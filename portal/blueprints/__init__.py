@@ -33,6 +33,7 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "merchant_review": ("/official/merchants", frozenset({Role.OFFICIAL, Role.ADMIN})),
     "api": ("/api/v1", "signed"),
     "welfare": ("/welfare", "public"),  # donating needs a citizen: the views check
+    "campaigns": ("/campaigns", "public"),  # a citizen's own bonus shows when logged in
     "admin": ("/admin", Role.ADMIN),
 }
 
@@ -41,6 +42,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.admin.views import bp as admin
     from portal.blueprints.api import bp as api
     from portal.blueprints.auth.views import bp as auth
+    from portal.blueprints.campaigns import bp as campaigns
     from portal.blueprints.certificates import bp as certificates
     from portal.blueprints.citizen import bp as citizen
     from portal.blueprints.developer import bp as developer
@@ -71,6 +73,7 @@ def _blueprints() -> list[Blueprint]:
         merchant_review,
         api,
         welfare,
+        campaigns,
         admin,
     ]
 
@@ -98,6 +101,7 @@ NAV.extend(
         ("library.index", _l("Methodologies"), None),
         ("mall.index", _l("Points mall"), None),
         ("welfare.index", _l("Public welfare"), None),
+        ("campaigns.index", _l("Campaigns"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
         ("official.index", _l("Review"), Role.OFFICIAL),

@@ -49,9 +49,7 @@ from portal.methodology.models import Methodology, MethodologyVersion
 from portal.methodology.units import get_unit
 from portal.welfare.models import Donation
 
-UNTRACKED: Final = frozenset(
-    {"challenges_won", "quizzes_passed", "volunteer_activities"}
-)
+UNTRACKED: Final = frozenset({"challenges_won", "quizzes_passed", "volunteer_activities"})
 
 
 def is_tracked(badge: Badge) -> bool:

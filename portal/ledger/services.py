@@ -101,11 +101,15 @@ def lock_balance(account_id: int) -> int:
     account per transaction and before any posting: a caller holding it then credits accounts
     in the ledger's order, and no other writer locks it after a user account, so no cycle.
     Raises NotFound for an unknown or pooled account (pooled balances lag behind sealing)."""
-    row = session().execute(
-        select(_ACCOUNTS.c.kind, _ACCOUNTS.c.balance)
-        .where(_ACCOUNTS.c.id == account_id)
-        .with_for_update()
-    ).first()
+    row = (
+        session()
+        .execute(
+            select(_ACCOUNTS.c.kind, _ACCOUNTS.c.balance)
+            .where(_ACCOUNTS.c.id == account_id)
+            .with_for_update()
+        )
+        .first()
+    )
     if row is None or row.kind not in FLOORED_KINDS:
         raise NotFound(_l("A ledger account in this posting does not exist."))
     return int(row.balance)

@@ -36,8 +36,9 @@ def _ride(user_id: int, at: Any, points: int, quantified: Any = None) -> int:
 
 def _bonuses(db: Any, campaign_id: int) -> dict[int, tuple[int, str]]:
     rows = db.session.execute(
-        select(CampaignBonus.reduction_id, CampaignBonus.bonus_points, CampaignBonus.outcome)
-        .where(CampaignBonus.campaign_id == campaign_id)
+        select(CampaignBonus.reduction_id, CampaignBonus.bonus_points, CampaignBonus.outcome).where(
+            CampaignBonus.campaign_id == campaign_id
+        )
     )
     return {r: (p, o) for r, p, o in rows}
 
@@ -115,7 +116,9 @@ def test_participation_queues_the_badges_job_which_awards_the_campaign_badge(db:
     evaluate_badges()
     from portal.gamification.models import BadgeAward
 
-    keys = set(db.session.scalars(select(BadgeAward.badge_key).where(BadgeAward.user_id == citizen.id)))
+    keys = set(
+        db.session.scalars(select(BadgeAward.badge_key).where(BadgeAward.user_id == citizen.id))
+    )
     assert "campaigner" in keys
 
 
@@ -146,7 +149,7 @@ def test_operator_creates_a_campaign_and_only_texts_change_once_it_started(db: A
         ({"percents": {"cycling": 5000}}, "m_cycling"),
         ({"percents": {}}, "multipliers"),
         ({"percents": {"teleporting": 200}}, "multipliers"),
-        ({"ends_local": (START - timedelta(hours=1)).replace(tzinfo=None)}, "ends_on"),
+        ({"ends_local": (START - timedelta(hours=1)).replace(tzinfo=None)}, "ends_at"),
         ({"cap_points": 0}, "cap_points"),
         ({"grace_hours": -1}, "grace_hours"),
         ({"theme": "made_up_day"}, "theme"),
@@ -187,5 +190,8 @@ def test_funding_is_once_per_token_and_refuses_odd_amounts(db: Any) -> None:
     for points in (0, -5, 1.5, True, "100"):
         with pytest.raises(InvalidInput):
             fund_campaign(
-                actor=admin, campaign_id=campaign.id, points=points, form_token=factories.form_token()
+                actor=admin,
+                campaign_id=campaign.id,
+                points=points,
+                form_token=factories.form_token(),
             )

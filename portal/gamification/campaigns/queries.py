@@ -87,7 +87,7 @@ def get_standings(campaign_ids: Sequence[int]) -> dict[int, Standing]:
         )
     }
     budgets = {
-        int(owner): int(balance)
+        int(owner or 0): int(balance)
         for owner, balance in session().execute(
             select(LedgerAccount.owner_id, LedgerAccount.balance).where(
                 LedgerAccount.kind == AccountKind.CAMPAIGN.value,
@@ -111,9 +111,13 @@ class MyBonus:
 
 def get_my_bonus(campaign_id: int, user_id: int) -> MyBonus:
     """The citizen's counted records in the campaign and the bonus points paid them."""
-    records, points = session().execute(
-        select(func.count(), func.coalesce(func.sum(CampaignBonus.bonus_points), 0)).where(
-            CampaignBonus.campaign_id == campaign_id, CampaignBonus.user_id == user_id
+    records, points = (
+        session()
+        .execute(
+            select(func.count(), func.coalesce(func.sum(CampaignBonus.bonus_points), 0)).where(
+                CampaignBonus.campaign_id == campaign_id, CampaignBonus.user_id == user_id
+            )
         )
-    ).one()
+        .one()
+    )
     return MyBonus(int(records), int(points))

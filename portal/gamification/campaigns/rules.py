@@ -90,10 +90,10 @@ def award(bonus: int, cap_left: int, budget_left: int) -> Award:
 def check_window(window: Window) -> None:
     """InvalidInput naming the field when the dates are reversed, too long or the grace odd."""
     if window.ends_at <= window.starts_at:
-        raise InvalidInput(_l("The campaign must end after it starts."), field="ends_on")
+        raise InvalidInput(_l("The campaign must end after it starts."), field="ends_at")
     if window.ends_at - window.starts_at > timedelta(days=MAX_DAYS):
         raise InvalidInput(
-            _l("A campaign lasts at most %(days)s days.", days=MAX_DAYS), field="ends_on"
+            _l("A campaign lasts at most %(days)s days.", days=MAX_DAYS), field="ends_at"
         )
     if not 0 <= window.grace_hours <= MAX_GRACE_HOURS:
         raise InvalidInput(
@@ -108,7 +108,9 @@ def check_multipliers(percents: Mapping[str, int], scenarios: frozenset[str]) ->
         raise InvalidInput(_l("Give at least one scenario a multiplier."), field="multipliers")
     for scenario, percent in percents.items():
         if scenario not in scenarios:
-            raise InvalidInput(_l("Unknown scenario: %(code)s.", code=scenario), field="multipliers")
+            raise InvalidInput(
+                _l("Unknown scenario: %(code)s.", code=scenario), field="multipliers"
+            )
         if isinstance(percent, bool) or not isinstance(percent, int):
             raise InvalidInput(_l("A multiplier is a whole percentage."), field="multipliers")
         if not MIN_PERCENT <= percent <= MAX_PERCENT:

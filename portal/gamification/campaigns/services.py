@@ -142,7 +142,9 @@ def save_campaign(
     with transaction() as db:
         if campaign_id is None:
             if window.starts_at <= now:
-                raise InvalidInput(_l("A new campaign must start in the future."), field="starts_at")
+                raise InvalidInput(
+                    _l("A new campaign must start in the future."), field="starts_at"
+                )
             campaign = Campaign(created_by_id=actor.id, multipliers=[])
         else:
             campaign = _campaign(campaign_id)
