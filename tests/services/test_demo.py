@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import Membership, Role, User
 from portal.activities.models import AccountLink, BehaviorRecord, Partner
-from portal.demo import DEMO_LOGINS, seed_demo
 from portal.clock import utcnow
+from portal.demo import DEMO_LOGINS, seed_demo
 from portal.demo.merchants import offer_picture
 from portal.gamification.campaigns import queries as campaign_queries
 from portal.gamification.campaigns.models import Campaign, CampaignBonus

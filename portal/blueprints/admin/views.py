@@ -240,6 +240,7 @@ def jobs() -> Response:
         recent=job_runs.recent_runs(),
     )
 
+
 from portal.blueprints.admin import (  # noqa: E402,F401  (their routes join this blueprint)
     campaigns,
     welfare,
