@@ -57,7 +57,7 @@ def test_list_and_campaign_page_in_both_languages(
     assert "40" in page.text and "1 人参与" in page.text.replace("1人", "1 人")
     assert "http" in page.text and "全国低碳日" in page.text  # the themed day and its source
     en = client.get(f"/campaigns/{campaign.id}", headers=EN)
-    assert "Ends in 23 h" in en.text and "Your bonus so far: 40 points for 1 records" in en.text
+    assert "Ends in 23 h" in en.text and "Your bonus so far: 40 points for 1 record." in en.text
     assert "40 of 500 bonus points paid (8%)" in en.text
 
 
