@@ -89,6 +89,7 @@ def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
         "points_expiry",
         "certificates_milestones",
         "voucher_expiry",
+        "campaign_bonuses",
         "badges",
     ]
 

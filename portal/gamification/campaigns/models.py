@@ -72,7 +72,10 @@ class CampaignMultiplier(Base):
 class CampaignBonus(Base):
     """One counted record of a campaign: its base points, the bonus paid (0 once the person's
     cap or the budget is used up: the row still records that they took part) and why
-    (``outcome``, a ``rules.Outcome`` code). Unique per (campaign, reduction)."""
+    (``outcome``, a ``rules.Outcome`` code). Unique per (campaign, reduction). When the
+    reduction is later reversed (partner data replaced the citizen's report of the same act),
+    the bonus goes back to the budget by a posting and ``clawed_back_at`` is set: the row
+    stays, and its points no longer count against the cap or as paid."""
 
     __tablename__ = "campaign_bonuses"
     __table_args__ = (
@@ -91,3 +94,4 @@ class CampaignBonus(Base):
     outcome: Mapped[str] = mapped_column(String(8))
     ledger_transaction_id: Mapped[int | None] = mapped_column(BigIntPK)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    clawed_back_at: Mapped[datetime | None]

@@ -79,7 +79,7 @@ def get_standings(campaign_ids: Sequence[int]) -> dict[int, Standing]:
             select(
                 b.campaign_id,
                 func.count(func.distinct(b.user_id)),
-                func.sum(b.bonus_points),
+                func.sum(b.bonus_points).filter(b.clawed_back_at.is_(None)),
                 func.max(b.id).filter(b.outcome == Outcome.BUDGET.value),
             )
             .where(b.campaign_id.in_(campaign_ids))
@@ -114,7 +114,13 @@ def get_my_bonus(campaign_id: int, user_id: int) -> MyBonus:
     records, points = (
         session()
         .execute(
-            select(func.count(), func.coalesce(func.sum(CampaignBonus.bonus_points), 0)).where(
+            select(
+            func.count(),
+            func.coalesce(
+                func.sum(CampaignBonus.bonus_points).filter(CampaignBonus.clawed_back_at.is_(None)),
+                0,
+            ),
+        ).where(
                 CampaignBonus.campaign_id == campaign_id, CampaignBonus.user_id == user_id
             )
         )
