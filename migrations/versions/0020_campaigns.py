@@ -4,7 +4,8 @@
 stored so the ``campaign_bonuses`` job compares plain timestamps on both databases), the
 per-person cap. ``campaign_multipliers``: one whole percentage (101–500) per scenario.
 ``campaign_bonuses``: one row per counted record, unique per (campaign, reduction), so a replay
-pays once; ``clawed_back_at`` marks a bonus given back when its reduction was reversed. The budget is the balance of the campaign's ledger account, not a column here.
+pays once; ``clawed_back_at`` marks a bonus given back when its reduction was reversed. The
+budget is the balance of the campaign's ledger account, not a column here.
 
 ``ix_reductions_occurred_at``: the job reads a campaign's records by when they were done.
 
@@ -82,6 +83,7 @@ def upgrade():
         sa.Column("outcome", sa.String(length=8), nullable=False),
         sa.Column("ledger_transaction_id", KEY, nullable=True),
         sa.Column("created_at", WHEN, nullable=False),
+        sa.Column("clawed_back_at", WHEN, nullable=True),
         sa.CheckConstraint(
             "bonus_points >= 0", name=op.f("ck_campaign_bonuses_bonus_not_negative")
         ),

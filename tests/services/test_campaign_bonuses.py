@@ -195,3 +195,44 @@ def test_funding_is_once_per_token_and_refuses_odd_amounts(db: Any) -> None:
                 points=points,
                 form_token=factories.form_token(),
             )
+
+
+def test_a_bonus_on_a_reversed_reduction_goes_back_to_the_budget_once(db: Any) -> None:
+    campaign = factories.make_campaign(starts_at=START, cap_points=30)
+    factories.fund(campaign, 100)
+    citizen = factories.make_user()
+    self_report = _ride(citizen.id, START + timedelta(hours=1), 20)
+    pay_campaign_bonuses(now=AFTER)
+    assert get_balance(citizen.id) == 20
+    db.session.execute(
+        Reduction.__table__.update()
+        .where(Reduction.id == self_report)
+        .values(reversed_at=START + timedelta(hours=2))
+    )
+    partner = _ride(citizen.id, START + timedelta(hours=1), 25)  # the same act, from a partner
+    pay_campaign_bonuses(now=AFTER)
+    pay_campaign_bonuses(now=AFTER)
+    paid = _bonuses(db, campaign.id)
+    assert paid[partner] == (25, "paid")  # the cap counts only what was not given back
+    assert get_balance(citizen.id) == 25
+    standing = queries.get_standings([campaign.id])[campaign.id]
+    assert (standing.paid_points, standing.budget_left) == (25, 75)
+    assert queries.get_my_bonus(campaign.id, citizen.id).points == 25
+
+
+def test_a_spent_bonus_stays_until_the_points_are_there(db: Any) -> None:
+    campaign = factories.make_campaign(starts_at=START)
+    factories.fund(campaign, 100)
+    citizen = factories.make_user()
+    ride = _ride(citizen.id, START, 20)
+    pay_campaign_bonuses(now=AFTER)
+    factories.make_spend(citizen.id, 20, "spend-campaign-bonus")
+    db.session.execute(
+        Reduction.__table__.update().where(Reduction.id == ride).values(reversed_at=AFTER)
+    )
+    pay_campaign_bonuses(now=AFTER)  # the debit is refused: nothing else fails
+    assert queries.get_standings([campaign.id])[campaign.id].paid_points == 20
+    factories.give_points(citizen.id, 20)
+    pay_campaign_bonuses(now=AFTER)
+    assert queries.get_standings([campaign.id])[campaign.id].paid_points == 0
+    assert get_balance(citizen.id) == 0

@@ -13,6 +13,7 @@ campaign and batch:
 4. write one bonus row per record (unique per campaign and reduction) and one ledger posting
    (budget → citizens), and queue the people for the ``badges`` job (campaign participation).
 
+Before paying, each run gives back the bonuses of reductions reversed since (``claw_back``).
 Killed at any point, a batch leaves nothing written and is paid by the next run; a replay finds
 no candidate left. The ledger refuses a budget below zero in any case.
 """
@@ -24,13 +25,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, and_, exists, func, insert, select
+from sqlalchemy import Table, and_, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.activities.models import Reduction
 from portal.clock import utcnow
 from portal.db import session, transaction
+from portal.errors import Conflict
 from portal.gamification.campaigns.models import Campaign, CampaignBonus, CampaignMultiplier
 from portal.gamification.campaigns.rules import award, bonus_points
 from portal.gamification.models import BadgeQueue
@@ -46,6 +48,7 @@ from portal.methodology.models import Methodology
 
 BATCH_SIZE = 500
 BONUS_KIND = "campaign.bonus"
+CLAWBACK_KIND = "campaign.clawback"
 # A record quantified just before ``counts_until`` may commit a little after it: campaigns are
 # looked at for this long after their grace window closes.
 LOOKBACK = timedelta(days=1)
@@ -75,6 +78,8 @@ def pay_campaign_bonuses(*, now: datetime | None = None, batch_size: int = BATCH
         )
     records = points = batches = 0
     for campaign_id in campaign_ids:
+        with transaction():
+            claw_back(campaign_id, batch_size)
         while True:
             with transaction():
                 counted, paid = pay_batch(campaign_id, batch_size)
@@ -124,7 +129,11 @@ def pay_batch(campaign_id: int, limit: int) -> tuple[int, int]:
         int(user_id): int(points)
         for user_id, points in session().execute(
             select(CampaignBonus.user_id, func.sum(CampaignBonus.bonus_points))
-            .where(CampaignBonus.campaign_id == campaign.id, CampaignBonus.user_id.in_(people))
+            .where(
+                CampaignBonus.campaign_id == campaign.id,
+                CampaignBonus.user_id.in_(people),
+                CampaignBonus.clawed_back_at.is_(None),
+            )
             .group_by(CampaignBonus.user_id)
         )
     }
@@ -158,6 +167,51 @@ def pay_batch(campaign_id: int, limit: int) -> tuple[int, int]:
     )
     _queue_for_badges([u for u in people if u not in so_far])
     return len(rows), total
+
+
+def claw_back(campaign_id: int, limit: int) -> int:
+    """Give back to the budget the bonuses paid on reductions reversed since (partner data of
+    the same act replaced the citizen's report: the partner's reduction earns its own bonus);
+    returns how many. One posting per bonus, keyed by its reduction, so it is given back once.
+    A citizen who has spent the points meanwhile keeps them for now: the ledger refuses the
+    debit, the bonus stays marked unreturned and the next run tries again. Flush-only, with
+    the budget locked first (as ``pay_batch``)."""
+    account = owned_account_id(AccountKind.CAMPAIGN, campaign_id)
+    lock_balance(account)
+    b = CampaignBonus
+    rows = (
+        session()
+        .execute(
+            select(b.id, b.reduction_id, b.user_id, b.bonus_points)
+            .join(Reduction, Reduction.id == b.reduction_id)
+            .where(
+                b.campaign_id == campaign_id,
+                b.bonus_points > 0,
+                b.clawed_back_at.is_(None),
+                Reduction.reversed_at.is_not(None),
+            )
+            .order_by(b.id)
+            .limit(limit)
+        )
+        .all()
+    )
+    accounts = ensure_user_accounts({row.user_id for row in rows})
+    returned = []
+    for row in rows:
+        posting = Posting(
+            idempotency_key=f"campaign:{campaign_id}:clawback:{row.reduction_id}",
+            kind=CLAWBACK_KIND,
+            entries=((accounts[row.user_id], -row.bonus_points), (account, row.bonus_points)),
+            memo={"campaign_id": campaign_id, "reduction_id": row.reduction_id},
+        )
+        try:
+            append([posting])  # its own savepoint: a refusal leaves the others standing
+        except Conflict:
+            continue
+        returned.append(row.id)
+    if returned:
+        session().execute(update(b).where(b.id.in_(returned)).values(clawed_back_at=utcnow()))
+    return len(returned)
 
 
 def _post(campaign_id: int, account: int, per_user: dict[int, int], records: list[int]) -> int:

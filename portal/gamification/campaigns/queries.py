@@ -115,14 +115,14 @@ def get_my_bonus(campaign_id: int, user_id: int) -> MyBonus:
         session()
         .execute(
             select(
-            func.count(),
-            func.coalesce(
-                func.sum(CampaignBonus.bonus_points).filter(CampaignBonus.clawed_back_at.is_(None)),
-                0,
-            ),
-        ).where(
-                CampaignBonus.campaign_id == campaign_id, CampaignBonus.user_id == user_id
-            )
+                func.count(),
+                func.coalesce(
+                    func.sum(CampaignBonus.bonus_points).filter(
+                        CampaignBonus.clawed_back_at.is_(None)
+                    ),
+                    0,
+                ),
+            ).where(CampaignBonus.campaign_id == campaign_id, CampaignBonus.user_id == user_id)
         )
         .one()
     )
