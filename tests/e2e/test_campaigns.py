@@ -23,12 +23,17 @@ def _shot(page: Page, name: str) -> None:
 
 def test_citizen_follows_the_running_campaign_on_a_phone(page: Page, live_server: str) -> None:
     page.set_viewport_size({"width": WIDTH, "height": 812})
+    page.clock.install()
     log_in(page, live_server, "13900000001")
     page.goto(live_server + "/campaigns")
     expect(page.locator("h2", has_text="正在进行")).to_be_visible()
     _shot(page, "campaigns-375-zh")
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
     page.locator(".project-card a", has_text="江城冬季低碳月").click()
+    expect(page.locator(".countdown")).to_contain_text("后结束")
+    before = page.locator(".countdown").inner_text()
+    page.clock.run_for(61_000)  # the script ticks it down a minute
+    expect(page.locator(".countdown")).not_to_have_text(before)
     expect(page.locator(".countdown")).to_contain_text("后结束")
     expect(page.locator('[role="progressbar"]')).to_be_visible()
     expect(page.locator(".progress-text")).to_contain_text("人参与")

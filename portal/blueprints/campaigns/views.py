@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -35,19 +36,43 @@ def time_left(delta: timedelta) -> str:
     return str(_("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes))
 
 
-def countdown(campaign: Campaign, now: datetime) -> tuple[str, datetime | None]:
-    """What the countdown counts to and the moment, for the campaign's phase at ``now``."""
-    phase = campaign.window.phase(now)
+@dataclass(frozen=True)
+class Countdown:
+    """What the campaign page's countdown says now, the moment it counts to, and its wording
+    with ``{left}``, ``{d}``, ``{h}``, ``{m}`` holes for the page's script to tick it."""
+
+    text: str
+    until: datetime | None = None
+    label: str = ""
+    long: str = ""
+    short: str = ""
+
+
+def _label(phase: Phase, left: str) -> str:
     if phase is Phase.UPCOMING:
-        return _("Starts in %(left)s", left=time_left(campaign.starts_at - now)), campaign.starts_at
+        return str(_("Starts in %(left)s", left=left))
     if phase is Phase.RUNNING:
-        return _("Ends in %(left)s", left=time_left(campaign.ends_at - now)), campaign.ends_at
-    if phase is Phase.GRACE:
-        return _(
-            "Ended. Late data still counts for %(left)s",
-            left=time_left(campaign.counts_until - now),
-        ), campaign.counts_until
-    return _("Ended"), None
+        return str(_("Ends in %(left)s", left=left))
+    return str(_("Ended. Late data still counts for %(left)s", left=left))
+
+
+def countdown(campaign: Campaign, now: datetime) -> Countdown:
+    """The countdown for the campaign's phase at ``now``."""
+    phase = campaign.window.phase(now)
+    if phase is Phase.ENDED:
+        return Countdown(_("Ended"))
+    until = {
+        Phase.UPCOMING: campaign.starts_at,
+        Phase.RUNNING: campaign.ends_at,
+        Phase.GRACE: campaign.counts_until,
+    }[phase]
+    return Countdown(
+        _label(phase, time_left(until - now)),
+        until,
+        _label(phase, "{left}"),
+        _("%(days)s d %(hours)s h %(minutes)s min", days="{d}", hours="{h}", minutes="{m}"),
+        _("%(hours)s h %(minutes)s min", hours="{h}", minutes="{m}"),
+    )
 
 
 def times(percent: int) -> str:
@@ -77,7 +102,6 @@ def campaign(campaign_id: int) -> Response:
     if item is None:
         abort(404)
     now = utcnow()
-    label, until = countdown(item, now)
     scenarios = {s.code: s for s in queries.list_scenarios()}
     day = get_themed_day(item.theme)
     mine = None
@@ -87,8 +111,7 @@ def campaign(campaign_id: int) -> Response:
         "campaigns/campaign.html",
         campaign=item,
         phase=item.window.phase(now),
-        countdown=label,
-        until=until,
+        countdown=countdown(item, now),
         standing=queries.get_standings([item.id])[item.id],
         multipliers=[(scenarios.get(m.scenario_code), m) for m in item.multipliers],
         times=times,
