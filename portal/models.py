@@ -4,6 +4,7 @@ from portal.accounts import models as accounts_models
 from portal.activities import models as activities_models
 from portal.certificates import models as certificates_models
 from portal.gamification import models as gamification_models
+from portal.gamification.campaigns import models as campaigns_models
 from portal.ledger import models as ledger_models
 from portal.mall import models as mall_models
 from portal.merchants import models as merchants_models
@@ -18,6 +19,7 @@ __all__ = [
     "JobRun",
     "accounts_models",
     "activities_models",
+    "campaigns_models",
     "certificates_models",
     "gamification_models",
     "ledger_models",

@@ -208,6 +208,8 @@ class Reduction(Base):
     __table_args__ = (
         CheckConstraint("net_grams >= 0 AND capped_grams >= 0", name="grams_not_negative"),
         Index("ix_reductions_user_occurred_id", "user_id", "occurred_at", "id"),
+        # Campaign bonuses read a campaign's records by when they were done (migration 0021).
+        Index("ix_reductions_occurred_at", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

@@ -35,6 +35,7 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "welfare": ("/welfare", "public"),  # donating needs a citizen: the views check
     "learn": ("/learn", "public"),  # taking a quiz needs a citizen: the views check
     "teams": ("/teams", Role.CITIZEN),
+    "campaigns": ("/campaigns", "public"),  # a citizen's own bonus shows when logged in
     "admin": ("/admin", Role.ADMIN),
 }
 
@@ -43,6 +44,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.admin.views import bp as admin
     from portal.blueprints.api import bp as api
     from portal.blueprints.auth.views import bp as auth
+    from portal.blueprints.campaigns import bp as campaigns
     from portal.blueprints.certificates import bp as certificates
     from portal.blueprints.citizen import bp as citizen
     from portal.blueprints.developer import bp as developer
@@ -77,6 +79,7 @@ def _blueprints() -> list[Blueprint]:
         welfare,
         learn,
         teams,
+        campaigns,
         admin,
     ]
 
@@ -105,6 +108,7 @@ NAV.extend(
         ("mall.index", _l("Points mall"), None),
         ("welfare.index", _l("Public welfare"), None),
         ("learn.index", _l("Quizzes"), None),
+        ("campaigns.index", _l("Campaigns"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
         ("official.index", _l("Review"), Role.OFFICIAL),

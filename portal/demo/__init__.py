@@ -11,6 +11,7 @@ from pathlib import Path
 
 from portal.demo.accounts import DEMO_LOGINS, DEMO_PASSWORD, DemoLogin, seed_accounts
 from portal.demo.activities import seed_activities
+from portal.demo.campaigns import seed_campaigns
 from portal.demo.certificates import seed_certificates
 from portal.demo.gamification import seed_badges, seed_quizzes
 from portal.demo.guardians import seed_guardians
@@ -40,5 +41,6 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     seed_vouchers()
     seed_quizzes()
     seed_teams()
+    seed_campaigns()  # after the records it pays bonuses for
     seed_badges()  # last: after every record and donation that earns one
     return list(DEMO_LOGINS), str(report)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from portal.gamification.campaigns.bonuses import pay_campaign_bonuses
 from portal.gamification.services import evaluate_badges
 from portal.scheduler.registry import Job, JobContext, JobDetails, JobTable
 
 BADGES_JOB = "badges"
+CAMPAIGN_BONUSES_JOB = "campaign_bonuses"
 
 
 def badges(context: JobContext) -> JobDetails:
@@ -17,7 +19,22 @@ def badges(context: JobContext) -> JobDetails:
     return {"badge_people": run.people, "badges_awarded": run.awarded, "batches": run.batches}
 
 
+def campaign_bonuses(context: JobContext) -> JobDetails:
+    """Pay the campaign bonuses of newly quantified records (idempotent)."""
+    run = pay_campaign_bonuses()
+    return {"bonus_records": run.records, "bonus_points": run.points, "batches": run.batches}
+
+
 def register_jobs(table: JobTable) -> None:
+    table.register(
+        Job(
+            name=CAMPAIGN_BONUSES_JOB,
+            func=campaign_bonuses,
+            description=_l("Pays campaign bonus points for newly quantified records."),
+            trigger="interval",
+            trigger_args={"minutes": 5},
+        )
+    )
     table.register(
         Job(
             name=BADGES_JOB,

@@ -11,11 +11,12 @@ Sources, all of them verified activity and none the points balance:
 - ``streak_days``: runs of consecutive Asia/Shanghai days with a live reduction (gaps and
   islands with a window function, on both databases);
 - ``donations``: public-welfare donations;
-- ``quizzes_passed``: science quizzes passed (never points: a quiz earns only this badge).
+- ``quizzes_passed``: science quizzes passed (never points: a quiz earns only this badge);
+- ``campaigns_joined``: campaigns with a counted record of the person's (``campaign_bonuses``).
 
-``campaigns_joined``, ``challenges_won`` and ``volunteer_activities`` have no source yet
-(campaigns, team challenges and volunteering are still to be built): they are in ``UNTRACKED``
-and read as 0, so their badges are defined but nobody earns them yet.
+``challenges_won`` and ``volunteer_activities`` have no source yet (team challenges and
+volunteering are still to be built): they are in ``UNTRACKED`` and read as 0, so their badges
+are defined but nobody earns them yet.
 """
 
 from __future__ import annotations
@@ -43,13 +44,14 @@ from sqlalchemy.sql.elements import ColumnElement
 from portal.activities.models import Reduction, ReductionTotal
 from portal.clock import SHANGHAI
 from portal.db import session
+from portal.gamification.campaigns.models import CampaignBonus
 from portal.gamification.models import QuizAttempt
 from portal.gamification.rules import STREAK, Badge, Progress, load_badges
 from portal.methodology.models import Methodology, MethodologyVersion
 from portal.methodology.units import get_unit
 from portal.welfare.models import Donation
 
-UNTRACKED: Final = frozenset({"campaigns_joined", "challenges_won", "volunteer_activities"})
+UNTRACKED: Final = frozenset({"challenges_won", "volunteer_activities"})
 
 
 def is_tracked(badge: Badge) -> bool:
@@ -70,18 +72,24 @@ def list_progress(user_ids: Collection[int], today: date) -> dict[int, Progress]
         )
     for user_id, measure, metres in _distances(ids, load_badges()):
         figures[user_id][measure] = figures[user_id].get(measure, 0) + metres
-    for user_id, count in session().execute(
-        select(Donation.user_id, func.count())
-        .where(Donation.user_id.in_(ids))
-        .group_by(Donation.user_id)
-    ):
-        figures[user_id]["donations"] = int(count)
-    for user_id, count in session().execute(
-        select(QuizAttempt.user_id, func.count())
-        .where(QuizAttempt.user_id.in_(ids), QuizAttempt.passed)
-        .group_by(QuizAttempt.user_id)
-    ):
-        figures[user_id]["quizzes_passed"] = int(count)
+    counted = (  # measure, (user id, count) rows
+        ("donations", select(Donation.user_id, func.count()).where(Donation.user_id.in_(ids))),
+        (
+            "quizzes_passed",
+            select(QuizAttempt.user_id, func.count()).where(
+                QuizAttempt.user_id.in_(ids), QuizAttempt.passed
+            ),
+        ),
+        (
+            "campaigns_joined",
+            select(CampaignBonus.user_id, func.count(distinct(CampaignBonus.campaign_id))).where(
+                CampaignBonus.user_id.in_(ids)
+            ),
+        ),
+    )
+    for measure, stmt in counted:
+        for user_id, count in session().execute(stmt.group_by(stmt.selected_columns[0])):
+            figures[user_id][measure] = int(count)
     current: dict[int, int] = {}
     for user_id, best, alive in session().execute(_streaks(ids, today)):
         figures[user_id][STREAK] = int(best)

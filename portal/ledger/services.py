@@ -43,6 +43,7 @@ __all__ = [
     "append",
     "ensure_user_accounts",
     "issuance_account_id",
+    "lock_balance",
     "lock_user_balance",
     "owned_account_id",
     "system_account_id",
@@ -91,6 +92,27 @@ def lock_user_balance(user_id: int) -> tuple[int, int]:
         select(_ACCOUNTS.c.balance).where(_ACCOUNTS.c.id == account_id).with_for_update()
     )
     return account_id, int(balance or 0)
+
+
+def lock_balance(account_id: int) -> int:
+    """The balance of a floored account (a campaign budget), its row locked (``FOR UPDATE`` on
+    PostgreSQL) until the caller's transaction ends, so that what the caller decides from it
+    (bonuses paid from a budget) still holds when its posting lands. Flush-only. Lock one such
+    account per transaction and before any posting: a caller holding it then credits accounts
+    in the ledger's order, and no other writer locks it after a user account, so no cycle.
+    Raises NotFound for an unknown or pooled account (pooled balances lag behind sealing)."""
+    row = (
+        session()
+        .execute(
+            select(_ACCOUNTS.c.kind, _ACCOUNTS.c.balance)
+            .where(_ACCOUNTS.c.id == account_id)
+            .with_for_update()
+        )
+        .first()
+    )
+    if row is None or row.kind not in FLOORED_KINDS:
+        raise NotFound(_l("A ledger account in this posting does not exist."))
+    return int(row.balance)
 
 
 def _append(db: Session, postings: Sequence[Posting], keys: list[str]) -> list[int | None]:

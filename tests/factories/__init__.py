@@ -24,6 +24,7 @@ from tests.factories.activities import (
     record_row,
     ride,
 )
+from tests.factories.campaigns import CAMPAIGN_START, campaign_fields, fund, make_campaign
 from tests.factories.certificates import DONATION_TEXT, add_reduction, make_certificate
 from tests.factories.gamification import credit, reduction_row
 from tests.factories.guardians import invite, make_adult, make_consent, make_minor
@@ -42,6 +43,7 @@ from tests.factories.teams import add_interval, join, make_team
 from tests.factories.welfare import form_token, give_points, make_project, project_fields
 
 __all__ = [
+    "CAMPAIGN_START",
     "CYCLING",
     "DONATION_TEXT",
     "NOW",
@@ -53,8 +55,10 @@ __all__ = [
     "add_interval",
     "add_pending_rides",
     "add_reduction",
+    "campaign_fields",
     "credit",
     "form_token",
+    "fund",
     "give_points",
     "image_bytes",
     "invite",
@@ -62,6 +66,7 @@ __all__ = [
     "link",
     "log_in",
     "make_adult",
+    "make_campaign",
     "make_certificate",
     "make_citizen_with_points",
     "make_consent",

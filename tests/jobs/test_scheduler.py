@@ -65,6 +65,7 @@ def test_register_job_extends_the_table(app: Flask) -> None:
         "points_expiry",
         "certificates_milestones",
         "voucher_expiry",
+        "campaign_bonuses",
         "badges",
         "nightly",
     }
@@ -88,6 +89,7 @@ def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
         "points_expiry",
         "certificates_milestones",
         "voucher_expiry",
+        "campaign_bonuses",
         "badges",
     ]
 

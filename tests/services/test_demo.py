@@ -10,8 +10,12 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import Membership, Role, User
 from portal.activities.models import AccountLink, BehaviorRecord, Partner
+from portal.clock import utcnow
 from portal.demo import DEMO_LOGINS, seed_demo
 from portal.demo.merchants import offer_picture
+from portal.gamification.campaigns import queries as campaign_queries
+from portal.gamification.campaigns.models import Campaign, CampaignBonus
+from portal.gamification.campaigns.rules import Phase
 from portal.gamification.models import BadgeAward
 from portal.mall.models import Voucher
 from portal.merchants.models import Merchant, Offer, OfferRevision
@@ -150,3 +154,18 @@ def test_the_demo_citizen_has_earned_badges_once(db: Any, tmp_path: Path) -> Non
     seed_demo(points_per_kg=1000, upload_dir=tmp_path)
     assert db.session.scalar(select(func.count()).select_from(BadgeAward)) >= len(held)
     assert db.session.scalar(notes) == before == len({key for key, _tier in held})
+
+
+def test_the_demo_has_a_current_and_a_past_campaign_with_bonuses_paid(
+    db: Any, tmp_path: Path
+) -> None:
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    grouped = campaign_queries.list_by_phase(utcnow())
+    current, past = grouped[Phase.RUNNING], grouped[Phase.GRACE] + grouped[Phase.ENDED]
+    assert len(current) == 1 and len(past) == 1
+    standings = campaign_queries.get_standings([current[0].id, past[0].id])
+    assert all(s.paid_points > 0 and s.participants > 0 for s in standings.values())
+    paid = db.session.scalar(select(func.sum(CampaignBonus.bonus_points)))
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    assert db.session.scalar(select(func.sum(CampaignBonus.bonus_points))) == paid
+    assert db.session.scalar(select(func.count()).select_from(Campaign)) == 2

@@ -47,6 +47,9 @@ ACTION_LABELS = {
     "welfare.project_opened": _l("Public-welfare project opened"),
     "welfare.project_closed": _l("Public-welfare project closed"),
     "welfare.update_posted": _l("Project update posted"),
+    "campaign.created": _l("Campaign created"),
+    "campaign.edited": _l("Campaign edited"),
+    "campaign.funded": _l("Campaign budget funded"),
 }
 # A subject as "<kind> <name>"; %(name)s is the name, or "#<id>" when there is none.
 SUBJECT_LABELS = {
@@ -57,6 +60,7 @@ SUBJECT_LABELS = {
     "behavior_record": _l("Behaviour record %(name)s"),
     "certificate": _l("Certificate %(name)s"),
     "welfare_project": _l("Public-welfare project %(name)s"),
+    "campaign": _l("Campaign %(name)s"),
 }
 DETAIL_LABELS = {
     "reason": _l("Reason"),
@@ -88,6 +92,12 @@ DETAIL_LABELS = {
     "duplicates": _l("Duplicates"),
     "rejected": _l("Rejected"),
     "achievement": _l("Achievement"),
+    "theme": _l("Theme"),
+    "cap_points": _l("Cap per person (points)"),
+    "percents": _l("Multipliers (%)"),
+    "grace_hours": _l("Grace window (hours)"),
+    "points": _l("Points"),
+    "ledger_transaction_id": _l("Ledger transaction"),
 }
 # Detail values stored as codes, by detail key.
 VALUE_LABELS: dict[str, Mapping[str, Any]] = {

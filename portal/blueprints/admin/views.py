@@ -240,4 +240,8 @@ def jobs() -> Response:
         recent=job_runs.recent_runs(),
     )
 
-from portal.blueprints.admin import welfare  # noqa: E402,F401  (its routes join this blueprint)
+
+from portal.blueprints.admin import (  # noqa: E402,F401  (their routes join this blueprint)
+    campaigns,
+    welfare,
+)

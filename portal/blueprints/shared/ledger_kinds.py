@@ -15,6 +15,8 @@ KIND_LABELS = {
     "redemption.refund": _l("Refund of a cancelled voucher"),
     "donation": _l("Donation to a public-welfare project"),
     "demo_opening": _l("Demo opening balance"),
+    "campaign.bonus": _l("Campaign bonus points"),
+    "campaign.clawback": _l("Campaign bonus returned (the record was replaced)"),
     "account_deletion.forfeit": _l("Balance forfeited when the account was deleted"),
 }
 

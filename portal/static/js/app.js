@@ -28,6 +28,24 @@
     if (toast) toast.remove();
   });
 
+  // Tick a campaign's countdown once a minute (the server wrote it, and the words with holes
+  // for the numbers); when the moment comes, reload so the server shows the next phase.
+  var clock = document.querySelector(".countdown[data-until]");
+  if (clock) {
+    var until = Date.parse(clock.getAttribute("data-until"));
+    var tick = function () {
+      var left = until - Date.now();
+      if (left <= 0) { window.location.reload(); return; }
+      var minutes = Math.ceil(left / 60000);
+      var days = Math.floor(minutes / 1440), hours = Math.floor((minutes % 1440) / 60);
+      var words = clock.getAttribute(days ? "data-long" : "data-short")
+        .replace("{d}", days).replace("{h}", hours).replace("{m}", minutes % 60);
+      clock.querySelector("strong").textContent =
+        clock.getAttribute("data-label").replace("{left}", words);
+    };
+    window.setInterval(tick, 60000);
+  }
+
   // Move focus to the first field with an error after an htmx swap, for keyboard and screen readers.
   document.addEventListener("htmx:afterSwap", function (event) {
     var invalid = event.target.querySelector("[aria-invalid='true']");
