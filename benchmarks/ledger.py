@@ -21,7 +21,6 @@ Prints tables and writes benchmarks/results/ledger.json.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 import time
@@ -34,13 +33,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402
-import psycopg  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
+from benchmarks.harness import fresh_database, migrated_app, settle  # noqa: E402
 from benchmarks.quantify import add_users  # noqa: E402
 from benchmarks.results_file import write_results  # noqa: E402
-from portal import create_app  # noqa: E402
 from portal.db import bulk_insert, transaction  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.ledger import sealing, services, verification  # noqa: E402
@@ -53,29 +50,11 @@ CHUNK = 20_000
 
 @contextmanager
 def _database(pg_url: str, label: str) -> Iterator[Any]:
-    name = f"bench_ledger_{label}_{os.getpid()}"
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = pg_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "bench",
-            "TESTING": True,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20},
-        }
-    )
-    try:
-        with app.app_context():
-            flask_migrate.upgrade()
+    with (
+        fresh_database(pg_url, f"ledger_{label}") as url,
+        migrated_app(url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 20}) as app,
+    ):
         yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _citizens(count: int) -> list[int]:
@@ -84,13 +63,6 @@ def _citizens(count: int) -> list[int]:
     with transaction():
         accounts = services.ensure_user_accounts(user_ids)
     return [accounts[user_id] for user_id in user_ids]
-
-
-def _settle() -> None:
-    db.session.commit()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))
-        conn.execute(text("CHECKPOINT"))
 
 
 def _rate(threads: int, seconds: float, app: Any, work: Callable[[int, int], None]) -> float:
@@ -134,7 +106,7 @@ def run_appends(pg_url: str, threads: list[int], seconds: float) -> list[dict[st
                 ]
             )
         db.session.execute(text("CREATE TABLE commit_baseline (id bigserial, k text)"))
-        _settle()
+        settle("postgresql")
 
         def redeem(k: int, i: int) -> None:
             citizen = citizens[(k * 7919 + i) % len(citizens)]
@@ -230,10 +202,10 @@ def run_verify(pg_url: str, size: int) -> dict[str, Any]:
         with transaction():
             issuance = services.issuance_account_id()
         _fill(size, citizens, issuance, "a")
-        _settle()
+        settle("postgresql")
         seal_s, sealed = _timed(sealing.seal)
         assert sealed == size
-        _settle()
+        settle("postgresql")
         scan_s, _ = _timed(
             lambda: db.session.execute(
                 select(func.count(), func.sum(LedgerEntry.points)).select_from(LedgerEntry)
@@ -246,7 +218,7 @@ def run_verify(pg_url: str, size: int) -> dict[str, Any]:
         assert result.checkpoint_id is not None
         _fill(size // 100, citizens, issuance, "b")
         sealing.seal()
-        _settle()
+        settle("postgresql")
         since_s, since = _timed(verification.verify)
         assert since.ok and since.transactions_checked == size // 100, since.problems[:5]
         db.session.commit()
