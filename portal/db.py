@@ -24,6 +24,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Engine,
+    Insert,
     Integer,
     MetaData,
     Table,
@@ -33,7 +34,7 @@ from sqlalchemy import (
     event,
     insert,
 )
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, registry
@@ -131,6 +132,23 @@ def unless_taken(conflict: Exception) -> Iterator[None]:
         yield
     except IntegrityError as error:
         raise conflict from error
+
+
+def insert_or_skip(
+    table: Any, index_elements: Sequence[str], index_where: ColumnElement[bool] | None = None
+) -> Insert:
+    """``INSERT … ON CONFLICT (index_elements) DO NOTHING`` into ``table`` (a Table or a mapped
+    class) for the session's database: one statement that skips a row whose unique key is
+    taken, where two racing writers of one key write one row and the later waits for the
+    first, with no savepoint around it. Add ``.values()`` and ``.returning()`` as usual."""
+    elements = list(index_elements)
+    if session().get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(
+            index_elements=elements, index_where=index_where
+        )
+    return sqlite.insert(table).on_conflict_do_nothing(
+        index_elements=elements, index_where=index_where
+    )
 
 
 @contextmanager

@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from typing import cast
 
 from sqlalchemy import Table, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.clock import local_date, utcnow
-from portal.db import session, transaction
+from portal.db import insert_or_skip, session, transaction
 from portal.gamification.models import BadgeAward, BadgeQueue
 from portal.gamification.progress import list_progress
 from portal.gamification.rules import LEVELS, due_awards
@@ -89,9 +87,8 @@ def award_due_badges(user_ids: Collection[int]) -> list[tuple[int, str, str]]:
     if not due:
         return []
     db = session()
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = _AWARDS  # Core, compiled once, sent in batches ("insertmanyvalues")
-    stmt = insert(table).on_conflict_do_nothing(index_elements=["user_id", "badge_key", "tier"])
+    stmt = insert_or_skip(table, ["user_id", "badge_key", "tier"])
     rows = [{"user_id": u, "badge_key": b, "tier": t, "awarded_at": now} for u, b, t in due]
     written = [
         (row.user_id, row.badge_key, row.tier)
