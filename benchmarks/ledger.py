@@ -260,7 +260,12 @@ def _print_http(row: dict[str, Any]) -> None:
         f"{row['clients']:>8}{row['redemptions']:>10}{row['refused']:>9}"
         f"{row['redemptions_per_s']:>10}{row['redeem_p50_ms']:>8}{row['redeem_p95_ms']:>8}"
         f"{row['healthz_per_s']:>11}{row['healthz_p50_ms']:>8}{row['healthz_p95_ms']:>8}"
-        f"{row['ratio_to_healthz']:>8}  {'; '.join(row['anomalies']) or 'none'}",
+        f"{row['ratio_to_healthz']:>8}  {'; '.join(row['anomalies']) or 'none'}"
+    )
+    print(
+        f"CPU ms per attempt: gunicorn {row['redeem_gunicorn_cpu_ms']}, postgres "
+        f"{row['redeem_postgres_cpu_ms']}; per /healthz: gunicorn {row['healthz_gunicorn_cpu_ms']}"
+        f", postgres {row['healthz_postgres_cpu_ms']}",
         flush=True,
     )
 

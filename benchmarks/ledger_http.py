@@ -24,6 +24,7 @@ same, as many vouchers as clients saw redirects, and the ledger verified in full
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import tempfile
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 from sqlalchemy import func, select, text, update
 from werkzeug.security import generate_password_hash
 
@@ -245,6 +247,60 @@ def _anomalies(stock: dict[int, int], redirects: int, refused: int) -> list[str]
     return problems
 
 
+def _cpu_times(server_pid: int, dsn: str) -> dict[str, dict[int, float]]:
+    """CPU seconds (user + system) used so far by each gunicorn worker and each PostgreSQL
+    backend serving the benchmark's database, read from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        backends = [
+            pid
+            for (pid,) in conn.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ]
+    times: dict[str, dict[int, float]] = {}
+    for kind, pids in (("gunicorn", [int(c) for c in children]), ("postgres", backends)):
+        times[kind] = {}
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except FileNotFoundError:  # a backend gone meanwhile
+                continue
+            times[kind][pid] = (int(fields[11]) + int(fields[12])) / tick
+    return times
+
+
+class _Turns:
+    """Turns of one kind of work: their time, latencies and the server's CPU time."""
+
+    def __init__(self) -> None:
+        self.elapsed = 0.0
+        self.latencies: list[float] = []
+        self.cpu = {"gunicorn": 0.0, "postgres": 0.0}
+
+    def run(self, people: list[_Client], seconds: float, work: Any, server: Any) -> None:
+        before = _cpu_times(*server)
+        self.elapsed += _turn(people, seconds, work)
+        after = _cpu_times(*server)
+        for kind, now in after.items():
+            self.cpu[kind] += sum(t - before[kind].get(pid, 0.0) for pid, t in now.items())
+        for person in people:
+            self.latencies += person.latencies
+            person.latencies = []
+
+    def figures(self, name: str, count: int) -> dict[str, Any]:
+        p50, p95 = _quantiles(self.latencies)
+        return {
+            f"{name}_per_s": round(count / self.elapsed, 1),
+            f"{name}_p50_ms": p50,
+            f"{name}_p95_ms": p95,
+            f"{name}_gunicorn_cpu_ms": round(self.cpu["gunicorn"] / count * 1000, 2),
+            f"{name}_postgres_cpu_ms": round(self.cpu["postgres"] / count * 1000, 2),
+        }
+
+
 def run_http(
     pg_url: str, clients: int, seconds: float, rounds: int, workers: int, threads: int
 ) -> dict[str, Any]:
@@ -254,48 +310,39 @@ def run_http(
             stock, logins = _seed(clients)
         offers = list(stock)
         env = {"SECRET_KEY": SECRET, "TRUSTED_PROXY_HOPS": "1"}
-        with gunicorn(url, PORT, options, env=env):
+        with gunicorn(url, PORT, options, env=env) as process:
+            server = (process.pid, url)
             people = [_Client(n) for n in range(clients)]
             for person, login in zip(people, logins, strict=True):
                 person.login(login)
-            redeem_time = healthz_time = 0.0
-            redeem_s: list[float] = []
-            healthz_s: list[float] = []
             _turn(people, 0.5, lambda c, i: c.healthz())  # warm-up: workers, pools, plans
             for person in people:
                 person.latencies.clear()
+            healthz, redeem = _Turns(), _Turns()
             for _ in range(rounds):
-                healthz_time += _turn(people, seconds / rounds, lambda c, i: c.healthz())
-                for person in people:
-                    healthz_s += person.latencies
-                    person.latencies = []
-                redeem_time += _turn(
+                healthz.run(people, seconds / rounds, lambda c, i: c.healthz(), server)
+                redeem.run(
                     people,
                     seconds / rounds,
                     lambda c, i: c.redeem(offers[(c.number + i) % len(offers)]),
+                    server,
                 )
-                for person in people:
-                    redeem_s += person.latencies
-                    person.latencies = []
             for person in people:
                 person.http.close()
         redeemed = sum(p.redeemed for p in people)
+        refused = sum(p.refused for p in people)
         with app.app_context():
-            problems = _anomalies(stock, redeemed, sum(p.refused for p in people))
-    redemptions_per_s = redeemed / redeem_time
-    healthz_per_s = len(healthz_s) / healthz_time
-    return {
+            problems = _anomalies(stock, redeemed, refused)
+    row = {
         "clients": clients,
         "gunicorn": " ".join(options),
         "seconds_each": seconds,
         "redemptions": redeemed,
-        "refused": sum(p.refused for p in people),
-        "redemptions_per_s": round(redemptions_per_s, 1),
-        "redeem_p50_ms": _quantiles(redeem_s)[0],
-        "redeem_p95_ms": _quantiles(redeem_s)[1],
-        "healthz_per_s": round(healthz_per_s, 1),
-        "healthz_p50_ms": _quantiles(healthz_s)[0],
-        "healthz_p95_ms": _quantiles(healthz_s)[1],
-        "ratio_to_healthz": round(redemptions_per_s / healthz_per_s, 3),
-        "anomalies": problems,
+        "refused": refused,
+        **redeem.figures("redeem", redeemed + refused),
+        **healthz.figures("healthz", len(healthz.latencies)),
     }
+    row["redemptions_per_s"] = round(redeemed / redeem.elapsed, 1)
+    row["ratio_to_healthz"] = round(row["redemptions_per_s"] / row["healthz_per_s"], 3)
+    row["anomalies"] = problems
+    return row
