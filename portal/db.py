@@ -172,6 +172,9 @@ def transaction() -> Iterator[Session]:
         _depth.reset(token)
 
 
+FEW_ROWS = 50
+
+
 def bulk_insert(
     table: Table,
     columns: Sequence[str],
@@ -182,15 +185,19 @@ def bulk_insert(
     """Insert many rows, given as value tuples in ``columns`` order, in the current transaction.
 
     On PostgreSQL this is one ``COPY … FROM STDIN`` (no statement per row, no huge parameter
-    list); elsewhere one executemany. Values pass through each column type's bind processing
-    (UTC datetimes, JSON) exactly as an ``insert()`` would, except in the columns named in
-    ``as_text``, whose values are already the text the database stores (JSON serialised by the
-    caller, say). Column defaults are not applied, so give every column that needs a value.
-    Flush-only, like every helper inside a service.
+    list); elsewhere, and for a list of fewer than ``FEW_ROWS`` rows and no ``as_text`` (a
+    redemption's two ledger entries), one executemany, which SQLAlchemy sends as one
+    ``INSERT … VALUES``: one round trip to the server where COPY takes two. Values pass
+    through each column type's bind processing (UTC datetimes, JSON) exactly as an
+    ``insert()`` would, except in the columns named in ``as_text``, whose values are already
+    the text the database stores (JSON serialised by the caller, say). Column defaults are
+    not applied, so give every column that needs a value. Flush-only, like every helper inside
+    a service.
     """
     connection = session().connection()
     dialect = connection.dialect
-    if dialect.name != "postgresql":
+    few = not as_text and isinstance(rows, Sequence) and len(rows) < FEW_ROWS
+    if dialect.name != "postgresql" or few:
         params = [dict(zip(columns, row, strict=True)) for row in rows]
         if params:
             stmt = insert(table).values({name: bindparam(name, type_=Text()) for name in as_text})

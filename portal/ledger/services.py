@@ -119,11 +119,11 @@ def _append(db: Session, postings: Sequence[Posting], keys: list[str]) -> list[i
     bulk_insert(
         _ENTRIES,
         ("transaction_id", "account_id", "points"),
-        (
+        [
             (tx_id, account_id, points)
             for tx_id, posting in fresh
             for account_id, points in posting.entries
-        ),
+        ],
     )
     _expire_cached_accounts(db, deltas)
     return [new_ids.get(key) for key in keys]
