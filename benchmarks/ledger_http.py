@@ -309,7 +309,7 @@ def run_http(
         with app.app_context():
             stock, logins = _seed(clients)
         offers = list(stock)
-        env = {"SECRET_KEY": SECRET, "TRUSTED_PROXY_HOPS": "1"}
+        env = {"SECRET_KEY": SECRET, "TRUSTED_PROXY_HOPS": "1", "DATABASE_POOL_SIZE": str(threads)}
         with gunicorn(url, PORT, options, env=env) as process:
             server = (process.pid, url)
             people = [_Client(n) for n in range(clients)]
