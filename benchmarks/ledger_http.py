@@ -5,9 +5,11 @@ A fresh PostgreSQL database is migrated and given the demo accounts and merchant
 published offers of ``COST`` points with ample stock and the highest per-person limit, one
 ``SCARCE`` offer that sells out during the run, and one citizen per client with
 ``OPENING_POINTS`` points, all settled (VACUUM ANALYZE, CHECKPOINT). gunicorn serves the app
-with ``--gunicorn-workers`` gthread workers of ``--gunicorn-threads`` threads each: on two
-cores, two processes keep both cores busy, and threads let a worker go on while a request
-waits for PostgreSQL (a commit's fsync); gthread also keeps connections alive, as a browser's
+with ``--gunicorn-workers`` gthread workers of ``--gunicorn-threads`` threads each (2 × 8), and
+``DATABASE_POOL_SIZE`` as many connections as threads: on two cores, two processes keep both
+cores busy (four processes measured slower: more CPU per redemption), and threads let a worker
+go on while a request waits for PostgreSQL (a commit's fsync); gthread also keeps connections
+alive (10 s, so a client's connection is not closed under it between turns), as a proxy's
 are. Each client (httpx, its own connection, its own address in X-Forwarded-For behind one
 trusted proxy hop, so the login limit counts per client) logs in once as its own citizen, then
 loops: GET an offer's confirmation step, POST it back with the CSRF token and the one-time
@@ -16,10 +18,15 @@ GET shows and clears its flash). The offers are taken in turn. Redemptions and /
 measured in alternating turns (``--rounds`` of each, ``--http-seconds`` in all for each), so
 the machine's other load weighs on both alike; the load generator runs on the same two cores.
 
+Besides the rates, the CPU time gunicorn's workers and the database's backends spent per
+redemption attempt and per /healthz is read from /proc around each turn: a figure the load of
+other processes on the machine moves far less than a rate.
+
 Afterwards the anomaly check: vouchers per offer ≤ its stock, stock never negative and equal
-to the initial stock less the vouchers, the scarce offer sold out exactly, no floored balance
-negative, every citizen debited exactly the cost of their vouchers, the merchants credited the
-same, as many vouchers as clients saw redirects, and the ledger verified in full after sealing.
+to the initial stock less the vouchers, the scarce offer sold out exactly when anyone was
+refused, no floored balance negative, every citizen debited exactly the cost of their
+vouchers, the merchants credited the same, as many vouchers as clients saw redirects, and the
+ledger verified in full after sealing.
 """
 
 from __future__ import annotations
@@ -304,7 +311,7 @@ class _Turns:
 def run_http(
     pg_url: str, clients: int, seconds: float, rounds: int, workers: int, threads: int
 ) -> dict[str, Any]:
-    options = ["-w", str(workers), "-k", "gthread", "--threads", str(threads)]
+    options = ["-w", str(workers), "-k", "gthread", "--threads", str(threads), "--keep-alive", "10"]
     with fresh_database(pg_url, "ledger_http") as url, migrated_app(url) as app:
         with app.app_context():
             stock, logins = _seed(clients)
