@@ -14,12 +14,11 @@ Prints a table and writes benchmarks/results/badges.json.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,13 +26,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402
-import psycopg  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
+from benchmarks.harness import fresh_database, migrated_app  # noqa: E402
 from benchmarks.quantify import add_users  # noqa: E402
 from benchmarks.results_file import write_results  # noqa: E402
-from portal import create_app  # noqa: E402
 from portal.activities.models import Reduction  # noqa: E402
 from portal.db import bulk_insert  # noqa: E402
 from portal.extensions import db  # noqa: E402
@@ -65,28 +62,14 @@ ROW: dict[str, Any] = {
 
 @contextmanager
 def _app(backend: str, pg_url: str) -> Iterator[Any]:
-    if backend == "sqlite":
-        folder = tempfile.mkdtemp()
-        url, name = f"sqlite:///{folder}/bench.db", None
-    else:
-        name = f"bench_badges_{os.getpid()}"
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        base = pg_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-        url = f"{base}/{name}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
-    try:
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+        else:
+            url = stack.enter_context(fresh_database(pg_url, "badges"))
+        app = stack.enter_context(migrated_app(url))
         with app.app_context():
-            flask_migrate.upgrade()
             yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        if name:
-            with psycopg.connect(pg_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _fill(people: int) -> None:

@@ -1,6 +1,7 @@
-"""Benchmark the points ledger on PostgreSQL: concurrent writers, sealing and verify.
+"""Benchmark the points ledger on PostgreSQL: concurrent writers, sealing and verify, and
+redemptions through the points mall's pages.
 
-Two parts, each against a baseline measured in the same run:
+Three parts (``--parts``), each against a baseline measured in the same run:
 
 * ``appends``: 1, 4 and 16 threads (``--threads``), each its own connection, append redemption
   postings (a citizen's points to one of four merchants, one posting per database transaction,
@@ -11,17 +12,24 @@ Two parts, each against a baseline measured in the same run:
   most), then timed: ``seal`` (chaining them all), ``verify(full=True)``, ``record_checkpoint``,
   and, after 1 % more transactions are appended and sealed, ``verify()`` from that checkpoint.
   Baseline: one ``SELECT count(*), sum(points)`` over the entries (reading them once).
+* ``http``: ``--clients`` (16) logged-in citizens redeeming over HTTP against gunicorn, each
+  GET of the confirmation step and POST of it one redemption, then the anomaly check (no
+  oversell, no negative balance, debits = vouchers × cost, verify passes after sealing).
+  Baseline: /healthz requests per second from the same clients and workers, in alternating
+  turns. See benchmarks/ledger_http.py.
 
-Prints tables and writes benchmarks/results/ledger.json.
+Prints tables and writes benchmarks/results/ledger.json (the parts run).
 
-    .venv/bin/python benchmarks/ledger.py [--sizes 10000 100000 1000000] [--threads 1 4 16]
-        [--seconds 8] [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
+    .venv/bin/python benchmarks/ledger.py [--parts appends verify http]
+        [--sizes 10000 100000 1000000] [--threads 1 4 16] [--seconds 8]
+        [--clients 16] [--http-seconds 15] [--rounds 3]
+        [--gunicorn-workers 2] [--gunicorn-threads 8]
+        [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 import time
@@ -34,48 +42,35 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402
-import psycopg  # noqa: E402
 from sqlalchemy import func, select, text  # noqa: E402
 
+from benchmarks.harness import (  # noqa: E402
+    DEFAULT_PG_URL,
+    fresh_database,
+    migrated_app,
+    settle,
+)
+from benchmarks.ledger_http import run_http  # noqa: E402
 from benchmarks.quantify import add_users  # noqa: E402
 from benchmarks.results_file import write_results  # noqa: E402
-from portal import create_app  # noqa: E402
 from portal.db import bulk_insert, transaction  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.ledger import sealing, services, verification  # noqa: E402
 from portal.ledger.models import AccountKind, LedgerEntry, LedgerTransaction  # noqa: E402
 from portal.ledger.services import Posting  # noqa: E402
 
+PARTS = ["appends", "verify", "http"]
 MAX_CITIZENS = 50_000
 CHUNK = 20_000
 
 
 @contextmanager
 def _database(pg_url: str, label: str) -> Iterator[Any]:
-    name = f"bench_ledger_{label}_{os.getpid()}"
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = pg_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "bench",
-            "TESTING": True,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 20},
-        }
-    )
-    try:
-        with app.app_context():
-            flask_migrate.upgrade()
+    with (
+        fresh_database(pg_url, f"ledger_{label}") as url,
+        migrated_app(url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 20}) as app,
+    ):
         yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _citizens(count: int) -> list[int]:
@@ -84,13 +79,6 @@ def _citizens(count: int) -> list[int]:
     with transaction():
         accounts = services.ensure_user_accounts(user_ids)
     return [accounts[user_id] for user_id in user_ids]
-
-
-def _settle() -> None:
-    db.session.commit()
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))
-        conn.execute(text("CHECKPOINT"))
 
 
 def _rate(threads: int, seconds: float, app: Any, work: Callable[[int, int], None]) -> float:
@@ -134,7 +122,7 @@ def run_appends(pg_url: str, threads: list[int], seconds: float) -> list[dict[st
                 ]
             )
         db.session.execute(text("CREATE TABLE commit_baseline (id bigserial, k text)"))
-        _settle()
+        settle("postgresql")
 
         def redeem(k: int, i: int) -> None:
             citizen = citizens[(k * 7919 + i) % len(citizens)]
@@ -230,10 +218,10 @@ def run_verify(pg_url: str, size: int) -> dict[str, Any]:
         with transaction():
             issuance = services.issuance_account_id()
         _fill(size, citizens, issuance, "a")
-        _settle()
+        settle("postgresql")
         seal_s, sealed = _timed(sealing.seal)
         assert sealed == size
-        _settle()
+        settle("postgresql")
         scan_s, _ = _timed(
             lambda: db.session.execute(
                 select(func.count(), func.sum(LedgerEntry.points)).select_from(LedgerEntry)
@@ -246,7 +234,7 @@ def run_verify(pg_url: str, size: int) -> dict[str, Any]:
         assert result.checkpoint_id is not None
         _fill(size // 100, citizens, issuance, "b")
         sealing.seal()
-        _settle()
+        settle("postgresql")
         since_s, since = _timed(verification.verify)
         assert since.ok and since.transactions_checked == size // 100, since.problems[:5]
         db.session.commit()
@@ -263,36 +251,69 @@ def run_verify(pg_url: str, size: int) -> dict[str, Any]:
     }
 
 
+def _print_http(row: dict[str, Any]) -> None:
+    print(
+        f"{'clients':>8}{'redeemed':>10}{'refused':>9}{'redeem/s':>10}{'p50 ms':>8}{'p95 ms':>8}"
+        f"{'healthz/s':>11}{'p50 ms':>8}{'p95 ms':>8}{'ratio':>8}  anomalies"
+    )
+    print(
+        f"{row['clients']:>8}{row['redemptions']:>10}{row['refused']:>9}"
+        f"{row['redemptions_per_s']:>10}{row['redeem_p50_ms']:>8}{row['redeem_p95_ms']:>8}"
+        f"{row['healthz_per_s']:>11}{row['healthz_p50_ms']:>8}{row['healthz_p95_ms']:>8}"
+        f"{row['ratio_to_healthz']:>8}  {'; '.join(row['anomalies']) or 'none'}"
+    )
+    print(
+        f"CPU ms per attempt: gunicorn {row['redeem_gunicorn_cpu_ms']}, postgres "
+        f"{row['redeem_postgres_cpu_ms']}; per /healthz: gunicorn {row['healthz_gunicorn_cpu_ms']}"
+        f", postgres {row['healthz_postgres_cpu_ms']}",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--parts", nargs="+", default=PARTS, choices=PARTS)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--http-seconds", type=float, default=15.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--gunicorn-workers", type=int, default=2)
+    parser.add_argument("--gunicorn-threads", type=int, default=8)
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--out", default=str(ROOT / "benchmarks/results/ledger.json"))
     args = parser.parse_args()
-    print(f"{'threads':>8}{'appends/s':>14}{'commits/s':>14}{'ratio':>8}")
-    appends = run_appends(args.pg_url, args.threads, args.seconds) if args.threads else []
-    print(
-        f"{'transactions':>13}{'seal s':>9}{'seal tx/s':>11}{'full verify s':>15}"
-        f"{'scan s':>9}{'×scan':>7}{'checkpoint s':>14}{'verify +1% s':>14}"
-    )
-    verify_rows = []
-    for size in args.sizes:
-        row = run_verify(args.pg_url, size)
-        verify_rows.append(row)
+    sections: dict[str, Any] = {"parts": args.parts}
+    if "appends" in args.parts:
+        print(f"{'threads':>8}{'appends/s':>14}{'commits/s':>14}{'ratio':>8}")
+        sections["appends"] = run_appends(args.pg_url, args.threads, args.seconds)
+    if "verify" in args.parts:
         print(
-            f"{row['transactions']:>13}{row['seal_s']:>9}{row['seal_tx_per_s']:>11}"
-            f"{row['verify_full_s']:>15}{row['entries_scan_s']:>9}{row['full_to_scan']:>7}"
-            f"{row['checkpoint_s']:>14}{row['verify_since_checkpoint_s']:>14}",
-            flush=True,
+            f"{'transactions':>13}{'seal s':>9}{'seal tx/s':>11}{'full verify s':>15}"
+            f"{'scan s':>9}{'×scan':>7}{'checkpoint s':>14}{'verify +1% s':>14}"
         )
-    write_results(
-        args.out,
-        "ledger",
-        appends=appends,
-        verify=verify_rows,
-    )
+        sections["verify"] = []
+        for size in args.sizes:
+            row = run_verify(args.pg_url, size)
+            sections["verify"].append(row)
+            print(
+                f"{row['transactions']:>13}{row['seal_s']:>9}{row['seal_tx_per_s']:>11}"
+                f"{row['verify_full_s']:>15}{row['entries_scan_s']:>9}{row['full_to_scan']:>7}"
+                f"{row['checkpoint_s']:>14}{row['verify_since_checkpoint_s']:>14}",
+                flush=True,
+            )
+    if "http" in args.parts:
+        sections["http"] = run_http(
+            args.pg_url,
+            args.clients,
+            args.http_seconds,
+            args.rounds,
+            args.gunicorn_workers,
+            args.gunicorn_threads,
+        )
+        _print_http(sections["http"])
+    write_results(args.out, "ledger", **sections)
 
 
 if __name__ == "__main__":

@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -47,7 +45,8 @@ import flask_migrate  # noqa: E402
 from sqlakeyset import serialize_bookmark  # noqa: E402
 from sqlalchemy import select, text, update  # noqa: E402
 
-from benchmarks.quantify import RECORDS_PER_USER, add_records, add_users, settle  # noqa: E402
+from benchmarks.harness import gunicorn, settle, sqlalchemy_url  # noqa: E402
+from benchmarks.quantify import RECORDS_PER_USER, add_records, add_users  # noqa: E402
 from benchmarks.results_file import write_results  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.accounts.models import User  # noqa: E402
@@ -63,10 +62,6 @@ HEAVY_NUMBER = 9_000_000_000  # phone 19000000000: far from the generated users'
 DEEP_ROW = 10_000  # where the heavy citizen's deep pages start: the 500th page of 20
 PORT = 8765
 HEALTHZ = "/healthz"
-
-
-def _url(pg_url: str) -> str:
-    return pg_url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 def _build(size: int, app: Any) -> None:
@@ -93,7 +88,7 @@ def _build(size: int, app: Any) -> None:
 def _prepare(size: int, pg_url: str, reuse: bool) -> dict[str, str]:
     """Build the database for ``size`` records (unless ``reuse``: measure it as it is) and
     return the paths of the pages to load by name (a citizen's prefixed with their login)."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": _url(pg_url), "SECRET_KEY": SECRET})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(pg_url), "SECRET_KEY": SECRET})
     with app.app_context():
         if not reuse:
             _build(size, app)
@@ -131,7 +126,11 @@ def _bookmark(model: Any, user_id: int) -> str:
 def _session_cookie(login: str, pg_url: str) -> str:
     """A logged-in session cookie for ``login`` (signed with the server's secret)."""
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": _url(pg_url), "SECRET_KEY": SECRET, "WTF_CSRF_ENABLED": False}
+        {
+            "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(pg_url),
+            "SECRET_KEY": SECRET,
+            "WTF_CSRF_ENABLED": False,
+        }
     )
     client = app.test_client()
     answer = client.post("/auth/login", data={"login": login, "password": DEMO_PASSWORD})
@@ -207,35 +206,14 @@ def _measure(path: str, cookie: str, args: argparse.Namespace) -> tuple[dict[str
     return figures, (healthz, times[0])
 
 
-def _serve(pg_url: str, workers: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": pg_url, "SECRET_KEY": SECRET}
-    command = [str(Path(sys.executable).with_name("gunicorn")), "-w", str(workers)]
-    command.extend(["-b", f"127.0.0.1:{PORT}", "--log-level", "warning", "wsgi:app"])
-    server = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(100):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not answer /healthz")
-
-
 def run(size: int, args: argparse.Namespace, reuse: bool) -> list[dict[str, Any]]:
     paths = _prepare(size, args.pg_url, reuse)
     cookies: dict[str, str] = {}
-    server = _serve(args.pg_url, args.gunicorn_workers)
     rows: list[dict[str, Any]] = []
     healthz: list[float] = []
     healthz_time = 0.0
-    try:
+    workers = ["-w", str(args.gunicorn_workers)]
+    with gunicorn(args.pg_url, PORT, workers, env={"SECRET_KEY": SECRET}):
         for name, spec in paths.items():
             login, _, path = spec.rpartition(" ")
             if login and login not in cookies:
@@ -244,9 +222,6 @@ def run(size: int, args: argparse.Namespace, reuse: bool) -> list[dict[str, Any]
             rows.append({"size": size or "demo", "page": name, **figures})
             healthz.extend(latencies)
             healthz_time += elapsed
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     every = _figures(healthz, healthz_time)  # all of this size's /healthz turns together
     every.update(healthz_p95_ms=every["p95_ms"], p95_to_healthz=1.0)
     return [{"size": size or "demo", "page": HEALTHZ, **every}, *rows]

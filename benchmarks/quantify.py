@@ -33,6 +33,7 @@ import random
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,12 +41,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402
-import psycopg  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
+from benchmarks.harness import fresh_database, migrated_app, settle  # noqa: E402
 from benchmarks.results_file import write_results  # noqa: E402
-from portal import create_app  # noqa: E402
 from portal.accounts.models import User  # noqa: E402
 from portal.activities.models import BehaviorRecord, Reduction  # noqa: E402
 from portal.activities.quantify import quantify_pending  # noqa: E402
@@ -67,14 +66,6 @@ MIX = [
     ("JLCH-HS-003", "kWh", (40_000, 80_000), {"baseline_kwh": "90"}),
     ("JLCH-HS-004", "kg", (500, 4_000), {}),
 ]
-
-
-def _app(url: str) -> Any:
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
-    with app.app_context():
-        flask_migrate.upgrade()
-        seed_filed_methodologies()
-    return app
 
 
 def add_users(count: int, first: int = 0) -> list[int]:
@@ -148,18 +139,6 @@ def fill(size: int) -> None:
     add_records(size, add_users(max(1, size // RECORDS_PER_USER)))
 
 
-def settle(backend: str) -> None:
-    """Statistics up to date and no dirty pages left from the work before the timed part."""
-    db.session.commit()
-    if backend == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("VACUUM ANALYZE"))
-            conn.execute(text("CHECKPOINT"))
-    else:
-        db.session.execute(text("ANALYZE"))
-        db.session.commit()
-
-
 def _baseline(backend: str) -> dict[str, float]:
     """Bulk-insert the job's reduction rows into empty copies of the table (same indexes, no
     foreign keys), two ways, and return rows/s for each: ``insert`` is SQLAlchemy's ordinary
@@ -193,19 +172,14 @@ def _baseline(backend: str) -> dict[str, float]:
 
 
 def run(backend: str, size: int, workers: int, pg_url: str) -> dict[str, Any]:
-    if backend == "sqlite":
-        folder = tempfile.mkdtemp(prefix="bench-quantify-")
-        url = f"sqlite:///{folder}/bench.db"
-    else:
-        name = f"bench_quantify_{os.getpid()}"
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = (
-            pg_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
-        )
-    app = _app(url)
-    with app.app_context():
+    with ExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite:///{tempfile.mkdtemp(prefix='bench-quantify-')}/bench.db"
+        else:
+            url = stack.enter_context(fresh_database(pg_url, "quantify"))
+        app = stack.enter_context(migrated_app(url))
+        stack.enter_context(app.app_context())
+        seed_filed_methodologies()
         fill(size)
         settle(backend)
         started = time.perf_counter()
@@ -215,11 +189,6 @@ def run(backend: str, size: int, workers: int, pg_url: str) -> dict[str, Any]:
         job_seconds = time.perf_counter() - started
         assert report.quantified + report.rejected == size, report
         rates = _baseline(backend)
-        db.session.remove()
-        db.engine.dispose()
-    if backend == "postgresql":
-        with psycopg.connect(pg_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     job_rate = size / job_seconds
     return {
         "backend": backend,

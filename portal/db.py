@@ -24,6 +24,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Engine,
+    Insert,
     Integer,
     MetaData,
     Table,
@@ -33,7 +34,7 @@ from sqlalchemy import (
     event,
     insert,
 )
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, registry
@@ -133,6 +134,23 @@ def unless_taken(conflict: Exception) -> Iterator[None]:
         raise conflict from error
 
 
+def insert_or_skip(
+    table: Any, index_elements: Sequence[str], index_where: ColumnElement[bool] | None = None
+) -> Insert:
+    """``INSERT … ON CONFLICT (index_elements) DO NOTHING`` into ``table`` (a Table or a mapped
+    class) for the session's database: one statement that skips a row whose unique key is
+    taken, where two racing writers of one key write one row and the later waits for the
+    first, with no savepoint around it. Add ``.values()`` and ``.returning()`` as usual."""
+    elements = list(index_elements)
+    if session().get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(
+            index_elements=elements, index_where=index_where
+        )
+    return sqlite.insert(table).on_conflict_do_nothing(
+        index_elements=elements, index_where=index_where
+    )
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """Run a service command in one database transaction that commits once.
@@ -154,6 +172,9 @@ def transaction() -> Iterator[Session]:
         _depth.reset(token)
 
 
+FEW_ROWS = 50
+
+
 def bulk_insert(
     table: Table,
     columns: Sequence[str],
@@ -164,15 +185,19 @@ def bulk_insert(
     """Insert many rows, given as value tuples in ``columns`` order, in the current transaction.
 
     On PostgreSQL this is one ``COPY … FROM STDIN`` (no statement per row, no huge parameter
-    list); elsewhere one executemany. Values pass through each column type's bind processing
-    (UTC datetimes, JSON) exactly as an ``insert()`` would, except in the columns named in
-    ``as_text``, whose values are already the text the database stores (JSON serialised by the
-    caller, say). Column defaults are not applied, so give every column that needs a value.
-    Flush-only, like every helper inside a service.
+    list); elsewhere, and for a list of fewer than ``FEW_ROWS`` rows and no ``as_text`` (a
+    redemption's two ledger entries), one executemany, which SQLAlchemy sends as one
+    ``INSERT … VALUES``: one round trip to the server where COPY takes two. Values pass
+    through each column type's bind processing (UTC datetimes, JSON) exactly as an
+    ``insert()`` would, except in the columns named in ``as_text``, whose values are already
+    the text the database stores (JSON serialised by the caller, say). Column defaults are
+    not applied, so give every column that needs a value. Flush-only, like every helper inside
+    a service.
     """
     connection = session().connection()
     dialect = connection.dialect
-    if dialect.name != "postgresql":
+    few = not as_text and isinstance(rows, Sequence) and len(rows) < FEW_ROWS
+    if dialect.name != "postgresql" or few:
         params = [dict(zip(columns, row, strict=True)) for row in rows]
         if params:
             stmt = insert(table).values({name: bindparam(name, type_=Text()) for name in as_text})

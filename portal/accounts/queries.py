@@ -9,6 +9,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, any_, bindparam, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal.accounts.identity import Identifier
 from portal.accounts.models import (
@@ -38,6 +39,17 @@ def get_user_by_identifier(identifier: Identifier) -> User | None:
 
 def get_user(user_id: int) -> User | None:
     return session().get(User, user_id)
+
+
+def get_user_with_roles(user_id: int) -> User | None:
+    """The user with their memberships and organisations (what ``User.roles`` reads) in one
+    query: the logged-in user, loaded on every request, whose roles guard every page."""
+    return (
+        session()
+        .scalars(select(User).options(joinedload(User.memberships)).where(User.id == user_id))
+        .unique()
+        .first()
+    )
 
 
 def list_users(search: str = "", page: int = 1) -> Pagination:

@@ -10,11 +10,9 @@ from typing import cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.clock import local_date, utcnow
-from portal.db import session, transaction
+from portal.db import insert_or_skip, session, transaction
 from portal.errors import Conflict, InvalidInput, NotFound
 from portal.gamification.models import BadgeAward, BadgeQueue, QuizAttempt
 from portal.gamification.progress import list_progress
@@ -95,9 +93,8 @@ def award_due_badges(user_ids: Collection[int]) -> list[tuple[int, str, str]]:
     if not due:
         return []
     db = session()
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = _AWARDS  # Core, compiled once, sent in batches ("insertmanyvalues")
-    stmt = insert(table).on_conflict_do_nothing(index_elements=["user_id", "badge_key", "tier"])
+    stmt = insert_or_skip(table, ["user_id", "badge_key", "tier"])
     rows = [{"user_id": u, "badge_key": b, "tier": t, "awarded_at": now} for u, b, t in due]
     written = [
         (row.user_id, row.badge_key, row.tier)
@@ -159,11 +156,10 @@ def start_quiz(user_id: int, quiz_key: str) -> QuizAttempt:
     the citizen's own request; NotFound for an unknown quiz."""
     _quiz(quiz_key)
     with transaction() as db:
-        insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
         db.execute(
-            insert(QuizAttempt)
-            .values(user_id=user_id, quiz_key=quiz_key, started_at=utcnow(), passed=False)
-            .on_conflict_do_nothing(index_elements=["user_id", "quiz_key"])
+            insert_or_skip(QuizAttempt, ["user_id", "quiz_key"]).values(
+                user_id=user_id, quiz_key=quiz_key, started_at=utcnow(), passed=False
+            )
         )
         return db.scalars(
             select(QuizAttempt).where(

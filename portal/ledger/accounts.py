@@ -15,12 +15,11 @@ from typing import Any, cast
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Table, and_, bindparam, func, literal, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from portal.accounts.models import User
 from portal.clock import utcnow
-from portal.db import IntArray, session
+from portal.db import IntArray, insert_or_skip, session
 from portal.errors import NotFound
 from portal.ledger.models import SYSTEM_KINDS, AccountKind, LedgerAccount
 
@@ -86,11 +85,10 @@ def _find_or_create(
     found = db.scalar(stmt)
     if found is not None:
         return int(found)
-    dialect_insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     db.execute(
-        dialect_insert(_ACCOUNTS)
-        .values(**values, balance=0, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=conflict_on, index_where=index_where)
+        insert_or_skip(_ACCOUNTS, conflict_on, index_where).values(
+            **values, balance=0, created_at=utcnow()
+        )
     )
     return int(cast(int, db.scalar(stmt)))
 
@@ -136,7 +134,7 @@ def ensure_user_accounts(user_ids: Iterable[int]) -> dict[int, int]:
             )
         else:
             db.execute(
-                sqlite_insert(_ACCOUNTS).on_conflict_do_nothing(index_elements=["kind", "user_id"]),
+                insert_or_skip(_ACCOUNTS, ["kind", "user_id"]),
                 [
                     {
                         "kind": AccountKind.USER_POINTS.value,

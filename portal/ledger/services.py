@@ -18,16 +18,14 @@ their balances. Callers must not lock ``ledger_accounts`` rows out of account or
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, bindparam, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from portal.clock import utcnow
-from portal.db import IntArray, bulk_insert, session
+from portal.db import IntArray, bulk_insert, insert_or_skip, session
 from portal.errors import Conflict, NotFound
 from portal.ledger.accounts import (
     ensure_user_accounts,
@@ -118,7 +116,7 @@ def lock_balance(account_id: int) -> int:
 def _append(db: Session, postings: Sequence[Posting], keys: list[str]) -> list[int | None]:
     created_at = utcnow()
     inserted = db.execute(
-        _insert_ignoring_duplicates(db).returning(
+        insert_or_skip(_TRANSACTIONS, ["idempotency_key"]).returning(
             _TRANSACTIONS.c.id, _TRANSACTIONS.c.idempotency_key
         ),
         [
@@ -143,19 +141,14 @@ def _append(db: Session, postings: Sequence[Posting], keys: list[str]) -> list[i
     bulk_insert(
         _ENTRIES,
         ("transaction_id", "account_id", "points"),
-        (
+        [
             (tx_id, account_id, points)
             for tx_id, posting in fresh
             for account_id, points in posting.entries
-        ),
+        ],
     )
     _expire_cached_accounts(db, deltas)
     return [new_ids.get(key) for key in keys]
-
-
-def _insert_ignoring_duplicates(db: Session) -> Any:
-    dialect_insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return dialect_insert(_TRANSACTIONS).on_conflict_do_nothing(index_elements=["idempotency_key"])
 
 
 # Spelled out rather than IN (…): SQLAlchemy expands IN lists per execution, which an

@@ -142,11 +142,11 @@ def _issue(user: User, offer_id: int, request_key: str) -> Voucher:
         issued_at=utcnow(),
         expires_at=revision.valid_until,
     )
+    db.add(voucher)
     try:
-        with db.begin_nested():
-            db.add(voucher)
+        db.flush()
     except IntegrityError as exc:  # the same token, committed by a racing request meanwhile
-        raise _Replayed from exc
+        raise _Replayed from exc  # no savepoint: redeem() rolls the whole transaction back
     citizen = ledger.ensure_user_accounts([user.id])[user.id]
     shop = ledger.owned_account_id(AccountKind.MERCHANT, merchant.organisation_id)
     posted = ledger.append(

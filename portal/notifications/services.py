@@ -14,11 +14,9 @@ from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Table, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.clock import utcnow
-from portal.db import session, transaction
+from portal.db import insert_or_skip, session, transaction
 from portal.errors import NotFound
 from portal.notifications.kinds import KINDS
 from portal.notifications.models import KEY_MAX_LENGTH, LINK_MAX_LENGTH, Notification
@@ -52,12 +50,8 @@ def post(
         db.flush()
         return notification
     # One statement that skips a taken key, so two racing posts with one key write one row.
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     return db.scalar(
-        insert(Notification)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(Notification)
+        insert_or_skip(Notification, ["idempotency_key"]).values(**values).returning(Notification)
     )
 
 
@@ -81,10 +75,8 @@ def post_many(notices: Sequence[Notice]) -> int:
         return 0
     rows = [_checked(n.user_id, n.kind, n.params, n.link, n.key) for n in notices]
     db = session()
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = _NOTIFICATIONS
-    stmt = insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"])
-    return len(db.execute(stmt.returning(table.c.id), rows).all())
+    stmt = insert_or_skip(_NOTIFICATIONS, ["idempotency_key"])
+    return len(db.execute(stmt.returning(_NOTIFICATIONS.c.id), rows).all())
 
 
 def _checked(

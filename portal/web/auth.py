@@ -12,7 +12,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.accounts.models import AUDIT_IP_LENGTH, Role, User
-from portal.extensions import db, htmx, login_manager
+from portal.accounts.queries import get_user_with_roles
+from portal.extensions import htmx, login_manager
 from portal.notifications.queries import UNREAD_SHOWN_MAX, count_unread
 
 # Navigation by role: (endpoint, label, role needed). Later audiences add their entries here.
@@ -58,7 +59,7 @@ def _load_user(user_id: str) -> User | None:
     raw_id, _sep, version = user_id.partition(":")
     if not raw_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(raw_id))
+    user = get_user_with_roles(int(raw_id))
     if user is None or user.session_version != int(version) or not user.is_active:
         return None
     return user

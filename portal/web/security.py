@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request, session
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.web.errors import error_response
@@ -42,10 +41,20 @@ def _security_headers(response: Response) -> Response:
     headers.setdefault("Permissions-Policy", "geolocation=(), microphone=(), camera=(self)")
     if current_app.config["PORTAL_ENV"] == "production":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user and current_user.is_authenticated:
+    if _signed_in():
         # Personal pages must not be cached by shared proxies or the back-forward cache.
         headers.setdefault("Cache-Control", "private, no-store")
     return response
+
+
+def _signed_in() -> bool:
+    """Whether the response may be personal: the session names a logged-in user (a stale one
+    included), or the request logged one in from a remember cookie. Read without loading the
+    user, which costs a query on responses that never needed them (/healthz, offer images)."""
+    if "_user_id" in session:
+        return True
+    user = g.get("_login_user")
+    return user is not None and user.is_authenticated
 
 
 def _refuse_nul() -> tuple[str, int] | Response | None:

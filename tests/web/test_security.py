@@ -4,6 +4,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import event
 
 from portal import create_app
 from tests import factories
@@ -49,6 +50,48 @@ def test_security_headers_and_strict_csp(client: FlaskClient, db: Any) -> None:
 def test_personal_pages_are_not_cached(client: FlaskClient, login_as: Any) -> None:
     login_as("citizen")
     assert "no-store" in client.get("/me/").headers["Cache-Control"]
+
+
+def _statements(db: Any, call: Any) -> list[str]:
+    """The SQL statements ``call()`` sends."""
+    sent: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    bind = db.session.get_bind()  # the test's one connection
+    event.listen(bind, "before_cursor_execute", record)
+    try:
+        call()
+    finally:
+        event.remove(bind, "before_cursor_execute", record)
+    return sent
+
+
+def test_a_logged_in_clients_healthz_is_private_without_loading_the_user(
+    client: FlaskClient, login_as: Any, db: Any
+) -> None:
+    login_as("merchant")
+    answers: list[Any] = []
+    sent = _statements(db, lambda: answers.append(client.get("/healthz")))
+    assert answers[0].status_code == 200
+    assert answers[0].headers["Cache-Control"] == "private, no-store"
+    assert not [s for s in sent if "FROM users" in s], sent
+
+
+def test_an_anonymous_healthz_may_be_cached(client: FlaskClient, db: Any) -> None:
+    assert "Cache-Control" not in client.get("/healthz").headers
+
+
+def test_the_logged_in_user_and_their_roles_load_in_one_query(
+    client: FlaskClient, login_as: Any, db: Any
+) -> None:
+    login_as("merchant")  # a membership of a merchant organisation
+    answers: list[Any] = []
+    sent = _statements(db, lambda: answers.append(client.get("/merchant/")))
+    assert answers[0].status_code == 200
+    user_reads = [s for s in sent if "FROM users" in s]
+    assert len(user_reads) == 1 and "memberships" in user_reads[0], sent
 
 
 def test_expired_session_on_htmx_request_redirects_the_whole_page(

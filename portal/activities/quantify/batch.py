@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import cast
 
 from sqlalchemy import Table, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.activities.models import FactorSnapshot, Reduction
 from portal.activities.quantify.cap_usage import add_usage
@@ -30,7 +29,7 @@ from portal.activities.quantify.quantities import (
 )
 from portal.activities.quantify.run_state import RunState, is_postgresql
 from portal.clock import utcnow
-from portal.db import bulk_insert, session, transaction
+from portal.db import bulk_insert, insert_or_skip, session, transaction
 from portal.methodology.engine import CapResult, Quantification
 
 BATCH_SIZE = 5000
@@ -97,12 +96,11 @@ def stored_snapshot_id(result: Quantification) -> int:
         ensure_ascii=False,
     )
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-    dialect = postgresql if is_postgresql() else sqlite
     table = cast(Table, FactorSnapshot.__table__)
     session().execute(
-        dialect.insert(table)
-        .values(sha256=digest, formula=result.formula, factors=factors, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["sha256"])
+        insert_or_skip(table, ["sha256"]).values(
+            sha256=digest, formula=result.formula, factors=factors, created_at=utcnow()
+        )
     )
     return int(session().execute(select(table.c.id).where(table.c.sha256 == digest)).scalar_one())
 

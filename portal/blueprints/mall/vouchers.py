@@ -9,6 +9,7 @@ import segno
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import inspect
 from werkzeug.wrappers import Response
 
 from portal.accounts.queries import may_spend_points
@@ -29,20 +30,28 @@ bp.context_processor(merchant_labels)
 
 @bp.route("/redeem/<int:offer_id>", methods=["GET", "POST"])
 def confirm(offer_id: int) -> Response:
-    found = get_mall_offer(offer_id)
-    if found is None:
-        abort(404)
     form = RedeemForm()
+    refusal = None
     if form.validate_on_submit():
         try:
             voucher = redeem(
                 user=current_user, offer_id=offer_id, request_key=form.request_key.data
             )
         except DomainError as error:
-            flash(str(error.message), "error")
+            refusal = error
         else:
             flash(_("Redeemed: show this voucher at the merchant."), "success")
-            return redirect(url_for("vouchers.voucher", voucher_id=voucher.id))
+            # Its id from the identity key: the committed voucher's attributes are expired,
+            # and reading voucher.id would load the row again.
+            identity = inspect(voucher).identity
+            assert identity is not None
+            return redirect(url_for("vouchers.voucher", voucher_id=identity[0]))
+    # Read after a redemption's POST, which does not show the step again when it succeeds.
+    found = get_mall_offer(offer_id)
+    if found is None:
+        abort(404)
+    if refusal is not None:
+        flash(str(refusal.message), "error")
     form.request_key.data = new_request_key()  # a fresh token for each rendering of the step
     offer, revision, _merchant, organisation = found
     return render(

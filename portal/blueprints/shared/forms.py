@@ -4,8 +4,12 @@ sign-up and the account page share, and an official's approve-or-reject decision
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from babel import support
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -17,6 +21,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.i18n import messages_path
 from wtforms.validators import (
     AnyOf,
     DataRequired,
@@ -61,11 +66,21 @@ class PlainTextMeta:
         return field
 
 
+@functools.cache
+def _wtforms_translations(locale: str) -> support.NullTranslations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 class PortalForm(FlaskForm):
     """The base of every page's form (CSRF from Flask-WTF, text held to the one rule)."""
 
     class Meta(PlainTextMeta):
-        pass
+        def get_translations(self, form: Form) -> Any:
+            """WTForms' own messages in the reader's language, their catalogue read once per
+            locale (Flask-WTF reads the file again on every request)."""
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)  # type: ignore[misc]
+            return _wtforms_translations(str(get_locale()))
 
 
 class PortalSubForm(Form):
