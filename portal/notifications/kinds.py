@@ -14,7 +14,12 @@ A parameter whose text is stored in both languages is given as ``<name>_zh`` and
 - ``record_approved`` — ``record_id``, ``methodology_title_zh/_en``, ``occurred_on`` (a date);
 - ``record_rejected`` — the same and ``note`` (the official's reason, as written);
 - ``badge_awarded`` — ``badge`` (a key of ``portal/gamification/data/badges.yaml``) and
-  ``tier`` (``bronze``, ``silver`` or ``gold``: the highest reached at once).
+  ``tier`` (``bronze``, ``silver`` or ``gold``: the highest reached at once);
+- ``monthly_report`` — ``month`` (``YYYY-MM``, Asia/Shanghai), ``total_grams`` and
+  ``previous_grams`` (net grams CO₂e reduced that month and the month before),
+  ``change_grams`` (signed), ``change_percent`` (whole per cent; absent when the month before
+  had none), ``categories`` (``[category code, grams]`` pairs in display order, none of zero)
+  and ``badges`` (``[badge key, tier]`` pairs awarded that month, oldest first).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ MERCHANT_APPLICATION_DECIDED = "merchant_application_decided"
 RECORD_APPROVED = "record_approved"
 RECORD_REJECTED = "record_rejected"
 BADGE_AWARDED = "badge_awarded"
+MONTHLY_REPORT = "monthly_report"
 
 KINDS = frozenset(
     {
@@ -36,6 +42,7 @@ KINDS = frozenset(
         RECORD_APPROVED,
         RECORD_REJECTED,
         BADGE_AWARDED,
+        MONTHLY_REPORT,
     }
 )
 KIND_MAX_LENGTH = 40  # notifications.kind

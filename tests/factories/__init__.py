@@ -25,7 +25,7 @@ from tests.factories.activities import (
     ride,
 )
 from tests.factories.certificates import DONATION_TEXT, add_reduction, make_certificate
-from tests.factories.gamification import credit, reduction_row
+from tests.factories.gamification import credit, make_award, reduction_row
 from tests.factories.ledger import make_earn, make_spend
 from tests.factories.mall import make_citizen_with_points, make_published_offer, make_voucher
 from tests.factories.merchants import (
@@ -51,6 +51,7 @@ __all__ = [
     "add_pending_rides",
     "add_reduction",
     "credit",
+    "make_award",
     "form_token",
     "give_points",
     "image_bytes",

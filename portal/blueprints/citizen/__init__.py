@@ -11,5 +11,6 @@ from portal.blueprints.citizen import (  # noqa: E402,F401
     badges,
     notifications,
     privacy,
+    shares,
     views,
 )

@@ -15,6 +15,7 @@ from portal.clock import local_today
 from portal.gamification.queries import has_unseen_awards, list_badge_wall
 from portal.gamification.rules import LEVELS, get_badge
 from portal.gamification.services import mark_badges_seen
+from portal.sharing.queries import list_live_shares
 from portal.web.htmx import render
 
 
@@ -28,6 +29,7 @@ def badges() -> Response:
         levels=LEVELS,
         tier_name=tier_name,
         still_needed=still_needed,
+        shares=list_live_shares(current_user.id),
     )
 
 

@@ -18,6 +18,7 @@ from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 
 from portal.blueprints.shared.badge_texts import badge_name, tier_name
+from portal.blueprints.shared.report_texts import monthly_report_texts
 from portal.notifications import kinds
 from portal.notifications.models import Notification
 from portal.web.i18n import localized
@@ -129,6 +130,7 @@ TEXTS: dict[str, Texts] = {
     kinds.RECORD_APPROVED: _record_approved,
     kinds.RECORD_REJECTED: _record_rejected,
     kinds.BADGE_AWARDED: _badge_awarded,
+    kinds.MONTHLY_REPORT: lambda p: monthly_report_texts(p.raw),
 }
 
 # The page a kind links to when its notification was posted without a link of its own.
@@ -137,6 +139,7 @@ PAGES: dict[str, Callable[[Params], str]] = {
     kinds.RECORD_REJECTED: lambda p: url_for("citizen.records"),
     kinds.POINTS_EXPIRING: lambda p: url_for("citizen.account"),
     kinds.BADGE_AWARDED: lambda p: url_for("citizen.badges"),
+    kinds.MONTHLY_REPORT: lambda p: url_for("citizen.account"),
 }
 
 
