@@ -12,15 +12,14 @@ from werkzeug.wrappers import Response
 from portal.blueprints.citizen import bp
 from portal.errors import DomainError
 from portal.sharing import services
-from portal.sharing.models import ShareLink
 
 
-def _shared(link: ShareLink) -> None:
+def _shared() -> None:
+    """The page then shows the share's link (the flash does not: a URL overflows a phone)."""
     flash(
         _(
-            "Your public page is ready: %(url)s. It shows your alias only; "
-            "you can stop sharing at any time.",
-            url=url_for("share.page", code=link.code, _external=True),
+            "Your public page is ready, with its poster. It shows your alias only; "
+            "you can stop sharing at any time."
         ),
         "success",
     )
@@ -29,7 +28,8 @@ def _shared(link: ShareLink) -> None:
 @bp.post("/badges/<badge_key>/share")
 def share_badge(badge_key: str) -> Response:
     try:
-        _shared(services.share_badge(actor_id=current_user.id, badge_key=badge_key))
+        services.share_badge(actor_id=current_user.id, badge_key=badge_key)
+        _shared()
     except DomainError as error:
         flash(str(error.message), "error")
     return redirect(url_for("citizen.badges", _anchor=f"badge-{badge_key}"))
@@ -38,7 +38,8 @@ def share_badge(badge_key: str) -> Response:
 @bp.post("/certificates/<code>/share")
 def share_certificate(code: str) -> Response:
     try:
-        _shared(services.share_certificate(actor_id=current_user.id, certificate_code=code))
+        services.share_certificate(actor_id=current_user.id, certificate_code=code)
+        _shared()
     except DomainError as error:
         flash(str(error.message), "error")
     return redirect(url_for("citizen.certificates"))
