@@ -43,9 +43,7 @@ def test_the_wall_offers_share_then_the_public_page_and_stop(
     assert "停止分享" in wall
 
 
-def test_the_share_page_in_chinese_shows_the_alias_only(
-    client: FlaskClient, login_as: Any
-) -> None:
+def test_the_share_page_in_chinese_shows_the_alias_only(client: FlaskClient, login_as: Any) -> None:
     citizen = login_as("citizen", display_name="绿色骑手", email="rider@example.cn")
     factories.make_award(citizen, "first_record", "silver")
     code = _share(client, citizen)
@@ -142,10 +140,24 @@ def test_sharing_needs_a_login(client: FlaskClient, db: Any) -> None:
     assert "/auth/login" in response.headers.get("Location", "/auth/login")
 
 
-def test_sharing_needs_the_csrf_token(
-    client: FlaskClient, login_as: Any, csrf_on: None
-) -> None:
+def test_sharing_needs_the_csrf_token(client: FlaskClient, login_as: Any, csrf_on: None) -> None:
     citizen = login_as("citizen")
     factories.make_award(citizen)
     assert client.post("/me/badges/first_record/share").status_code == 400
     assert list_live_shares(citizen.id) == {}
+
+
+def test_a_server_without_a_cjk_font_answers_503(
+    client: FlaskClient, login_as: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from portal.blueprints.share import views
+    from portal.sharing.poster import FontMissing
+
+    def no_font(content: Any) -> bytes:
+        raise FontMissing("install fonts-noto-cjk")
+
+    citizen = login_as("citizen")
+    factories.make_award(citizen)
+    code = _share(client, citizen)
+    monkeypatch.setattr(views, "render_poster", no_font)
+    assert client.get(f"/s/{code}/poster-zh.png").status_code == 503

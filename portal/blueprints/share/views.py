@@ -13,7 +13,7 @@ from portal.blueprints.shared.badge_texts import badge_name, tier_name
 from portal.clock import local_date
 from portal.gamification.rules import get_badge
 from portal.sharing.models import ShareKind
-from portal.sharing.poster import PosterContent, render_poster
+from portal.sharing.poster import FontMissing, PosterContent, render_poster
 from portal.sharing.queries import Shared, get_shared
 from portal.web.htmx import render
 from portal.web.i18n import language
@@ -73,7 +73,8 @@ def page(code: str) -> Response:
 @bp.get("/<code>/poster-<lang>.png")
 def poster(code: str, lang: str) -> Response:
     """The poster PNG in ``lang`` (zh or en; any other is a 404). Rendered once per share,
-    language and text (``render_poster`` keeps the last 64), cacheable for five minutes."""
+    language and text (``render_poster`` keeps the last 64), cacheable for five minutes; 503
+    (and the missing font named in the log) on a server without a CJK font."""
     if lang not in LOCALES:
         abort(404)
     shared = _shared(code)
@@ -90,7 +91,12 @@ def poster(code: str, lang: str) -> Response:
             url=url,
             tier=shared.tier,
         )
-    response = current_app.response_class(render_poster(content), mimetype="image/png")
+    try:
+        png = render_poster(content)
+    except FontMissing as exc:  # the server lacks fonts-noto-cjk: say so in the log
+        current_app.logger.error("share poster: %s", exc)
+        abort(503)
+    response = current_app.response_class(png, mimetype="image/png")
     response.cache_control.public = True
     response.cache_control.max_age = POSTER_MAX_AGE
     response.headers["Content-Disposition"] = f'inline; filename="tanhui-{lang}.png"'
