@@ -66,6 +66,7 @@ def test_register_job_extends_the_table(app: Flask) -> None:
         "certificates_milestones",
         "voucher_expiry",
         "badges",
+        "monthly_reports",
         "nightly",
     }
     with pytest.raises(ValueError, match="already registered"):
@@ -89,6 +90,7 @@ def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
         "certificates_milestones",
         "voucher_expiry",
         "badges",
+        "monthly_reports",
     ]
 
 
