@@ -11,6 +11,7 @@ from portal.merchants import models as merchants_models
 from portal.methodology import models as methodology_models
 from portal.notifications import models as notifications_models
 from portal.scheduler.models import JobRun
+from portal.sharing import models as sharing_models
 from portal.stats import models as stats_models
 from portal.teams import models as teams_models
 from portal.welfare import models as welfare_models
@@ -27,6 +28,7 @@ __all__ = [
     "merchants_models",
     "methodology_models",
     "notifications_models",
+    "sharing_models",
     "stats_models",
     "teams_models",
     "welfare_models",

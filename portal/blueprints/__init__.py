@@ -19,6 +19,7 @@ from portal.web.auth import NAV, require_role
 AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "public": ("", "public"),
     "certificates": ("", "public"),
+    "share": ("/s", "public"),  # shares the holders made public, by unguessable code
     "auth": ("/auth", "public"),
     "citizen": ("/me", Role.CITIZEN),
     "library": ("/methodologies", "public"),
@@ -58,12 +59,14 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.official import bp as official
     from portal.blueprints.partner import bp as partner
     from portal.blueprints.public.views import bp as public
+    from portal.blueprints.share import bp as share
     from portal.blueprints.teams import bp as teams
     from portal.blueprints.welfare import bp as welfare
 
     return [
         public,
         certificates,
+        share,
         auth,
         citizen,
         library,

@@ -18,6 +18,11 @@ A parameter whose text is stored in both languages is given as ``<name>_zh`` and
 - ``guardian_consented`` — no parameters (the guardian's name is not stored with it: it would
   outlive the guardian's account);
 - ``guardian_consent_ended`` — ``reason``: ``withdrawn`` or ``guardian_account_deleted``.
+- ``monthly_report`` — ``month`` (``YYYY-MM``, Asia/Shanghai), ``total_grams`` and
+  ``previous_grams`` (net grams CO₂e reduced that month and the month before),
+  ``change_grams`` (signed), ``change_percent`` (whole per cent; absent when the month before
+  had none), ``categories`` (``[category code, grams]`` pairs in display order, none of zero)
+  and ``badges`` (``[badge key, tier]`` pairs awarded that month, oldest first).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ RECORD_REJECTED = "record_rejected"
 BADGE_AWARDED = "badge_awarded"
 GUARDIAN_CONSENTED = "guardian_consented"
 GUARDIAN_CONSENT_ENDED = "guardian_consent_ended"
+MONTHLY_REPORT = "monthly_report"
 
 KINDS = frozenset(
     {
@@ -43,6 +49,7 @@ KINDS = frozenset(
         BADGE_AWARDED,
         GUARDIAN_CONSENTED,
         GUARDIAN_CONSENT_ENDED,
+        MONTHLY_REPORT,
     }
 )
 KIND_MAX_LENGTH = 40  # notifications.kind

@@ -20,6 +20,7 @@ from portal.certificates import jobs as certificates_jobs
 from portal.gamification import jobs as gamification_jobs
 from portal.ledger import jobs as ledger_jobs
 from portal.mall import jobs as mall_jobs
+from portal.reports import jobs as reports_jobs
 from portal.scheduler.registry import Job, JobContext, JobDetails, JobTable
 
 EXTENSION = "portal.job_table"
@@ -53,6 +54,7 @@ REGISTRATIONS: tuple[Callable[[JobTable], None], ...] = (
     certificates_jobs.register_jobs,
     mall_jobs.register_jobs,
     gamification_jobs.register_jobs,
+    reports_jobs.register_jobs,
 )
 
 

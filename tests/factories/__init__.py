@@ -26,7 +26,7 @@ from tests.factories.activities import (
 )
 from tests.factories.campaigns import CAMPAIGN_START, campaign_fields, fund, make_campaign
 from tests.factories.certificates import DONATION_TEXT, add_reduction, make_certificate
-from tests.factories.gamification import credit, reduction_row
+from tests.factories.gamification import credit, make_award, reduction_row
 from tests.factories.guardians import invite, make_adult, make_consent, make_minor
 from tests.factories.ledger import make_earn, make_spend
 from tests.factories.mall import make_citizen_with_points, make_published_offer, make_voucher
@@ -66,6 +66,7 @@ __all__ = [
     "link",
     "log_in",
     "make_adult",
+    "make_award",
     "make_campaign",
     "make_certificate",
     "make_citizen_with_points",

@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from portal.accounts.models import User
 from portal.activities.models import Reduction
 from portal.db import session
+from portal.gamification.models import BadgeAward
 from portal.methodology.models import Methodology, MethodologyVersion
 
 _numbers = count(20_000_000)
@@ -64,3 +65,13 @@ def credit(
     session().execute(
         insert(Reduction), [reduction_row(user.id, code, occurred_at, quantity_milli, grams)]
     )
+
+
+def make_award(
+    user: User, badge_key: str = "first_record", tier: str = "bronze", **fields: Any
+) -> BadgeAward:
+    """A badge award held by ``user`` (as the badges job writes it)."""
+    award = BadgeAward(user_id=user.id, badge_key=badge_key, tier=tier, **fields)
+    session().add(award)
+    session().flush()
+    return award

@@ -67,6 +67,7 @@ def test_register_job_extends_the_table(app: Flask) -> None:
         "voucher_expiry",
         "campaign_bonuses",
         "badges",
+        "monthly_reports",
         "nightly",
     }
     with pytest.raises(ValueError, match="already registered"):
@@ -91,6 +92,7 @@ def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
         "voucher_expiry",
         "campaign_bonuses",
         "badges",
+        "monthly_reports",
     ]
 
 

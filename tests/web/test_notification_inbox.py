@@ -54,6 +54,15 @@ EXAMPLES: dict[str, dict[str, Any]] = {
     kinds.BADGE_AWARDED: {"badge": "streak", "tier": "silver"},
     kinds.GUARDIAN_CONSENTED: {},
     kinds.GUARDIAN_CONSENT_ENDED: {"reason": "guardian_account_deleted"},
+    kinds.MONTHLY_REPORT: {
+        "month": "2026-11",
+        "total_grams": 2000,
+        "previous_grams": 1600,
+        "change_grams": 400,
+        "change_percent": 25,
+        "categories": [["food", 500], ["transport", 1500]],
+        "badges": [["streak", "silver"]],
+    },
 }
 
 

@@ -12,5 +12,6 @@ from portal.blueprints.citizen import (  # noqa: E402,F401
     guardian,
     notifications,
     privacy,
+    shares,
     views,
 )

@@ -15,6 +15,8 @@ from portal.clock import local_today
 from portal.gamification.queries import has_unseen_awards, list_badge_wall
 from portal.gamification.rules import LEVELS, get_badge
 from portal.gamification.services import mark_badges_seen
+from portal.sharing.queries import list_live_shares
+from portal.sharing.rules import may_share
 from portal.web.htmx import render
 
 
@@ -28,6 +30,8 @@ def badges() -> Response:
         levels=LEVELS,
         tier_name=tier_name,
         still_needed=still_needed,
+        shares=list_live_shares(current_user.id),
+        sharing_allowed=may_share(current_user, local_today()),
     )
 
 

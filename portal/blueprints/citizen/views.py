@@ -48,6 +48,8 @@ from portal.methodology.categories import CATEGORIES, Category
 from portal.methodology.models import Methodology
 from portal.methodology.queries import FiledVersions, list_public_methodologies
 from portal.methodology.versions import VersionSpec
+from portal.sharing.queries import list_live_shares
+from portal.sharing.rules import may_share
 from portal.web.auth import client_ip
 from portal.web.errors import attach_error
 from portal.web.evidence import send_own_evidence
@@ -329,6 +331,8 @@ def certificates() -> Response:
     return render(
         "citizen/certificates.html",
         certificates=certificate_queries.list_certificates(current_user.id),
+        shares=list_live_shares(current_user.id),
+        sharing_allowed=may_share(current_user, local_today()),
     )
 
 

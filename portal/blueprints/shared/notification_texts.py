@@ -18,6 +18,7 @@ from flask_babel import format_date, format_decimal, ngettext
 from flask_babel import gettext as _
 
 from portal.blueprints.shared.badge_texts import badge_name, tier_name
+from portal.blueprints.shared.report_texts import monthly_report_texts
 from portal.notifications import kinds
 from portal.notifications.models import Notification
 from portal.web.i18n import localized
@@ -147,6 +148,7 @@ TEXTS: dict[str, Texts] = {
     kinds.BADGE_AWARDED: _badge_awarded,
     kinds.GUARDIAN_CONSENTED: _guardian_consented,
     kinds.GUARDIAN_CONSENT_ENDED: _guardian_consent_ended,
+    kinds.MONTHLY_REPORT: lambda p: monthly_report_texts(p.raw),
 }
 
 # The page a kind links to when its notification was posted without a link of its own.
@@ -157,6 +159,7 @@ PAGES: dict[str, Callable[[Params], str]] = {
     kinds.BADGE_AWARDED: lambda p: url_for("citizen.badges"),
     kinds.GUARDIAN_CONSENTED: lambda p: url_for("citizen.guardian_page"),
     kinds.GUARDIAN_CONSENT_ENDED: lambda p: url_for("citizen.guardian_page"),
+    kinds.MONTHLY_REPORT: lambda p: url_for("citizen.account"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Personal reports posted to the notification inbox (the monthly report)."""
