@@ -12,11 +12,11 @@ Sources, all of them verified activity and none the points balance:
   islands with a window function, on both databases);
 - ``donations``: public-welfare donations;
 - ``quizzes_passed``: science quizzes passed (never points: a quiz earns only this badge);
-- ``campaigns_joined``: campaigns with a counted record of the person's (``campaign_bonuses``).
+- ``campaigns_joined``: campaigns with a counted record of the person's (``campaign_bonuses``);
+- ``volunteer_activities``: volunteer activities checked in to (``volunteer_checkins``).
 
-``challenges_won`` and ``volunteer_activities`` have no source yet (team challenges and
-volunteering are still to be built): they are in ``UNTRACKED`` and read as 0, so their badges
-are defined but nobody earns them yet.
+``challenges_won`` has no source yet (team challenges are still to be built): it is in
+``UNTRACKED`` and reads as 0, so its badge is defined but nobody earns it yet.
 """
 
 from __future__ import annotations
@@ -47,11 +47,12 @@ from portal.db import session
 from portal.gamification.campaigns.models import CampaignBonus
 from portal.gamification.models import QuizAttempt
 from portal.gamification.rules import STREAK, Badge, Progress, load_badges
+from portal.gamification.volunteering.models import VolunteerCheckin
 from portal.methodology.models import Methodology, MethodologyVersion
 from portal.methodology.units import get_unit
 from portal.welfare.models import Donation
 
-UNTRACKED: Final = frozenset({"challenges_won", "volunteer_activities"})
+UNTRACKED: Final = frozenset({"challenges_won"})
 
 
 def is_tracked(badge: Badge) -> bool:
@@ -84,6 +85,12 @@ def list_progress(user_ids: Collection[int], today: date) -> dict[int, Progress]
             "campaigns_joined",
             select(CampaignBonus.user_id, func.count(distinct(CampaignBonus.campaign_id))).where(
                 CampaignBonus.user_id.in_(ids)
+            ),
+        ),
+        (
+            "volunteer_activities",
+            select(VolunteerCheckin.user_id, func.count()).where(
+                VolunteerCheckin.user_id.in_(ids)
             ),
         ),
     )

@@ -40,6 +40,7 @@ from tests.factories.merchants import (
 from tests.factories.methodology import make_draft, methodology_id
 from tests.factories.notifications import make_notification
 from tests.factories.teams import add_interval, join, make_team
+from tests.factories.volunteering import code_now, make_activity, move_window
 from tests.factories.welfare import form_token, give_points, make_project, project_fields
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "add_pending_rides",
     "add_reduction",
     "campaign_fields",
+    "code_now",
     "credit",
     "form_token",
     "fund",
@@ -65,6 +67,7 @@ __all__ = [
     "join",
     "link",
     "log_in",
+    "make_activity",
     "make_adult",
     "make_award",
     "make_campaign",
@@ -89,6 +92,7 @@ __all__ = [
     "make_user_with_role",
     "make_voucher",
     "methodology_id",
+    "move_window",
     "offer_terms",
     "partner_ride",
     "project_fields",

@@ -1,8 +1,8 @@
 """Teams (组队) for signed-in citizens: my teams, creating one, a team's page, the captain's
-tools and joining by invite link or code."""
+tools, joining by invite link or code, and the team's volunteer activities."""
 
 from flask import Blueprint
 
 bp = Blueprint("teams", __name__)
 
-from portal.blueprints.teams import views  # noqa: E402,F401
+from portal.blueprints.teams import views, volunteering  # noqa: E402,F401

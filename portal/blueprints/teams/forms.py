@@ -7,11 +7,20 @@ import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.blueprints.shared.forms import PortalForm
+from portal.blueprints.shared.methodology.fields import WholeNumberField
 from portal.blueprints.shared.team_labels import BRACKET_LABELS, KIND_LABELS
+from portal.gamification.volunteering import rules as volunteering_rules
 from portal.teams import rules
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
@@ -90,3 +99,51 @@ class ConfirmJoinForm(PortalForm):
 
 class ActionForm(PortalForm):
     """A captain's or member's button: CSRF only."""
+
+
+MINUTES_FORMAT = "%Y-%m-%dT%H:%M"  # what a datetime-local input sends, and shows back
+
+
+class ActivityForm(PortalForm):
+    """A volunteer activity: the captain's own words, shown as written; the service checks the
+    rules (``gamification.volunteering.rules.check_fields``) and names the field it refuses."""
+
+    title = StringField(
+        _l("Title"),
+        validators=[InputRequired(_l("Give the activity a title.")), Length(max=200)],
+        description=_l("At most %(count)s characters.", count=volunteering_rules.TITLE_MAX),
+    )
+    place = StringField(
+        _l("Place"),
+        validators=[InputRequired(_l("Say where the activity takes place.")), Length(max=200)],
+    )
+    description = TextAreaField(
+        _l("Description (optional)"),
+        validators=[Optional(), Length(max=4000)],
+        description=_l("What members will do, what to bring. Shown as you write it."),
+    )
+    starts_at = DateTimeLocalField(
+        _l("Starts (Beijing time)"),
+        format=MINUTES_FORMAT,
+        validators=[InputRequired(_l("Give the start time."))],
+    )
+    ends_at = DateTimeLocalField(
+        _l("Ends (Beijing time)"),
+        format=MINUTES_FORMAT,
+        validators=[InputRequired(_l("Give the end time."))],
+        description=_l("Members can check in from the start until this time."),
+    )
+    minutes = WholeNumberField(
+        _l("Volunteer time credited (minutes)"),
+        validators=[InputRequired(_l("Give the minutes credited, such as 120."))],
+        description=_l("Each member who checks in is credited this many minutes."),
+    )
+
+
+class CheckinForm(PortalForm):
+    code = StringField(
+        _l("Check-in code"),
+        validators=[InputRequired(_l("Type the code shown on the captain's screen."))],
+        description=_l("6 digits; the code changes every minute."),
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
+    )

@@ -19,6 +19,7 @@ from portal.accounts.queries import get_display_names
 from portal.blueprints.shared.team_labels import team_labels
 from portal.blueprints.teams import bp
 from portal.blueprints.teams.forms import ActionForm, CodeForm, ConfirmJoinForm, TeamForm
+from portal.blueprints.teams.volunteering import team_page_context
 from portal.clock import local_midnight, local_today, utcnow
 from portal.errors import DomainError
 from portal.extensions import limiter
@@ -88,6 +89,7 @@ def team(team_id: int) -> BaseResponse:
     classes = queries.list_classes(item.id) if item.kind == rules.SCHOOL else []
     parent = queries.get_team(item.parent_id) if item.parent_id else None
     may_see = queries.may_see_members(item, current_user.id)
+    members = queries.list_members(item) if may_see else None
     return render(
         "teams/team.html",
         team=item,
@@ -96,13 +98,14 @@ def team(team_id: int) -> BaseResponse:
         class_counts=queries.count_members([c.id for c in classes]),
         month=queries.get_figures(item, month_start),
         ever=queries.get_figures(item, None),
-        members=queries.list_members(item) if may_see else None,
+        members=members,
         member_count=queries.count_members([item.id])[item.id],
         is_member=queries.get_open_membership(item.id, current_user.id) is not None,
         is_captain=item.captain_id == current_user.id,
         may_add_class=queries.may_add_class(item, current_user),
         captain_name=get_display_names([item.captain_id])[item.captain_id] if may_see else None,
         action_form=ActionForm(),
+        **team_page_context(item, [m.user_id for m in members] if members is not None else None),
     )
 
 
