@@ -21,6 +21,7 @@ from portal.demo.merchants import seed_merchants
 from portal.demo.methodology import seed_methodologies
 from portal.demo.reviews import seed_reviews
 from portal.demo.teams import seed_teams
+from portal.demo.volunteering import seed_volunteering
 from portal.demo.welfare import seed_welfare
 
 __all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "DemoLogin", "seed_demo"]
@@ -41,6 +42,7 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     seed_vouchers()
     seed_quizzes()
     seed_teams()
+    seed_volunteering()  # after the teams whose members check in
     seed_campaigns()  # after the records it pays bonuses for
     seed_badges()  # last: after every record and donation that earns one
     return list(DEMO_LOGINS), str(report)

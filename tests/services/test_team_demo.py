@@ -1,6 +1,7 @@
 """The demo teams: the captain's school with two classes and a volunteer group, members among
 the demo citizens, totals from their weeks of records, a rejoined volunteer's two intervals;
-a second run adds nothing."""
+the group's past clean-up with three check-ins and a running activity; a second run adds
+nothing."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from portal.accounts.models import User
+from portal.clock import utcnow
 from portal.demo import seed_demo
 from portal.demo.teams import CLASSES, SCHOOL, VOLUNTEERS
+from portal.demo.volunteering import CLEAN_UP, TREES
+from portal.gamification.models import BadgeAward
+from portal.gamification.volunteering.models import VolunteerCheckin
+from portal.gamification.volunteering.queries import get_volunteer_minutes, list_team_activities
 from portal.teams import queries
 from portal.teams.models import Team, TeamMembership
 
@@ -43,3 +49,29 @@ def test_the_demo_teams(db: Any, tmp_path: Path) -> None:
     counts = _rows(db)
     seed_demo(points_per_kg=1000, upload_dir=tmp_path)
     assert _rows(db) == counts
+
+
+def test_the_demo_volunteer_activities(db: Any, tmp_path: Path) -> None:
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    volunteers = db.session.scalar(select(Team).where(Team.name == VOLUNTEERS))
+    past, running = sorted(list_team_activities(volunteers.id), key=lambda a: a.starts_at)
+    assert past.title == CLEAN_UP and running.title == TREES
+    now = utcnow()
+    assert past.ends_at < now and running.starts_at <= now < running.ends_at
+    checkins = db.session.scalars(
+        select(VolunteerCheckin).where(VolunteerCheckin.activity_id == past.id)
+    ).all()
+    assert len(checkins) == 3
+    assert all(past.starts_at <= c.checked_in_at < past.ends_at for c in checkins)
+    assert {
+        db.session.scalar(
+            select(BadgeAward.tier).where(
+                BadgeAward.user_id == c.user_id, BadgeAward.badge_key == "volunteer"
+            )
+        )
+        for c in checkins
+    } == {"bronze"}
+    assert get_volunteer_minutes(checkins[0].user_id) == 180
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    assert db.session.scalar(select(func.count()).select_from(VolunteerCheckin)) == 3
+    assert len(list_team_activities(volunteers.id)) == 2

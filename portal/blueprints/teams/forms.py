@@ -121,6 +121,7 @@ class ActivityForm(PortalForm):
         _l("Description (optional)"),
         validators=[Optional(), Length(max=4000)],
         description=_l("What members will do, what to bring. Shown as you write it."),
+        render_kw={"rows": 4},
     )
     starts_at = DateTimeLocalField(
         _l("Starts (Beijing time)"),
@@ -137,6 +138,7 @@ class ActivityForm(PortalForm):
         _l("Volunteer time credited (minutes)"),
         validators=[InputRequired(_l("Give the minutes credited, such as 120."))],
         description=_l("Each member who checks in is credited this many minutes."),
+        render_kw={"inputmode": "numeric"},
     )
 
 
