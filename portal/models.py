@@ -24,7 +24,6 @@ __all__ = [
     "campaigns_models",
     "certificates_models",
     "gamification_models",
-    "volunteering_models",
     "ledger_models",
     "mall_models",
     "merchants_models",
@@ -33,5 +32,6 @@ __all__ = [
     "sharing_models",
     "stats_models",
     "teams_models",
+    "volunteering_models",
     "welfare_models",
 ]

@@ -89,9 +89,7 @@ def list_progress(user_ids: Collection[int], today: date) -> dict[int, Progress]
         ),
         (
             "volunteer_activities",
-            select(VolunteerCheckin.user_id, func.count()).where(
-                VolunteerCheckin.user_id.in_(ids)
-            ),
+            select(VolunteerCheckin.user_id, func.count()).where(VolunteerCheckin.user_id.in_(ids)),
         ),
     )
     for measure, stmt in counted:
