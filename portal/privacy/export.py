@@ -32,6 +32,7 @@ from portal.activities.models import AccountLink, BehaviorRecord, Evidence, Part
 from portal.certificates.models import Certificate
 from portal.db import session
 from portal.gamification.models import BadgeAward, QuizAttempt
+from portal.gamification.volunteering.models import VolunteerActivity, VolunteerCheckin
 from portal.ledger.queries import get_balance, get_points_account_id, iter_entries
 from portal.mall.models import Voucher
 from portal.merchants.models import OfferRevision
@@ -323,6 +324,17 @@ def quiz_attempts(user_id: int) -> Iterator[dict[str, Any]]:
     )
 
 
+def volunteer_checkins(user_id: int) -> Iterator[dict[str, Any]]:
+    """Each volunteer activity checked in to: its title, place and window, when, the minutes."""
+    c, a = VolunteerCheckin, VolunteerActivity
+    return _rows(
+        select(a.title, a.place, a.starts_at, a.ends_at, c.checked_in_at, c.credited_minutes)
+        .join(a, a.id == c.activity_id)
+        .where(c.user_id == user_id)
+        .order_by(c.id)
+    )
+
+
 def data_reads(user_id: int) -> Iterator[dict[str, Any]]:
     """Who read my data: each read with the organisations its reader acted for (one query)."""
     reads = personal_data_reads(user_id).subquery()
@@ -378,6 +390,7 @@ SECTIONS: list[tuple[str, Builder]] = [
     ("certificates", certificates),
     ("badges", badges),
     ("quiz_attempts", quiz_attempts),
+    ("volunteer_checkins", volunteer_checkins),
     ("notifications", notifications),
     ("partner_links", partner_links),
     ("memberships", memberships),

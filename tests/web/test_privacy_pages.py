@@ -110,6 +110,7 @@ def test_the_download_holds_everything_and_is_audited(
         "notifications",
         "partner_links",
         "memberships",
+        "volunteer_checkins",
         "personal_data_reads",
         "audit_events",
     ):
