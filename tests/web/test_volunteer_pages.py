@@ -205,3 +205,20 @@ def test_a_pupil_does_not_see_the_class_participation(client: FlaskClient) -> No
     factories.log_in(client, pupils[0])
     page = client.get(f"/teams/{klass.id}", headers=ZH)
     assert page.status_code == 200 and "小测验参与情况" not in page.text
+
+
+def test_guessing_is_limited_per_person_not_per_school_network(
+    client: FlaskClient, rate_limits: None
+) -> None:
+    team = factories.make_team()
+    activity = factories.make_activity(team)
+    url = f"/teams/activities/{activity.id}/checkin"
+    members = [factories.join(team) for _ in range(12)]
+    for member in members[:11]:  # one address, as behind a school's network
+        factories.log_in(client, member)
+        done = client.post(url, data={"code": factories.code_now(activity)})
+        assert done.status_code == 302
+    factories.log_in(client, members[11])
+    statuses = [client.post(url, data={"code": "000000x"}).status_code for _ in range(11)]
+    assert statuses == [422] * 10 + [429]
+    assert _count(VolunteerCheckin) == 11

@@ -149,9 +149,14 @@ def _activity_page(
     )
 
 
-# Two codes of a million are valid at a time: a guess succeeds once in 500,000 tries.
+def _member_key() -> str:
+    return f"user:{current_user.id}"
+
+
+# Two codes of a million are valid at a time: a guess succeeds once in 500,000 tries. Limited
+# per person, not per address: a whole class checks in over one school network.
 @bp.post("/activities/<int:activity_id>/checkin")
-@limiter.limit("10 per minute;60 per hour")
+@limiter.limit("10 per minute;60 per hour", key_func=_member_key)
 def check_in(activity_id: int) -> BaseResponse:
     item, team = _activity(activity_id)
     form = CheckinForm()
