@@ -73,6 +73,10 @@ def test_screenshots_of_the_volunteer_pages(
         page.locator("a", has_text="净月潭绿色志愿队").first.click()
         tag = f"{width}-{locale}"
         page.screenshot(path=f"test-results/volunteer-team-{tag}.png", full_page=True)
+        team_url = page.url
+        page.goto(team_url + "/activities/new")
+        page.screenshot(path=f"test-results/volunteer-new-{tag}.png", full_page=True)
+        page.goto(team_url)
         page.locator("a", has_text=TREES).click()
         page.screenshot(path=f"test-results/volunteer-activity-{tag}.png", full_page=True)
         page.goto(page.url + "/code")
