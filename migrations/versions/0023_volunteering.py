@@ -4,7 +4,7 @@
 secret its rotating check-in code is derived from. ``volunteer_checkins``: unique per
 (activity, user), so a member checks in once however many clients race.
 
-Revision ID: 0025
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-03 13:10:00.000000
 
@@ -13,7 +13,7 @@ Create Date: 2026-12-03 13:10:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025"
+revision = "0023"
 down_revision = "0022"
 branch_labels = None
 depends_on = None
