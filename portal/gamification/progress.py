@@ -12,11 +12,12 @@ Sources, all of them verified activity and none the points balance:
   islands with a window function, on both databases);
 - ``donations``: public-welfare donations;
 - ``quizzes_passed``: science quizzes passed (never points: a quiz earns only this badge);
-- ``campaigns_joined``: campaigns with a counted record of the person's (``campaign_bonuses``).
+- ``campaigns_joined``: campaigns with a counted record of the person's (``campaign_bonuses``);
+- ``challenges_won``: team challenges whose final snapshot has the person in a winning team
+  (``team_challenge_winners``, written by the ``team_challenges`` job).
 
-``challenges_won`` and ``volunteer_activities`` have no source yet (team challenges and
-volunteering are still to be built): they are in ``UNTRACKED`` and read as 0, so their badges
-are defined but nobody earns them yet.
+``volunteer_activities`` has no source yet (volunteering is still to be built): it is in
+``UNTRACKED`` and reads as 0, so its badges are defined but nobody earns them yet.
 """
 
 from __future__ import annotations
@@ -49,9 +50,10 @@ from portal.gamification.models import QuizAttempt
 from portal.gamification.rules import STREAK, Badge, Progress, load_badges
 from portal.methodology.models import Methodology, MethodologyVersion
 from portal.methodology.units import get_unit
+from portal.teams.pk.models import ChallengeWinner
 from portal.welfare.models import Donation
 
-UNTRACKED: Final = frozenset({"challenges_won", "volunteer_activities"})
+UNTRACKED: Final = frozenset({"volunteer_activities"})
 
 
 def is_tracked(badge: Badge) -> bool:
@@ -79,6 +81,10 @@ def list_progress(user_ids: Collection[int], today: date) -> dict[int, Progress]
             select(QuizAttempt.user_id, func.count()).where(
                 QuizAttempt.user_id.in_(ids), QuizAttempt.passed
             ),
+        ),
+        (
+            "challenges_won",
+            select(ChallengeWinner.user_id, func.count()).where(ChallengeWinner.user_id.in_(ids)),
         ),
         (
             "campaigns_joined",

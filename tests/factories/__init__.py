@@ -39,7 +39,7 @@ from tests.factories.merchants import (
 )
 from tests.factories.methodology import make_draft, methodology_id
 from tests.factories.notifications import make_notification
-from tests.factories.teams import add_interval, join, make_team
+from tests.factories.teams import add_interval, join, make_duel, make_team, shift
 from tests.factories.welfare import form_token, give_points, make_project, project_fields
 
 __all__ = [
@@ -84,6 +84,7 @@ __all__ = [
     "make_published_offer",
     "make_record",
     "make_spend",
+    "make_duel",
     "make_team",
     "make_user",
     "make_user_with_role",
@@ -96,4 +97,5 @@ __all__ = [
     "reduction_row",
     "ride",
     "session",
+    "shift",
 ]
