@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from portal.accounts.models import Role, User
-from portal.clock import local_today
+from sqlalchemy import select
+
+from portal.clock import local_today, utcnow
 from portal.db import session
 from portal.teams import queries, rules, services
 from portal.teams.models import Team, TeamMembership
 from portal.teams.pk import rules as pk_rules
 from portal.teams.pk import services as pk_services
-from portal.teams.pk.models import TeamChallenge
+from portal.teams.pk.models import ChallengeEntry, TeamChallenge
 from tests.factories.accounts import make_user, make_user_with_role
 from tests.factories.base import next_number
 
@@ -88,9 +90,14 @@ def make_duel(
     return challenge
 
 
-def shift(challenge: TeamChallenge, by: timedelta) -> TeamChallenge:
-    """Move a challenge's period by ``by`` (negative: into the past), to test its phases."""
-    challenge.starts_at += by
-    challenge.ends_at += by
+def shift(challenge: TeamChallenge, started_ago: timedelta) -> TeamChallenge:
+    """Move a challenge's period, keeping its length, to have started ``started_ago`` (to test
+    its phases), and the entered teams' memberships to a month before."""
+    length = challenge.ends_at - challenge.starts_at
+    challenge.starts_at = utcnow() - started_ago
+    challenge.ends_at = challenge.starts_at + length
+    entered = select(ChallengeEntry.team_id).where(ChallengeEntry.challenge_id == challenge.id)
+    for row in session().scalars(select(TeamMembership).where(TeamMembership.team_id.in_(entered))):
+        row.joined_at = min(row.joined_at, challenge.starts_at - timedelta(days=30))
     session().flush()
     return challenge

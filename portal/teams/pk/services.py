@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -39,12 +38,14 @@ from portal.teams.pk.models import ChallengeEntry, ChallengeWinner, TeamChalleng
 @dataclass(frozen=True)
 class Terms:
     """What a captain chooses: the metric (and scenario for ``SCENARIO``) and the Shanghai
-    days from ``starts_on`` to ``ends_on``."""
+    days from ``starts_on`` to ``ends_on``; ``review_hours`` is the platform's review window
+    (the ``TEAM_PK_REVIEW_HOURS`` setting, passed by the page)."""
 
     metric: str | None
     scenario: str | None
     starts_on: date | None
     ends_on: date | None
+    review_hours: int = rules.DEFAULT_REVIEW_HOURS
 
 
 def propose_duel(
@@ -334,7 +335,7 @@ def _new_challenge(actor: User, team: Team, kind: str, terms: Terms) -> TeamChal
         scenario_code=scenario,
         starts_at=when.starts_at,
         ends_at=when.ends_at,
-        review_hours=int(current_app.config["TEAM_PK_REVIEW_HOURS"]),
+        review_hours=terms.review_hours,
         status=rules.PROPOSED if kind == rules.DUEL else rules.SCHEDULED,
         host_team_id=team.id,
         created_by_id=actor.id,
