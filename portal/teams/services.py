@@ -18,7 +18,7 @@ refused: nobody hops teams mid-challenge.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -31,6 +31,7 @@ from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.teams import invites, rules
 from portal.teams.models import Team, TeamInvite, TeamMembership
 from portal.teams.pk.queries import running_challenge
+from portal.teams.pk.rules import LAST_INSTANT
 from portal.teams.queries import (
     get_open_membership,
     may_add_class,
@@ -254,7 +255,7 @@ def _check_not_frozen(team: Team, now: datetime) -> None:
                 "“%(name)s” is in a team challenge until %(day)s: members can neither join nor "
                 "leave until it ends.",
                 name=team.name,
-                day=local_date(running.ends_at - timedelta(microseconds=1)).isoformat(),
+                day=local_date(running.ends_at - LAST_INSTANT).isoformat(),
             )
         )
 

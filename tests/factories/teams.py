@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from portal.accounts.models import Role, User
 from sqlalchemy import select
 
+from portal.accounts.models import Role, User
 from portal.clock import local_today, utcnow
 from portal.db import session
 from portal.teams import queries, rules, services

@@ -240,7 +240,7 @@ def test_finalisation_counts_late_data_in_the_window_and_awards_once(db: Any) ->
 
 
 def test_no_snapshot_before_the_window_ends(db: Any) -> None:
-    host, rival, challenge, _people = _running_duel()
+    _host, _rival, challenge, _people = _running_duel()
     factories.shift(challenge, 7 * DAY + timedelta(hours=23))  # ended 23 hours ago
     assert queries.phase_of(challenge) == rules.REVIEW
     assert services.finalise_due().challenges == 0
@@ -248,7 +248,7 @@ def test_no_snapshot_before_the_window_ends(db: Any) -> None:
 
 
 def test_a_run_killed_before_the_certificates_issues_them_next_time(db: Any) -> None:
-    host, rival, challenge, (a, _b) = _running_duel()
+    _host, _rival, challenge, (a, _b) = _running_duel()
     factories.shift(challenge, 10 * DAY)
     _reduce(a, 100, challenge.ends_at - DAY)
     with pytest.MonkeyPatch.context() as patch:
@@ -260,7 +260,7 @@ def test_a_run_killed_before_the_certificates_issues_them_next_time(db: Any) -> 
 
 
 def test_a_tie_on_zero_has_no_winner_and_an_unanswered_duel_expires(db: Any) -> None:
-    host, rival, challenge, _people = _running_duel()
+    _host, _rival, challenge, _people = _running_duel()
     factories.shift(challenge, 10 * DAY)
     lonely = factories.shift(
         factories.make_duel(factories.make_team(), factories.make_team(), accept=False), DAY

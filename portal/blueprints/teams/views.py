@@ -24,6 +24,7 @@ from portal.errors import DomainError
 from portal.extensions import limiter
 from portal.teams import invites, queries, rules, services
 from portal.teams.models import Team, TeamInvite
+from portal.teams.pk import queries as pk_queries
 from portal.web.auth import client_ip
 from portal.web.errors import attach_error
 from portal.web.htmx import render
@@ -103,6 +104,8 @@ def team(team_id: int) -> BaseResponse:
         may_add_class=queries.may_add_class(item, current_user),
         captain_name=get_display_names([item.captain_id])[item.captain_id] if may_see else None,
         action_form=ActionForm(),
+        challenges=[(c, pk_queries.phase_of(c)) for c in pk_queries.list_for_team(item.id)],
+        leagues=pk_queries.list_open_leagues(item.bracket),
     )
 
 

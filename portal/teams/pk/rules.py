@@ -39,6 +39,8 @@ UPCOMING, RUNNING, REVIEW = "upcoming", "running", "review"
 MAX_DAYS = 92  # about a school term's quarter
 MAX_LEAD_DAYS = 180
 DEFAULT_REVIEW_HOURS = 48
+# The last instant of a period (its end is excluded): ``ends_at - LAST_INSTANT`` is its last day.
+LAST_INSTANT = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ and the certificates issues the missing ones next time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -300,7 +300,7 @@ def _issue_missing_certificates() -> int:
 
 def _certificate_text(challenge: TeamChallenge, team: Team) -> CertificateText:
     first = local_date(challenge.starts_at).isoformat()
-    last = local_date(challenge.ends_at - timedelta(microseconds=1)).isoformat()
+    last = local_date(challenge.ends_at - rules.LAST_INSTANT).isoformat()
     zh_title, en_title = queries.scenario_titles(challenge.scenario_code or "")
     zh_metric = {
         rules.PER_CAPITA: "人均减排量",
@@ -404,7 +404,7 @@ def _params(challenge: TeamChallenge, team: Team, rival: Team) -> dict[str, obje
         "team": team.name,
         "rival": rival.name,
         "starts_on": local_date(challenge.starts_at).isoformat(),
-        "ends_on": local_date(challenge.ends_at - timedelta(microseconds=1)).isoformat(),
+        "ends_on": local_date(challenge.ends_at - rules.LAST_INSTANT).isoformat(),
         "metric": challenge.metric,
     }
 
