@@ -99,7 +99,6 @@ def challenge(challenge_id: int) -> BaseResponse:
         ]
     return render(
         "teams/challenge.html",
-        challenge=item,
         entries=entries,
         may_answer=may_answer,
         joinable=joinable,
