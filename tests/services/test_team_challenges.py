@@ -269,3 +269,11 @@ def test_a_tie_on_zero_has_no_winner_and_an_unanswered_duel_expires(db: Any) -> 
     assert (run.challenges, run.winners, run.expired) == (1, 0, 1)
     assert lonely.status == rules.EXPIRED
     assert not queries.list_winners(challenge.id)
+
+
+def test_a_school_captain_pits_two_of_their_classes_against_each_other(db: Any) -> None:
+    school = factories.make_team(kind="school")
+    teacher = _captain(school)
+    one, two = (factories.make_team(teacher, kind="class", parent=school) for _ in range(2))
+    challenge = factories.make_duel(one, two)  # the teacher answers for the second class
+    assert challenge.status == rules.SCHEDULED

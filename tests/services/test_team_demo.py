@@ -14,6 +14,9 @@ from portal.demo import seed_demo
 from portal.demo.teams import CLASSES, SCHOOL, VOLUNTEERS
 from portal.teams import queries
 from portal.teams.models import Team, TeamMembership
+from portal.teams.pk import queries as pk_queries
+from portal.teams.pk import rules
+from portal.teams.pk.models import TeamChallenge
 
 
 def _rows(db: Any) -> tuple[int, int]:
@@ -43,3 +46,13 @@ def test_the_demo_teams(db: Any, tmp_path: Path) -> None:
     counts = _rows(db)
     seed_demo(points_per_kg=1000, upload_dir=tmp_path)
     assert _rows(db) == counts
+
+
+def test_the_demo_challenges(db: Any, tmp_path: Path) -> None:
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)  # a second run adds no duel
+    finished, running = db.session.scalars(select(TeamChallenge).order_by(TeamChallenge.id)).all()
+    assert finished.status == rules.FINAL and pk_queries.phase_of(running) == rules.RUNNING
+    winners = pk_queries.list_winners(finished.id)
+    assert winners and all(w.certificate_id is not None for w in winners)
+    assert len(pk_queries.get_standings(running)) == 2

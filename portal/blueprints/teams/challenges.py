@@ -87,8 +87,9 @@ def challenge(challenge_id: int) -> BaseResponse:
     item = _challenge(challenge_id)
     phase = queries.phase_of(item)
     entries = queries.list_entries(item.id)
-    mine = queries.captain_entry(item.id, current_user.id)
-    may_answer = phase == rules.PROPOSED and mine is not None and mine[0].accepted_at is None
+    may_answer = (
+        phase == rules.PROPOSED and queries.awaiting_entry(item.id, current_user.id) is not None
+    )
     joinable = []
     if item.kind == rules.LEAGUE and phase == rules.UPCOMING:
         entered = {t.id for _, t in entries}

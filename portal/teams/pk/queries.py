@@ -220,10 +220,11 @@ def list_winners(challenge_id: int) -> list[ChallengeWinner]:
     )
 
 
-def captain_entry(challenge_id: int, user_id: int) -> tuple[ChallengeEntry, Team] | None:
-    """The entry of a team in the challenge that ``user_id`` captains, if any."""
+def awaiting_entry(challenge_id: int, user_id: int) -> tuple[ChallengeEntry, Team] | None:
+    """The entry awaiting an answer of a team that ``user_id`` captains, if any (a school's
+    captain who runs both classes of a duel answers for the challenged one)."""
     for entry, team in list_entries(challenge_id):
-        if team.captain_id == user_id:
+        if team.captain_id == user_id and entry.accepted_at is None:
             return entry, team
     return None
 

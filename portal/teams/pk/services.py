@@ -95,8 +95,8 @@ def answer_duel(
     """The challenged captain accepts or declines, before the start; both captains are told."""
     with transaction():
         challenge = _locked_challenge(challenge_id)
-        entry = queries.captain_entry(challenge.id, actor.id)
-        if challenge.kind != rules.DUEL or entry is None or entry[0].accepted_at is not None:
+        entry = queries.awaiting_entry(challenge.id, actor.id)
+        if challenge.kind != rules.DUEL or entry is None:
             raise NotAllowed(_l("Only the challenged team's captain may answer."))
         now = utcnow()
         if queries.phase_of(challenge, now) != rules.PROPOSED:
