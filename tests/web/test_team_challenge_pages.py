@@ -121,6 +121,26 @@ def test_the_standings_poll_while_running_and_stop_once_final(
     assert "hx-trigger" not in final.text and "Final standings" in final.text
     page = client.get(f"/teams/challenges/{challenge.id}", headers=ZH)
     assert "最终排名" in page.text and not english_sentences(page.text)
+    winner = factories.session().get(factories.User, rival.captain_id)
+    factories.log_in(client, winner)  # a tie on zero: nobody won, no certificate to show
+    assert "查看你的证书" not in client.get(f"/teams/challenges/{challenge.id}", headers=ZH).text
+
+
+def test_a_winner_finds_their_certificate_on_the_final_page(
+    client: FlaskClient, login_as: Any
+) -> None:
+    captain = login_as("citizen")
+    host, rival = factories.make_team(captain), factories.make_team()
+    challenge = factories.shift(factories.make_duel(host, rival), 10 * DAY)
+    reduction = factories.add_reduction(captain, 500)
+    reduction.occurred_at = challenge.ends_at - DAY
+    reduction.created_at = challenge.ends_at
+    services.finalise_due()
+    page = client.get(f"/teams/challenges/{challenge.id}", headers=ZH)
+    assert "查看你的证书" in page.text and "/verify/" in page.text
+    assert not english_sentences(page.text)
+    certificates = client.get("/me/certificates", headers=ZH)
+    assert certificates.status_code == 200 and "组队PK冠军" in certificates.text
 
 
 def test_an_unknown_challenge_is_not_found_and_others_have_no_tools(

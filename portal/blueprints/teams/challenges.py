@@ -103,6 +103,7 @@ def challenge(challenge_id: int) -> BaseResponse:
         entries=entries,
         may_answer=may_answer,
         joinable=joinable,
+        certificate_code=queries.get_certificate_code(item.id, current_user.id),
         action_form=ActionForm(),
         **_standings_context(item, phase),
     )

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 
+from portal.certificates.models import Certificate
 from portal.clock import utcnow
 from portal.db import session
 from portal.methodology.models import Methodology
@@ -235,3 +236,12 @@ def scenario_titles(code: str) -> tuple[str, str]:
         select(Methodology).where(Methodology.scenario_code == code).order_by(Methodology.id)
     )
     return (found.title_zh, found.title_en) if found else (code, code)
+
+
+def get_certificate_code(challenge_id: int, user_id: int) -> str | None:
+    """The code of the certificate ``user_id`` won in the challenge, once issued."""
+    return session().scalar(
+        select(Certificate.code)
+        .join(ChallengeWinner, ChallengeWinner.certificate_id == Certificate.id)
+        .where(ChallengeWinner.challenge_id == challenge_id, ChallengeWinner.user_id == user_id)
+    )
