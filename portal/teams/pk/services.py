@@ -278,7 +278,9 @@ def _issue_missing_certificates() -> int:
     )
     for winner_id in missing:
         with transaction():
-            winner = session().get(ChallengeWinner, winner_id, with_for_update=True)
+            winner = session().get(
+                ChallengeWinner, winner_id, with_for_update=True, populate_existing=True
+            )
             if winner is None or winner.certificate_id is not None:
                 continue
             challenge = session().get(TeamChallenge, winner.challenge_id)
