@@ -115,3 +115,5 @@ def test_a_captain_challenges_another_class_and_the_standings_move(
             page.set_viewport_size({"width": width, "height": 900})
             page.goto(challenge_url)
             page.screenshot(path=f"test-results/pk-{width}-{suffix}.png", full_page=True)
+            page.locator("main a", has_text="初二（2）班").first.click()
+            page.screenshot(path=f"test-results/pk-team-{width}-{suffix}.png", full_page=True)
