@@ -125,6 +125,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "QUANTIFY_WORKERS": int(os.environ.get("QUANTIFY_WORKERS", "1")),
         # Points earned in a year expire at the end of the N-th year after it; 0: never.
         "POINTS_EXPIRY_YEARS": int(os.environ.get("POINTS_EXPIRY_YEARS", "1")),
+        # Hours after a team challenge ends in which late partner data still counts.
+        "TEAM_PK_REVIEW_HOURS": _whole_number("TEAM_PK_REVIEW_HOURS", 48, 0),
         "SCHEDULER_LOCK_FILE": str(instance_path / "scheduler.lock"),
         # The admin dashboard warns when the scheduler's heartbeat is older than this.
         "SCHEDULER_STALE_MINUTES": int(os.environ.get("SCHEDULER_STALE_MINUTES", "5")),

@@ -15,6 +15,7 @@ from portal.scheduler.models import JobRun
 from portal.sharing import models as sharing_models
 from portal.stats import models as stats_models
 from portal.teams import models as teams_models
+from portal.teams.pk import models as pk_models
 from portal.welfare import models as welfare_models
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "merchants_models",
     "methodology_models",
     "notifications_models",
+    "pk_models",
     "sharing_models",
     "stats_models",
     "teams_models",

@@ -16,6 +16,7 @@ from portal.db import Base, BigIntPK
 class CertificateKind(enum.StrEnum):
     MILESTONE = "milestone"
     DONATION = "donation"
+    TEAM_CHALLENGE = "team_challenge"
 
 
 class Certificate(Base):

@@ -13,6 +13,7 @@ from portal.demo.accounts import DEMO_LOGINS, DEMO_PASSWORD, DemoLogin, seed_acc
 from portal.demo.activities import seed_activities
 from portal.demo.campaigns import seed_campaigns
 from portal.demo.certificates import seed_certificates
+from portal.demo.challenges import seed_challenges
 from portal.demo.gamification import seed_badges, seed_quizzes
 from portal.demo.guardians import seed_guardians
 from portal.demo.ledger import seed_demo_opening
@@ -41,7 +42,8 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     seed_welfare()
     seed_vouchers()
     seed_quizzes()
-    seed_teams()
+    _school, *classes, _volunteers = seed_teams()
+    seed_challenges(classes)  # a finished duel of the two classes and a running one
     seed_volunteering()  # after the teams whose members check in
     seed_campaigns()  # after the records it pays bonuses for
     seed_badges()  # last: after every record and donation that earns one

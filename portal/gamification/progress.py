@@ -13,10 +13,12 @@ Sources, all of them verified activity and none the points balance:
 - ``donations``: public-welfare donations;
 - ``quizzes_passed``: science quizzes passed (never points: a quiz earns only this badge);
 - ``campaigns_joined``: campaigns with a counted record of the person's (``campaign_bonuses``);
-- ``volunteer_activities``: volunteer activities checked in to (``volunteer_checkins``).
+- ``volunteer_activities``: volunteer activities checked in to (``volunteer_checkins``);
+- ``challenges_won``: team challenges whose final snapshot has the person in a winning team
+  (``team_challenge_winners``, written by the ``team_challenges`` job).
 
-``challenges_won`` has no source yet (team challenges are still to be built): it is in
-``UNTRACKED`` and reads as 0, so its badge is defined but nobody earns it yet.
+Every measure has a source now; ``UNTRACKED`` is where a measure defined before anything
+records it waits (its badge then shows "coming soon" and nobody earns it).
 """
 
 from __future__ import annotations
@@ -50,9 +52,10 @@ from portal.gamification.rules import STREAK, Badge, Progress, load_badges
 from portal.gamification.volunteering.models import VolunteerCheckin
 from portal.methodology.models import Methodology, MethodologyVersion
 from portal.methodology.units import get_unit
+from portal.teams.pk.models import ChallengeWinner
 from portal.welfare.models import Donation
 
-UNTRACKED: Final = frozenset({"challenges_won"})
+UNTRACKED: Final[frozenset[str]] = frozenset()
 
 
 def is_tracked(badge: Badge) -> bool:
@@ -80,6 +83,10 @@ def list_progress(user_ids: Collection[int], today: date) -> dict[int, Progress]
             select(QuizAttempt.user_id, func.count()).where(
                 QuizAttempt.user_id.in_(ids), QuizAttempt.passed
             ),
+        ),
+        (
+            "challenges_won",
+            select(ChallengeWinner.user_id, func.count()).where(ChallengeWinner.user_id.in_(ids)),
         ),
         (
             "campaigns_joined",

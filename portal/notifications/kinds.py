@@ -23,6 +23,12 @@ A parameter whose text is stored in both languages is given as ``<name>_zh`` and
   ``change_grams`` (signed), ``change_percent`` (whole per cent; absent when the month before
   had none), ``categories`` (``[category code, grams]`` pairs in display order, none of zero)
   and ``badges`` (``[badge key, tier]`` pairs awarded that month, oldest first).
+- ``challenge_proposed`` — ``challenge_id``, ``team`` (the challenger's name), ``rival`` (the
+  challenged team's), ``starts_on`` and ``ends_on`` (dates), ``metric`` (a ``teams.pk.rules``
+  code);
+- ``challenge_answered`` — ``challenge_id``, ``team``, ``rival``, ``is_accepted`` (bool);
+- ``challenge_finished`` — ``challenge_id``, ``team`` (the reader's team), ``rank``, ``teams``
+  (how many took part), ``is_winner`` (bool).
 """
 
 from __future__ import annotations
@@ -37,6 +43,9 @@ BADGE_AWARDED = "badge_awarded"
 GUARDIAN_CONSENTED = "guardian_consented"
 GUARDIAN_CONSENT_ENDED = "guardian_consent_ended"
 MONTHLY_REPORT = "monthly_report"
+CHALLENGE_PROPOSED = "challenge_proposed"
+CHALLENGE_ANSWERED = "challenge_answered"
+CHALLENGE_FINISHED = "challenge_finished"
 
 KINDS = frozenset(
     {
@@ -50,6 +59,9 @@ KINDS = frozenset(
         GUARDIAN_CONSENTED,
         GUARDIAN_CONSENT_ENDED,
         MONTHLY_REPORT,
+        CHALLENGE_PROPOSED,
+        CHALLENGE_ANSWERED,
+        CHALLENGE_FINISHED,
     }
 )
 KIND_MAX_LENGTH = 40  # notifications.kind

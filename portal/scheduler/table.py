@@ -22,6 +22,7 @@ from portal.ledger import jobs as ledger_jobs
 from portal.mall import jobs as mall_jobs
 from portal.reports import jobs as reports_jobs
 from portal.scheduler.registry import Job, JobContext, JobDetails, JobTable
+from portal.teams.pk import jobs as team_challenge_jobs
 
 EXTENSION = "portal.job_table"
 
@@ -53,6 +54,7 @@ REGISTRATIONS: tuple[Callable[[JobTable], None], ...] = (
     ledger_jobs.register_jobs,
     certificates_jobs.register_jobs,
     mall_jobs.register_jobs,
+    team_challenge_jobs.register_jobs,
     gamification_jobs.register_jobs,
     reports_jobs.register_jobs,
 )

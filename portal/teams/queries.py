@@ -16,6 +16,7 @@ from portal.activities.models import Reduction
 from portal.clock import utcnow
 from portal.db import session
 from portal.errors import Conflict
+from portal.methodology.models import Methodology
 from portal.teams import invites, rules
 from portal.teams.models import Team, TeamInvite, TeamMembership
 
@@ -197,7 +198,7 @@ def resolve_invite(*, token: str | None = None, code: str | None = None) -> Team
     return invite
 
 
-def _family_intervals(team: Team) -> list[rules.Interval]:
+def family_intervals(team: Team) -> list[rules.Interval]:
     """Every membership interval of the team and, for a school, of its classes."""
     team_ids = select(Team.id).where(or_(Team.id == team.id, Team.parent_id == team.id))
     rows = session().execute(
@@ -213,11 +214,35 @@ def get_figures(team: Team, since: datetime | None, until: datetime | None = Non
     live reduction of a member that occurred while they were a member (of a school's class too,
     counted once), with the current members and how many of them took part."""
     until = until or utcnow()
-    intervals = _family_intervals(team)
+    intervals = family_intervals(team)
     members = {i.user_id for i in intervals if i.end is None}
+    grams, counted = credited(intervals, since, until)
+    return rules.figures(grams, counted, members)
+
+
+def credited(
+    intervals: list[rules.Interval],
+    since: datetime | None,
+    until: datetime,
+    *,
+    recorded_before: datetime | None = None,
+    scenario: str | None = None,
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Grams and reduction counts per person of the live reductions credited to ``intervals``
+    in ``[since, until)``; only those recorded before ``recorded_before`` and of the
+    ``scenario`` code when given (a team challenge's review window and metric)."""
     windows = rules.credit_windows(intervals, since, until)
     grams: defaultdict[int, int] = defaultdict(int)
     counted: defaultdict[int, int] = defaultdict(int)
+    filters = [Reduction.is_live()]
+    if recorded_before is not None:
+        filters.append(Reduction.created_at < recorded_before)
+    if scenario is not None:
+        filters.append(
+            Reduction.methodology_id.in_(
+                select(Methodology.id).where(Methodology.scenario_code == scenario)
+            )
+        )
     for first in range(0, len(windows), WINDOWS_PER_QUERY):
         chunk = windows[first : first + WINDOWS_PER_QUERY]
         inside = or_(
@@ -232,10 +257,10 @@ def get_figures(team: Team, since: datetime | None, until: datetime | None = Non
         )
         rows = session().execute(
             select(Reduction.user_id, func.sum(Reduction.net_grams), func.count())
-            .where(inside, Reduction.is_live())
+            .where(inside, *filters)
             .group_by(Reduction.user_id)
         )
         for user_id, total, n in rows:
             grams[user_id] += int(total or 0)
             counted[user_id] += int(n)
-    return rules.figures(dict(grams), dict(counted), members)
+    return dict(grams), dict(counted)

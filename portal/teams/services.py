@@ -11,6 +11,9 @@ removes; a captain leaves only as the last member (which closes the team).
 Joining locks the team row (``SELECT … FOR UPDATE``; SQLite lets one writer in at a time), so
 concurrent joins never pass the size limit; and the person's row, so their bracket checks see
 every other join of theirs. The open-slot unique index refuses what slips past either.
+
+While the team is in a running challenge (``teams.pk``), joining, leaving and removing are
+refused: nobody hops teams mid-challenge.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from sqlalchemy import func, select
 
 from portal.accounts.audit import record_audit
 from portal.accounts.models import Role, User
-from portal.clock import utcnow
+from portal.clock import local_date, utcnow
 from portal.db import session, transaction, unless_taken
 from portal.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from portal.teams import invites, rules
 from portal.teams.models import Team, TeamInvite, TeamMembership
+from portal.teams.pk.queries import running_challenge
+from portal.teams.pk.rules import LAST_INSTANT
 from portal.teams.queries import (
     get_open_membership,
     may_add_class,
@@ -116,6 +121,7 @@ def join_team(
         if team.closed_at is not None:
             raise Conflict(_l("This team has closed."))
         now = utcnow()
+        _check_not_frozen(team, now)
         _check_slot(actor, team)
         members = db.scalar(
             select(func.count())
@@ -138,6 +144,7 @@ def leave_team(*, actor: User, team_id: int, ip: str | None = None) -> None:
         if membership is None:
             raise Conflict(_l("You are not a member of this team."))
         now = utcnow()
+        _check_not_frozen(team, now)
         if team.captain_id == actor.id:
             others = db.scalar(
                 select(func.count())
@@ -179,6 +186,7 @@ def remove_member(*, actor: User, team_id: int, user_id: int, ip: str | None = N
         membership = get_open_membership(team.id, user_id)
         if user_id == actor.id or membership is None:
             raise InvalidInput(_l("Choose another member of the team."), field="user_id")
+        _check_not_frozen(team, utcnow())
         _close(membership, utcnow(), "removed")
         _rotate(team, actor)
         _audit("team.member_removed", actor, team, ip, user_id=user_id)
@@ -235,6 +243,21 @@ def _check_slot(actor: User, team: Team) -> None:
             raise Conflict(
                 _l("You are in “%(name)s”, of another school. Leave it first.", name=held.name)
             )
+
+
+def _check_not_frozen(team: Team, now: datetime) -> None:
+    """Nobody joins, leaves or is removed while the team (or its school) is in a running
+    challenge: the standings count the members it started with."""
+    running = running_challenge(team, now)
+    if running is not None:
+        raise Conflict(
+            _l(
+                "“%(name)s” is in a team challenge until %(day)s: members can neither join nor "
+                "leave until it ends.",
+                name=team.name,
+                day=local_date(running.ends_at - LAST_INSTANT).isoformat(),
+            )
+        )
 
 
 def _open(team: Team, user: User, now: datetime) -> TeamMembership:

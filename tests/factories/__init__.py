@@ -39,7 +39,7 @@ from tests.factories.merchants import (
 )
 from tests.factories.methodology import make_draft, methodology_id
 from tests.factories.notifications import make_notification
-from tests.factories.teams import add_interval, join, make_team
+from tests.factories.teams import add_interval, join, make_duel, make_team, shift
 from tests.factories.volunteering import code_now, make_activity, move_window
 from tests.factories.welfare import form_token, give_points, make_project, project_fields
 
@@ -75,6 +75,7 @@ __all__ = [
     "make_citizen_with_points",
     "make_consent",
     "make_draft",
+    "make_duel",
     "make_earn",
     "make_membership",
     "make_merchant",
@@ -100,4 +101,5 @@ __all__ = [
     "reduction_row",
     "ride",
     "session",
+    "shift",
 ]

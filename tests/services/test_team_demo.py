@@ -20,6 +20,9 @@ from portal.gamification.volunteering.models import VolunteerCheckin
 from portal.gamification.volunteering.queries import get_volunteer_minutes, list_team_activities
 from portal.teams import queries
 from portal.teams.models import Team, TeamMembership
+from portal.teams.pk import queries as pk_queries
+from portal.teams.pk import rules
+from portal.teams.pk.models import TeamChallenge
 
 
 def _rows(db: Any) -> tuple[int, int]:
@@ -75,3 +78,13 @@ def test_the_demo_volunteer_activities(db: Any, tmp_path: Path) -> None:
     seed_demo(points_per_kg=1000, upload_dir=tmp_path)
     assert db.session.scalar(select(func.count()).select_from(VolunteerCheckin)) == 3
     assert len(list_team_activities(volunteers.id)) == 2
+
+
+def test_the_demo_challenges(db: Any, tmp_path: Path) -> None:
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)  # a second run adds no duel
+    finished, running = db.session.scalars(select(TeamChallenge).order_by(TeamChallenge.id)).all()
+    assert finished.status == rules.FINAL and pk_queries.phase_of(running) == rules.RUNNING
+    winners = pk_queries.list_winners(finished.id)
+    assert winners and all(w.certificate_id is not None for w in winners)
+    assert len(pk_queries.get_standings(running)) == 2

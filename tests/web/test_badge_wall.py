@@ -41,7 +41,7 @@ def test_the_wall_shows_earned_and_locked_badges_in_chinese(
     assert "还差 1 天" in text  # the streak's bronze needs 3 days in a row
     assert "还差 2 千米" in text  # cycling bronze: 10 km
     assert "还差 0.2 千克" in text  # reducer bronze: 1 kg
-    assert "即将推出" in text  # team challenges: nothing records them yet
+    assert "即将推出" not in text  # every badge's measure is recorded now
     assert 'role="img"' in page.text and "<title>低碳起步 · 铜级</title>" in page.text
     assert "<title>坚持不懈 · 尚未获得</title>" in page.text
 

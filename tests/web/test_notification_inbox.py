@@ -63,6 +63,28 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "categories": [["food", 500], ["transport", 1500]],
         "badges": [["streak", "silver"]],
     },
+    kinds.CHALLENGE_PROPOSED: {
+        "challenge_id": 1,
+        "team": "初二（3）班",
+        "rival": "初二（5）班",
+        "starts_on": "2026-12-07",
+        "ends_on": "2026-12-13",
+        "metric": "per_capita",
+    },
+    kinds.CHALLENGE_ANSWERED: {
+        "challenge_id": 1,
+        "team": "初二（3）班",
+        "rival": "初二（5）班",
+        "starts_on": "2026-12-07",
+        "is_accepted": True,
+    },
+    kinds.CHALLENGE_FINISHED: {
+        "challenge_id": 1,
+        "team": "初二（3）班",
+        "rank": 1,
+        "teams": 2,
+        "is_winner": True,
+    },
 }
 
 

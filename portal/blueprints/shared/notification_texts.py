@@ -122,6 +122,44 @@ def _badge_awarded(p: Params) -> tuple[str, str]:
     )
 
 
+def _challenge_proposed(p: Params) -> tuple[str, str]:
+    return _("Your team is challenged"), _(
+        "“%(team)s” challenges “%(rival)s” from %(first)s to %(last)s. Accept or decline "
+        "before it starts.",
+        team=p.text("team"),
+        rival=p.text("rival"),
+        first=p.day("starts_on"),
+        last=p.day("ends_on"),
+    )
+
+
+def _challenge_answered(p: Params) -> tuple[str, str]:
+    names = {"team": p.text("team"), "rival": p.text("rival")}
+    if p.raw.get("is_accepted") is True:
+        return _("Challenge accepted"), _(
+            "“%(rival)s” accepted the challenge of “%(team)s”: it starts on %(first)s.",
+            first=p.day("starts_on"),
+            **names,
+        )
+    return _("Challenge declined"), _("“%(rival)s” declined the challenge of “%(team)s”.", **names)
+
+
+def _challenge_finished(p: Params) -> tuple[str, str]:
+    if p.raw.get("is_winner") is True:
+        return _("Your team won the challenge"), _(
+            "“%(team)s” came first of %(teams)s teams. Your champion badge and certificate "
+            "are on your account.",
+            team=p.text("team"),
+            teams=p.formatted("teams"),
+        )
+    return _("Team challenge finished"), _(
+        "“%(team)s” placed %(rank)s of %(teams)s teams. See the final standings.",
+        team=p.text("team"),
+        rank=p.formatted("rank"),
+        teams=p.formatted("teams"),
+    )
+
+
 def _guardian_consented(p: Params) -> tuple[str, str]:
     return _("Your guardian agreed"), _(
         "Your guardian's consent is recorded: you may now redeem and donate your points."
@@ -149,6 +187,9 @@ TEXTS: dict[str, Texts] = {
     kinds.GUARDIAN_CONSENTED: _guardian_consented,
     kinds.GUARDIAN_CONSENT_ENDED: _guardian_consent_ended,
     kinds.MONTHLY_REPORT: lambda p: monthly_report_texts(p.raw),
+    kinds.CHALLENGE_PROPOSED: _challenge_proposed,
+    kinds.CHALLENGE_ANSWERED: _challenge_answered,
+    kinds.CHALLENGE_FINISHED: _challenge_finished,
 }
 
 # The page a kind links to when its notification was posted without a link of its own.

@@ -25,7 +25,29 @@ BRACKET_LABELS = {
     "company": _l("Companies"),
 }
 
+METRIC_LABELS = {
+    "per_capita": _l("Grams reduced per member"),
+    "participation": _l("Participation rate"),
+    "scenario": _l("Records of one activity"),
+}
+
+PHASE_LABELS = {
+    "proposed": _l("Awaiting an answer"),
+    "declined": _l("Declined"),
+    "expired": _l("Not answered in time"),
+    "upcoming": _l("Not started yet"),
+    "running": _l("Running"),
+    "review": _l("Ended: under review"),
+    "final": _l("Final"),
+}
+
 
 def team_labels() -> dict[str, Any]:
-    """A context processor: ``team_kind_labels`` and ``team_bracket_labels``."""
-    return {"team_kind_labels": KIND_LABELS, "team_bracket_labels": BRACKET_LABELS}
+    """A context processor: the labels of team kinds and brackets, challenge metrics and
+    phases."""
+    return {
+        "team_kind_labels": KIND_LABELS,
+        "team_bracket_labels": BRACKET_LABELS,
+        "challenge_metric_labels": METRIC_LABELS,
+        "challenge_phase_labels": PHASE_LABELS,
+    }

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("teams", __name__)
 
-from portal.blueprints.teams import views, volunteering  # noqa: E402,F401
+from portal.blueprints.teams import challenges, views, volunteering  # noqa: E402,F401

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    DateField,
     DateTimeLocalField,
     HiddenField,
     SelectChoice,
@@ -19,11 +20,12 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.blueprints.shared.forms import PortalForm
 from portal.blueprints.shared.methodology.fields import WholeNumberField
-from portal.blueprints.shared.team_labels import BRACKET_LABELS, KIND_LABELS
+from portal.blueprints.shared.team_labels import BRACKET_LABELS, KIND_LABELS, METRIC_LABELS
 from portal.gamification.volunteering import rules as volunteering_rules
 from portal.teams import rules
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
+LEAGUE_CHOICE = "league"
 
 
 class TeamForm(PortalForm):
@@ -149,3 +151,49 @@ class CheckinForm(PortalForm):
         description=_l("6 digits; the code changes every minute."),
         render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
     )
+
+
+class ChallengeForm(PortalForm):
+    """A captain's challenge: another team of the bracket, or a league others join. The
+    service checks the rules (the bracket, the days, overlaps) and names the field."""
+
+    rival_id = SelectField(
+        _l("Opponent"),
+        choices=[],
+        description=_l(
+            "A team of your bracket, or a league that other teams join before it starts."
+        ),
+        validate_choice=False,  # the service checks the rival
+    )
+    metric = SelectField(
+        _l("Measured on"),
+        choices=[SelectChoice(code, label) for code, label in METRIC_LABELS.items()],
+        validate_choice=False,
+    )
+    scenario = SelectField(
+        _l("Activity"),
+        choices=[],
+        description=_l("Only when the challenge counts the records of one activity."),
+        validate_choice=False,
+    )
+    starts_on = DateField(
+        _l("First day"), validators=[Optional()], description=_l("Beijing time, from tomorrow.")
+    )
+    ends_on = DateField(_l("Last day"), validators=[Optional()], description=_l("Included."))
+
+    def __init__(
+        self, *args: Any, rivals: list[tuple[int, str]], scenarios: list[tuple[str, str]], **kw: Any
+    ) -> None:
+        super().__init__(*args, **kw)
+        self.rival_id.choices = [SelectChoice(LEAGUE_CHOICE, str(_l("Open a league")))] + [
+            SelectChoice(str(i), n) for i, n in rivals
+        ]
+        self.scenario.choices = [SelectChoice("", str(_l("Choose an activity")))] + [
+            SelectChoice(code, title) for code, title in scenarios
+        ]
+
+    @property
+    def rival(self) -> int | None:
+        """The challenged team's id; None for a league (or a choice that is no team)."""
+        value = self.rival_id.data or ""
+        return int(value) if value.isdigit() else None

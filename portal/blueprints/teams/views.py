@@ -25,6 +25,7 @@ from portal.errors import DomainError
 from portal.extensions import limiter
 from portal.teams import invites, queries, rules, services
 from portal.teams.models import Team, TeamInvite
+from portal.teams.pk import queries as pk_queries
 from portal.web.auth import client_ip
 from portal.web.errors import attach_error
 from portal.web.htmx import render
@@ -106,6 +107,8 @@ def team(team_id: int) -> BaseResponse:
         captain_name=get_display_names([item.captain_id])[item.captain_id] if may_see else None,
         action_form=ActionForm(),
         **team_page_context(item, [m.user_id for m in members] if members is not None else None),
+        challenges=[(c, pk_queries.phase_of(c)) for c in pk_queries.list_for_team(item.id)],
+        leagues=pk_queries.list_open_leagues(item.bracket),
     )
 
 
