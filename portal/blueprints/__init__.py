@@ -36,8 +36,8 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "welfare": ("/welfare", "public"),  # donating needs a citizen: the views check
     "learn": ("/learn", "public"),  # taking a quiz needs a citizen: the views check
     "teams": ("/teams", Role.CITIZEN),
-    "campaigns": ("/campaigns", "public"),
-    "leaderboards": ("/leaderboards", "public"),  # a citizen's own place shows when logged in  # a citizen's own bonus shows when logged in
+    "campaigns": ("/campaigns", "public"),  # a citizen's own bonus shows when logged in
+    "leaderboards": ("/leaderboards", "public"),  # a citizen's own place shows when logged in
     "admin": ("/admin", Role.ADMIN),
 }
 

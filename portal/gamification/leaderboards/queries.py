@@ -4,6 +4,7 @@ of those who ``may_be_listed``; team names; city names and districts)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, select
 
@@ -58,7 +59,7 @@ def get_snapshot() -> LeaderboardSnapshot | None:
     )
 
 
-def _board(snapshot_id: int, board: str, period: str) -> Select[tuple[LeaderboardRow]]:
+def _board(snapshot_id: int, board: str, period: str) -> Select[LeaderboardRow]:
     return select(LeaderboardRow).where(
         LeaderboardRow.snapshot_id == snapshot_id,
         LeaderboardRow.board == board,

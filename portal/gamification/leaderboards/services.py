@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, literal, select, update
 
 from portal.accounts.models import User
 from portal.accounts.queries import listable
@@ -26,6 +26,7 @@ from portal.gamification.leaderboards.models import (
     LeaderboardRow,
     LeaderboardSnapshot,
 )
+from portal.pagination import AnySelect
 from portal.teams.models import Team
 from portal.teams.queries import count_members, get_figures
 
@@ -63,7 +64,7 @@ def _counted(since: datetime | None, until: datetime) -> list[ColumnElement[bool
 
 
 def _ranked_insert(
-    snapshot_id: int, board: str, period: str, grouped: Select[Any], keys: list[Any]
+    snapshot_id: int, board: str, period: str, grouped: AnySelect, keys: list[Any]
 ) -> None:
     """Insert ``grouped`` (columns ``keys`` …, grams, participants, reached_at) ranked."""
     sub = grouped.subquery()
@@ -180,8 +181,9 @@ def build_leaderboards(now: datetime | None = None) -> Build:
             update(LeaderboardPointer)
             .where(LeaderboardPointer.id == POINTER_ID)
             .values(snapshot_id=snapshot.id)
-        ).rowcount
-        if not switched:
+            .returning(LeaderboardPointer.id)
+        ).first()
+        if switched is None:
             db.add(LeaderboardPointer(id=POINTER_ID, snapshot_id=snapshot.id))
             db.flush()
         old = LeaderboardRow.snapshot_id != snapshot.id
