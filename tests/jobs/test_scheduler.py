@@ -67,6 +67,7 @@ def test_register_job_extends_the_table(app: Flask) -> None:
         "voucher_expiry",
         "campaign_bonuses",
         "badges",
+        "leaderboards",
         "monthly_reports",
         "nightly",
     }
@@ -92,6 +93,7 @@ def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
         "voucher_expiry",
         "campaign_bonuses",
         "badges",
+        "leaderboards",
         "monthly_reports",
     ]
 
