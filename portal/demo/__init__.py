@@ -22,6 +22,7 @@ from portal.demo.methodology import seed_methodologies
 from portal.demo.reviews import seed_reviews
 from portal.demo.teams import seed_teams
 from portal.demo.welfare import seed_welfare
+from portal.gamification.leaderboards.services import build_leaderboards
 
 __all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "DemoLogin", "seed_demo"]
 
@@ -42,5 +43,6 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     seed_quizzes()
     seed_teams()
     seed_campaigns()  # after the records it pays bonuses for
-    seed_badges()  # last: after every record and donation that earns one
+    seed_badges()  # after every record and donation that earns one
+    build_leaderboards()  # last: the boards of everything above
     return list(DEMO_LOGINS), str(report)
