@@ -76,9 +76,7 @@ def _fill(people: int) -> None:
         update(User).values(
             is_publicly_listed=(User.id % 2 == 0),
             birth_year=case((User.id % 10 == 0, NOW.year - 10), else_=1990),
-            district=case(
-                *((User.id % 6 == n, d) for n, d in enumerate(DISTRICTS)), else_=None
-            ),
+            district=case(*((User.id % 6 == n, d) for n, d in enumerate(DISTRICTS)), else_=None),
         )
     )
     columns = [
