@@ -2,8 +2,10 @@
 by the pointer row in the same transaction (readers see the old boards until it commits),
 then the old snapshots deleted.
 
-Person and city / district boards are one ``INSERT … SELECT`` each with ROW_NUMBER() and
-RANK() over (grams DESC, reached_at): the same SQL on SQLite and PostgreSQL. Team figures are
+One pass over the reductions fills a temporary table of each person's grams per period
+(``leaderboard_people``); each person and city / district board is then one ``INSERT …
+SELECT`` from it with ROW_NUMBER() and RANK() over (grams DESC, reached_at): the same SQL on
+SQLite and PostgreSQL. Team figures are
 ``teams.queries.get_figures`` (membership intervals), ranked by ``rules.ranked``.
 """
 
@@ -11,15 +13,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ColumnElement,
+    MetaData,
+    String,
+    Table,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
 from portal.accounts.models import User
 from portal.accounts.queries import listable
 from portal.activities.models import Reduction
 from portal.clock import local_date, utcnow
-from portal.db import session, transaction
+from portal.db import UTCDateTime, session, transaction
 from portal.gamification.leaderboards import rules
 from portal.gamification.leaderboards.models import (
     LeaderboardPointer,
@@ -55,72 +71,98 @@ class Build:
     built_at: datetime
 
 
-def _counted(since: datetime | None, until: datetime) -> list[ColumnElement[bool]]:
-    """Live reductions with grams, done in ``[since, until)``."""
-    where = [Reduction.is_live(), Reduction.net_grams > 0, Reduction.occurred_at < until]
-    if since is not None:
-        where.append(Reduction.occurred_at >= since)
-    return where
+# Each person's grams and the moment they reached them, per period, with what the boards group
+# by: one pass over the reductions (instead of one per board and period), filled per build
+# inside its transaction and dropped at its end.
+_people = Table(
+    "leaderboard_people",
+    MetaData(),
+    Column("user_id", BigInteger, primary_key=True),
+    Column("city_code", String(6)),
+    Column("district", String(40)),
+    Column("listed", Boolean),
+    *(Column(f"{p}_grams", BigInteger) for p in rules.PERIODS),
+    *(Column(f"{p}_reached", UTCDateTime) for p in rules.PERIODS),
+    prefixes=["TEMPORARY"],
+)
+
+
+def _fill_people(now: datetime) -> None:
+    """One row per person with a live reduction with grams before ``now``."""
+    inside = {p: rules.period_start(p, now) for p in rules.PERIODS}
+
+    def within(p: str) -> ColumnElement[bool]:
+        since = inside[p]
+        return Reduction.occurred_at >= since if since is not None else literal(True)
+
+    user_columns = (User.city_code, User.district, User.is_publicly_listed, User.deleted_at)
+    stmt = (
+        select(
+            Reduction.user_id,
+            User.city_code,
+            User.district,
+            case((listable(local_date(now)), True), else_=False),
+            *(func.sum(case((within(p), Reduction.net_grams), else_=0)) for p in rules.PERIODS),
+            *(func.max(case((within(p), Reduction.occurred_at))) for p in rules.PERIODS),
+        )
+        .join(User, User.id == Reduction.user_id)
+        .where(Reduction.is_live(), Reduction.net_grams > 0, Reduction.occurred_at < now)
+        .group_by(Reduction.user_id, *user_columns, User.birth_year)
+    )
+    _people.create(session().connection())
+    session().execute(insert(_people).from_select([c.name for c in _people.columns], stmt))
 
 
 def _ranked_insert(
-    snapshot_id: int, board: str, period: str, grouped: AnySelect, keys: list[Any]
+    snapshot_id: int, board: str, period: str, grouped: AnySelect, keys: list[str]
 ) -> None:
     """Insert ``grouped`` (columns ``keys`` …, grams, participants, reached_at) ranked."""
     sub = grouped.subquery()
     grams, reached = sub.c.grams, sub.c.reached_at
-    order = (grams.desc(), reached.asc(), *(sub.c[k.name].asc() for k in keys))
-    names = {k.name for k in keys}
+    order = (grams.desc(), reached.asc(), *(sub.c[k].asc() for k in keys))
     stmt = select(
         literal(snapshot_id),
         literal(board),
         literal(period),
         func.row_number().over(order_by=order),
         func.rank().over(order_by=(grams.desc(), reached.asc())),
-        sub.c.user_id if "user_id" in names else literal(None),
-        sub.c.city_code if "city_code" in names else literal(None),
-        sub.c.district if "district" in names else literal(None),
+        *(sub.c[k] if k in keys else literal(None) for k in ("user_id", "city_code", "district")),
         grams,
         grams,
-        literal(1) if board == rules.PERSON else sub.c.participants,
-        literal(1) if board == rules.PERSON else sub.c.participants,
+        sub.c.participants,
+        sub.c.participants,
         reached,
     )
     session().execute(insert(LeaderboardRow).from_select(COLUMNS, stmt))
 
 
-def _person_board(snapshot_id: int, period: str, since: datetime | None, now: datetime) -> None:
-    grouped = (
-        select(
-            Reduction.user_id,
-            func.sum(Reduction.net_grams).label("grams"),
-            func.max(Reduction.occurred_at).label("reached_at"),
-        )
-        .join(User, User.id == Reduction.user_id)
-        .where(*_counted(since, now), listable(local_date(now)))
-        .group_by(Reduction.user_id)
-    )
-    _ranked_insert(snapshot_id, rules.PERSON, period, grouped, [Reduction.user_id])
+def _person_board(snapshot_id: int, period: str) -> None:
+    grams, reached = _people.c[f"{period}_grams"], _people.c[f"{period}_reached"]
+    people = select(
+        _people.c.user_id,
+        grams.label("grams"),
+        literal(1).label("participants"),
+        reached.label("reached_at"),
+    ).where(_people.c.listed.is_(True), grams > 0)
+    _ranked_insert(snapshot_id, rules.PERSON, period, people, ["user_id"])
 
 
-def _area_board(
-    snapshot_id: int, board: str, period: str, since: datetime | None, now: datetime
-) -> None:
+def _area_board(snapshot_id: int, board: str, period: str) -> None:
     """Everyone's grams by city (or by city and district, for those who gave one)."""
-    keys: list[Any] = [User.city_code] if board == rules.CITY else [User.city_code, User.district]
+    keys = ["city_code"] if board == rules.CITY else ["city_code", "district"]
+    grams, reached = _people.c[f"{period}_grams"], _people.c[f"{period}_reached"]
     grouped = (
         select(
-            *keys,
-            func.sum(Reduction.net_grams).label("grams"),
-            func.count(func.distinct(Reduction.user_id)).label("participants"),
-            func.max(Reduction.occurred_at).label("reached_at"),
+            *(_people.c[k] for k in keys),
+            func.sum(grams).label("grams"),
+            func.count().label("participants"),
+            func.max(reached).label("reached_at"),
         )
-        .join(User, User.id == Reduction.user_id)
-        .where(*_counted(since, now))
-        .group_by(*keys)
+        .where(grams > 0)
+        .group_by(*(_people.c[k] for k in keys))
     )
     if board == rules.DISTRICT:
-        grouped = grouped.where(User.district.is_not(None), User.district != "")
+        grouped = grouped.where(_people.c.district.is_not(None), _people.c.district != "")
     _ranked_insert(snapshot_id, board, period, grouped, keys)
 
 
@@ -165,12 +207,13 @@ def build_leaderboards(now: datetime | None = None) -> Build:
         snapshot = LeaderboardSnapshot(built_at=now, row_count=0)
         db.add(snapshot)
         db.flush()
+        _fill_people(now)
         for period in rules.PERIODS:
-            since = rules.period_start(period, now)
-            _person_board(snapshot.id, period, since, now)
-            _team_board(snapshot.id, period, since, now)
+            _person_board(snapshot.id, period)
+            _team_board(snapshot.id, period, rules.period_start(period, now), now)
             for board in (rules.CITY, rules.DISTRICT):
-                _area_board(snapshot.id, board, period, since, now)
+                _area_board(snapshot.id, board, period)
+        _people.drop(session().connection())
         count = db.scalar(
             select(func.count())
             .select_from(LeaderboardRow)
