@@ -5,6 +5,7 @@ from portal.activities import models as activities_models
 from portal.certificates import models as certificates_models
 from portal.gamification import models as gamification_models
 from portal.gamification.campaigns import models as campaigns_models
+from portal.gamification.leaderboards import models as leaderboards_models
 from portal.gamification.volunteering import models as volunteering_models
 from portal.ledger import models as ledger_models
 from portal.mall import models as mall_models
@@ -25,6 +26,7 @@ __all__ = [
     "campaigns_models",
     "certificates_models",
     "gamification_models",
+    "leaderboards_models",
     "ledger_models",
     "mall_models",
     "merchants_models",

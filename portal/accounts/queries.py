@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, any_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Select, and_, any_, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from portal.accounts.identity import Identifier
@@ -21,7 +21,7 @@ from portal.accounts.models import (
     Organisation,
     User,
 )
-from portal.accounts.rules import is_minor
+from portal.accounts.rules import is_minor, youngest_not_minor
 from portal.clock import local_today
 from portal.db import IntArray, session
 from portal.pagination import paginate
@@ -192,6 +192,16 @@ def may_be_listed(user: User) -> bool:
         user.is_publicly_listed
         and user.deleted_at is None
         and not is_minor(user.birth_year, local_today())
+    )
+
+
+def listable(today: date) -> ColumnElement[bool]:
+    """``may_be_listed`` as an SQL condition on ``User``, for public lists built in the
+    database (leaderboards)."""
+    return and_(
+        User.is_publicly_listed.is_(True),
+        User.deleted_at.is_(None),
+        or_(User.birth_year.is_(None), User.birth_year <= youngest_not_minor(today)),
     )
 
 

@@ -36,6 +36,15 @@ def is_minor(birth_year: int | None, today: date) -> bool:
     return birth_year is not None and age(birth_year, today) < MINOR_AGE
 
 
+def youngest_not_minor(today: date) -> int:
+    """The latest birth year of someone not under 14 on ``today`` (as ``is_minor`` decides),
+    for conditions written in SQL."""
+    year = today.year
+    while is_minor(year, today):
+        year -= 1
+    return year
+
+
 def is_adult(birth_year: int | None, today: date) -> bool:
     """Surely 18 or over on ``today``; unknown is not adult."""
     return birth_year is not None and age(birth_year, today) >= ADULT_AGE

@@ -37,6 +37,7 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "learn": ("/learn", "public"),  # taking a quiz needs a citizen: the views check
     "teams": ("/teams", Role.CITIZEN),
     "campaigns": ("/campaigns", "public"),  # a citizen's own bonus shows when logged in
+    "leaderboards": ("/leaderboards", "public"),  # a citizen's own place shows when logged in
     "admin": ("/admin", Role.ADMIN),
 }
 
@@ -49,6 +50,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.certificates import bp as certificates
     from portal.blueprints.citizen import bp as citizen
     from portal.blueprints.developer import bp as developer
+    from portal.blueprints.leaderboards import bp as leaderboards
     from portal.blueprints.learn import bp as learn
     from portal.blueprints.library import bp as library
     from portal.blueprints.mall import bp as mall
@@ -83,6 +85,7 @@ def _blueprints() -> list[Blueprint]:
         learn,
         teams,
         campaigns,
+        leaderboards,
         admin,
     ]
 
@@ -112,6 +115,7 @@ NAV.extend(
         ("welfare.index", _l("Public welfare"), None),
         ("learn.index", _l("Quizzes"), None),
         ("campaigns.index", _l("Campaigns"), None),
+        ("leaderboards.index", _l("Leaderboards"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
         ("official.index", _l("Review"), Role.OFFICIAL),

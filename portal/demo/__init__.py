@@ -24,6 +24,7 @@ from portal.demo.reviews import seed_reviews
 from portal.demo.teams import seed_teams
 from portal.demo.volunteering import seed_volunteering
 from portal.demo.welfare import seed_welfare
+from portal.gamification.leaderboards.services import build_leaderboards
 
 __all__ = ["DEMO_LOGINS", "DEMO_PASSWORD", "DemoLogin", "seed_demo"]
 
@@ -46,5 +47,6 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     seed_challenges(classes)  # a finished duel of the two classes and a running one
     seed_volunteering()  # after the teams whose members check in
     seed_campaigns()  # after the records it pays bonuses for
-    seed_badges()  # last: after every record and donation that earns one
+    seed_badges()  # after every record and donation that earns one
+    build_leaderboards()  # last: the boards of everything above
     return list(DEMO_LOGINS), str(report)

@@ -2,8 +2,10 @@
 notification with that month's grams CO₂e reduced by category, the change against the month
 before (grams and per cent) and the badges earned in it.
 
-Rank change is not reported: there are no leaderboard snapshots to compare yet; it belongs
-here once the leaderboards job writes them.
+Rank change is not reported yet: the leaderboard snapshots hold only the boards current at
+their build (this week, this month, all time), so a finished month's place, and the one
+before it, are not kept; reporting it needs a month-end place per person stored when a month
+closes.
 
 "Active" means an account that is neither deleted nor disabled and that has a live reduction in
 the month or the month before, or a badge awarded in the month: someone with nothing to report

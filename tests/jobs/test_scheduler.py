@@ -68,6 +68,7 @@ def test_register_job_extends_the_table(app: Flask) -> None:
         "team_challenges",
         "campaign_bonuses",
         "badges",
+        "leaderboards",
         "monthly_reports",
         "nightly",
     }
@@ -94,6 +95,7 @@ def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
         "team_challenges",
         "campaign_bonuses",
         "badges",
+        "leaderboards",
         "monthly_reports",
     ]
 

@@ -1,0 +1,67 @@
+"""Leaderboard tables: snapshots, the pointer row naming the snapshot pages read, and the
+ranked rows of every board and period of a snapshot."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.db import Base, BigIntPK
+
+
+class LeaderboardSnapshot(Base):
+    """One build of every board: ``built_at`` is the moment its figures run to."""
+
+    __tablename__ = "leaderboard_snapshots"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    built_at: Mapped[datetime]
+    row_count: Mapped[int] = mapped_column(BigInteger)
+
+
+class LeaderboardPointer(Base):
+    """The single row (``id`` 1) naming the snapshot that pages show."""
+
+    __tablename__ = "leaderboard_pointer"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    snapshot_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("leaderboard_snapshots.id", ondelete="CASCADE")
+    )
+
+
+class LeaderboardRow(Base):
+    """One place on a board (``board`` person, team, city or district; ``period`` week, month
+    or all). ``position`` is the place (ROW_NUMBER: unique, ties broken by who reached the
+    score first), ``rank`` the same ordering by RANK (equal only for a score reached at the
+    same instant). ``score`` is what the board ranks on: grams for people and areas, grams per
+    member for teams. ``user_id``, ``team_id`` or ``city_code`` (+ ``district``) names the
+    subject; names are looked up when read."""
+
+    __tablename__ = "leaderboard_rows"
+    __table_args__ = (
+        Index("ix_leaderboard_rows_user", "snapshot_id", "board", "period", "user_id"),
+    )
+
+    snapshot_id: Mapped[int] = mapped_column(
+        BigIntPK,
+        ForeignKey("leaderboard_snapshots.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    board: Mapped[str] = mapped_column(String(8), primary_key=True)
+    period: Mapped[str] = mapped_column(String(8), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    rank: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(BigIntPK)
+    team_id: Mapped[int | None] = mapped_column(BigIntPK)
+    city_code: Mapped[str | None] = mapped_column(String(6))
+    district: Mapped[str | None] = mapped_column(String(40))
+    score: Mapped[int] = mapped_column(BigInteger)
+    grams: Mapped[int] = mapped_column(BigInteger)
+    members: Mapped[int] = mapped_column(BigInteger)
+    participants: Mapped[int] = mapped_column(BigInteger)
+    reached_at: Mapped[datetime | None]
