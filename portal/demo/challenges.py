@@ -21,7 +21,7 @@ from portal.accounts.models import User
 from portal.clock import local_midnight, local_today, utcnow
 from portal.db import session, transaction
 from portal.teams.models import Team
-from portal.teams.pk import rules, services
+from portal.teams.pk import finalisation, rules, services
 from portal.teams.pk.models import TeamChallenge
 
 FINISHED_DAYS_AGO = (21, 12)  # first and last day, in days before today
@@ -55,7 +55,7 @@ def seed_challenges(classes: list[Team]) -> list[TeamChallenge]:
         since_end = utcnow() - finished.ends_at
         finished.review_hours = math.ceil(since_end / timedelta(hours=1))
         window_end = finished.ends_at + timedelta(hours=finished.review_hours)
-    services.finalise_due(window_end)
+    finalisation.finalise_due(window_end)
     with transaction():
         finished.finalised_at = utcnow()
     return [finished, running]

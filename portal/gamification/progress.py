@@ -18,7 +18,7 @@ Sources, all of them verified activity and none the points balance:
   (``team_challenge_winners``, written by the ``team_challenges`` job).
 
 Every measure has a source now; ``UNTRACKED`` is where a measure defined before anything
-records it waits (its badge then shows "coming soon" and nobody earns it).
+records it waits (its badge is then marked as not yet earnable on the wall, 即将推出).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ platform holds about them, streamed section by section.
 returns a JSON value, or an iterator of values that is written as a list as it is read (the
 records, reductions and ledger entries of a busy citizen never sit in memory whole). Each
 builder reads its table in one statement, joined to what it names (no query per row). To add
-a section, write a builder and append it to ``SECTIONS``. Amounts stay integers; datetimes are
+a section, write a builder and append it to ``SECTIONS`` (the engagement sections are plain
+statements, kept in ``engagement.py``). Amounts stay integers; datetimes are
 ISO 8601 in UTC; evidence photos appear as metadata, never as bytes.
 """
 
@@ -31,13 +32,12 @@ from portal.accounts.queries import personal_data_reads
 from portal.activities.models import AccountLink, BehaviorRecord, Evidence, Partner, Reduction
 from portal.certificates.models import Certificate
 from portal.db import session
-from portal.gamification.models import BadgeAward, QuizAttempt
-from portal.gamification.volunteering.models import VolunteerActivity, VolunteerCheckin
 from portal.ledger.queries import get_balance, get_points_account_id, iter_entries
 from portal.mall.models import Voucher
 from portal.merchants.models import OfferRevision
 from portal.methodology.models import Methodology
 from portal.notifications.models import Notification
+from portal.privacy.engagement import ENGAGEMENT
 from portal.welfare.models import Donation, Project
 
 SCHEMA = "tanhui-jilin/my-data/1"
@@ -63,6 +63,10 @@ def _rows(stmt: Select[*tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
     """Each row of ``stmt`` as a dict by its column labels, read in batches."""
     for row in session().execute(stmt, execution_options={"yield_per": YIELD_PER}):
         yield dict(row._mapping)
+
+
+def _rows_of(statement: Callable[[int], Select[*tuple[Any, ...]]]) -> Builder:
+    return lambda user_id: _rows(statement(user_id))
 
 
 def profile(user_id: int) -> dict[str, Any]:
@@ -305,36 +309,6 @@ def memberships(user_id: int) -> Iterator[dict[str, Any]]:
     )
 
 
-def badges(user_id: int) -> Iterator[dict[str, Any]]:
-    b = BadgeAward
-    return _rows(
-        select(b.badge_key, b.tier, b.awarded_at, b.seen_at)
-        .where(b.user_id == user_id)
-        .order_by(b.id)
-    )
-
-
-def quiz_attempts(user_id: int) -> Iterator[dict[str, Any]]:
-    """Each science quiz started: when, the answers sent (question → option), the score."""
-    q = QuizAttempt
-    return _rows(
-        select(q.quiz_key, q.started_at, q.submitted_at, q.answers, q.correct, q.passed)
-        .where(q.user_id == user_id)
-        .order_by(q.id)
-    )
-
-
-def volunteer_checkins(user_id: int) -> Iterator[dict[str, Any]]:
-    """Each volunteer activity checked in to: its title, place and window, when, the minutes."""
-    c, a = VolunteerCheckin, VolunteerActivity
-    return _rows(
-        select(a.title, a.place, a.starts_at, a.ends_at, c.checked_in_at, c.credited_minutes)
-        .join(a, a.id == c.activity_id)
-        .where(c.user_id == user_id)
-        .order_by(c.id)
-    )
-
-
 def data_reads(user_id: int) -> Iterator[dict[str, Any]]:
     """Who read my data: each read with the organisations its reader acted for (one query)."""
     reads = personal_data_reads(user_id).subquery()
@@ -388,9 +362,7 @@ SECTIONS: list[tuple[str, Builder]] = [
     ("vouchers", vouchers),
     ("donations", donations),
     ("certificates", certificates),
-    ("badges", badges),
-    ("quiz_attempts", quiz_attempts),
-    ("volunteer_checkins", volunteer_checkins),
+    *((name, _rows_of(statement)) for name, statement in ENGAGEMENT),
     ("notifications", notifications),
     ("partner_links", partner_links),
     ("memberships", memberships),

@@ -42,7 +42,7 @@ def test_the_badge_wall_on_a_phone_in_chinese(
     expect(page.locator("h1")).to_have_text("我的勋章")
     earned = page.locator(".badge-card:not(.is-locked)")
     expect(earned.first.locator(".tier.is-earned time").first).to_be_visible()
-    # Every badge's measure is recorded now: none says "coming soon".
+    # Every badge's measure is recorded now: no card carries the 即将推出 tag.
     expect(page.locator(".badge-card", has_text="即将推出")).to_have_count(0)
     expect(page.locator(".badge-next", has_text="还差").first).to_be_visible()
     cards = page.locator(".badge-card")

@@ -18,7 +18,7 @@ from portal.clock import local_today
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.notifications.models import Notification
-from portal.teams.pk import rules, services
+from portal.teams.pk import finalisation, rules, services
 from portal.teams.pk.models import ChallengeWinner, TeamChallenge
 from tests import factories
 from tests.conftest import needs_postgresql
@@ -61,7 +61,7 @@ def test_two_finalisation_runs_at_once_award_once(pg_app: Flask) -> None:
         challenge_id = challenge.id
         db.session.commit()
         db.session.remove()
-    runs = _parallel(pg_app, [services.finalise_due, services.finalise_due])
+    runs = _parallel(pg_app, [finalisation.finalise_due, finalisation.finalise_due])
     assert sorted(r.challenges for r in runs) == [0, 1]
     assert sum(r.certificates for r in runs) == 2
     with pg_app.app_context():

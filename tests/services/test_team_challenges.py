@@ -22,7 +22,7 @@ from portal.gamification.models import BadgeAward
 from portal.notifications.models import Notification
 from portal.teams import services as team_services
 from portal.teams.models import Team
-from portal.teams.pk import queries, rules, services
+from portal.teams.pk import finalisation, queries, rules, services
 from portal.teams.pk.models import ChallengeWinner, TeamChallenge
 from tests import factories
 
@@ -215,7 +215,7 @@ def test_finalisation_counts_late_data_in_the_window_and_awards_once(db: Any) ->
     _reduce(b, 500, end - DAY, recorded=end + timedelta(hours=47))  # late but in the window
     _reduce(a, 9000, end - DAY, recorded=end + timedelta(hours=49))  # too late
     _reduce(a, 7000, end + timedelta(hours=1))  # after the end
-    run = services.finalise_due()
+    run = finalisation.finalise_due()
     assert (run.challenges, run.winners, run.certificates) == (1, 2, 2)
     assert challenge.status == rules.FINAL
     standings = queries.get_standings(challenge)
@@ -233,7 +233,7 @@ def test_finalisation_counts_late_data_in_the_window_and_awards_once(db: Any) ->
     assert certificate.title_zh == "组队PK冠军" and "Team challenge" in certificate.title_en
     for user in (a, b, _captain(host), _captain(rival)):
         assert _kinds(user.id).count("challenge_finished") == 1
-    again = services.finalise_due()
+    again = finalisation.finalise_due()
     assert (again.challenges, again.certificates) == (0, 0)
     assert _count(Certificate, Certificate.kind == "team_challenge") == 2
     assert _count(Notification, Notification.kind == "challenge_finished") == 4
@@ -243,7 +243,7 @@ def test_no_snapshot_before_the_window_ends(db: Any) -> None:
     _host, _rival, challenge, _people = _running_duel()
     factories.shift(challenge, 7 * DAY + timedelta(hours=23))  # ended 23 hours ago
     assert queries.phase_of(challenge) == rules.REVIEW
-    assert services.finalise_due().challenges == 0
+    assert finalisation.finalise_due().challenges == 0
     assert challenge.status == rules.SCHEDULED
 
 
@@ -252,10 +252,10 @@ def test_a_run_killed_before_the_certificates_issues_them_next_time(db: Any) -> 
     factories.shift(challenge, 10 * DAY)
     _reduce(a, 100, challenge.ends_at - DAY)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(services, "_issue_missing_certificates", lambda: 0)
-        assert services.finalise_due().certificates == 0
+        patch.setattr(finalisation, "_issue_missing_certificates", lambda: 0)
+        assert finalisation.finalise_due().certificates == 0
     assert _count(ChallengeWinner, ChallengeWinner.certificate_id.is_(None)) == 2
-    assert services.finalise_due().certificates == 2
+    assert finalisation.finalise_due().certificates == 2
     assert _count(ChallengeWinner, ChallengeWinner.certificate_id.is_(None)) == 0
 
 
@@ -265,7 +265,7 @@ def test_a_tie_on_zero_has_no_winner_and_an_unanswered_duel_expires(db: Any) -> 
     lonely = factories.shift(
         factories.make_duel(factories.make_team(), factories.make_team(), accept=False), DAY
     )
-    run = services.finalise_due(utcnow())
+    run = finalisation.finalise_due(utcnow())
     assert (run.challenges, run.winners, run.expired) == (1, 0, 1)
     assert lonely.status == rules.EXPIRED
     assert not queries.list_winners(challenge.id)

@@ -24,7 +24,7 @@ from portal.gamification.volunteering.models import VolunteerActivity, Volunteer
 from portal.ledger.models import LedgerEntry
 from portal.notifications import kinds
 from portal.notifications.models import Notification
-from portal.privacy.export import volunteer_checkins
+from portal.privacy.export import SECTIONS
 from portal.teams import services as team_services
 from tests import factories
 from tests.conftest import needs_postgresql
@@ -68,7 +68,7 @@ def test_a_member_checks_in_once_and_earns_the_badge_and_hours_not_points(
     )
     assert _count(LedgerEntry) == 0
     assert queries.get_volunteer_minutes(member.id) == 90
-    exported = list(volunteer_checkins(member.id))  # the member's data export
+    exported = list(dict(SECTIONS)["volunteer_checkins"](member.id))  # the data export
     assert [(e["title"], e["credited_minutes"]) for e in exported] == [(activity.title, 90)]
     assert (
         list_progress([member.id], utcnow().date())[member.id].figures["volunteer_activities"] == 1

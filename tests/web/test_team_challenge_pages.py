@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.clock import local_today
-from portal.teams.pk import rules, services
+from portal.teams.pk import finalisation, rules, services
 from portal.teams.pk.models import TeamChallenge
 from tests import factories
 from tests.web.test_merchant_pages import EN, ZH, english_sentences
@@ -116,7 +116,7 @@ def test_the_standings_poll_while_running_and_stop_once_final(
     assert 'hx-trigger="every 30s"' in live.text and "实时" in live.text
     assert "<html" not in live.text  # the partial alone
     factories.shift(challenge, 10 * DAY)
-    services.finalise_due()
+    finalisation.finalise_due()
     final = client.get(url, headers={**EN, "HX-Request": "true"})
     assert "hx-trigger" not in final.text and "Final standings" in final.text
     page = client.get(f"/teams/challenges/{challenge.id}", headers=ZH)
@@ -135,7 +135,7 @@ def test_a_winner_finds_their_certificate_on_the_final_page(
     reduction = factories.add_reduction(captain, 500)
     reduction.occurred_at = challenge.ends_at - DAY
     reduction.created_at = challenge.ends_at
-    services.finalise_due()
+    finalisation.finalise_due()
     page = client.get(f"/teams/challenges/{challenge.id}", headers=ZH)
     assert "查看你的证书" in page.text and "/verify/" in page.text
     assert not english_sentences(page.text)

@@ -40,7 +40,8 @@ def get_campaign(campaign_id: int) -> Campaign | None:
 
 
 def list_by_phase(now: datetime) -> dict[Phase, list[Campaign]]:
-    """Every campaign by its phase at ``now``: upcoming soonest first, the others latest first."""
+    """Every campaign by its phase at ``now``: upcoming by start, nearest first; the others by
+    start, latest first."""
     grouped: dict[Phase, list[Campaign]] = {phase: [] for phase in Phase}
     for campaign in session().scalars(select(Campaign).order_by(Campaign.starts_at.desc())):
         grouped[campaign.window.phase(now)].append(campaign)

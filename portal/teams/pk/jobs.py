@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from portal.scheduler.registry import Job, JobContext, JobDetails, JobTable
-from portal.teams.pk.services import finalise_due
+from portal.teams.pk.finalisation import finalise_due
 
 TEAM_CHALLENGES_JOB = "team_challenges"
 

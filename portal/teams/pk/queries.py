@@ -7,11 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from portal.certificates.models import Certificate
 from portal.clock import utcnow
 from portal.db import session
+from portal.errors import NotFound
 from portal.methodology.models import Methodology
 from portal.teams import queries as team_queries
 from portal.teams.models import Team
@@ -245,3 +247,16 @@ def get_certificate_code(challenge_id: int, user_id: int) -> str | None:
         .join(ChallengeWinner, ChallengeWinner.certificate_id == Certificate.id)
         .where(ChallengeWinner.challenge_id == challenge_id, ChallengeWinner.user_id == user_id)
     )
+
+
+def lock_challenge(challenge_id: int) -> TeamChallenge:
+    """The challenge, its row locked for the caller's transaction (NotFound if none)."""
+    challenge = session().scalar(
+        select(TeamChallenge)
+        .where(TeamChallenge.id == challenge_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if challenge is None:
+        raise NotFound(_l("No such challenge."))
+    return challenge
