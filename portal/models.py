@@ -9,6 +9,7 @@ from portal.gamification.leaderboards import models as leaderboards_models
 from portal.gamification.volunteering import models as volunteering_models
 from portal.ledger import models as ledger_models
 from portal.mall import models as mall_models
+from portal.market import models as market_models
 from portal.merchants import models as merchants_models
 from portal.methodology import models as methodology_models
 from portal.notifications import models as notifications_models
@@ -29,6 +30,7 @@ __all__ = [
     "leaderboards_models",
     "ledger_models",
     "mall_models",
+    "market_models",
     "merchants_models",
     "methodology_models",
     "notifications_models",
