@@ -28,7 +28,9 @@ A parameter whose text is stored in both languages is given as ``<name>_zh`` and
   code);
 - ``challenge_answered`` — ``challenge_id``, ``team``, ``rival``, ``is_accepted`` (bool);
 - ``challenge_finished`` — ``challenge_id``, ``team`` (the reader's team), ``rank``, ``teams``
-  (how many took part), ``is_winner`` (bool).
+  (how many took part), ``is_winner`` (bool);
+- ``case_overdue`` / ``case_fulfilled`` — a 以碳代偿 case's ``case_id``, ``case_number`` (案号),
+  ``required_tonnes`` and ``deadline_on`` (a date), told to the recording court's officials.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ MONTHLY_REPORT = "monthly_report"
 CHALLENGE_PROPOSED = "challenge_proposed"
 CHALLENGE_ANSWERED = "challenge_answered"
 CHALLENGE_FINISHED = "challenge_finished"
+CASE_OVERDUE = "case_overdue"
+CASE_FULFILLED = "case_fulfilled"
 
 KINDS = frozenset(
     {
@@ -62,6 +66,8 @@ KINDS = frozenset(
         CHALLENGE_PROPOSED,
         CHALLENGE_ANSWERED,
         CHALLENGE_FINISHED,
+        CASE_OVERDUE,
+        CASE_FULFILLED,
     }
 )
 KIND_MAX_LENGTH = 40  # notifications.kind

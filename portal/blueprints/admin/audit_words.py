@@ -50,6 +50,8 @@ ACTION_LABELS = {
     "campaign.created": _l("Campaign created"),
     "campaign.edited": _l("Campaign edited"),
     "campaign.funded": _l("Campaign budget funded"),
+    "case.recorded": _l("Carbon compensation case recorded"),
+    "case.edited": _l("Carbon compensation case edited"),
 }
 # A subject as "<kind> <name>"; %(name)s is the name, or "#<id>" when there is none.
 SUBJECT_LABELS = {
@@ -61,6 +63,7 @@ SUBJECT_LABELS = {
     "certificate": _l("Certificate %(name)s"),
     "welfare_project": _l("Public-welfare project %(name)s"),
     "campaign": _l("Campaign %(name)s"),
+    "registry_case": _l("Carbon compensation case %(name)s"),
 }
 DETAIL_LABELS = {
     "reason": _l("Reason"),
@@ -98,6 +101,8 @@ DETAIL_LABELS = {
     "grace_hours": _l("Grace window (hours)"),
     "points": _l("Points"),
     "ledger_transaction_id": _l("Ledger transaction"),
+    "case_number": _l("Case number"),
+    "fields": _l("Fields"),
 }
 # Detail values stored as codes, by detail key.
 VALUE_LABELS: dict[str, Mapping[str, Any]] = {

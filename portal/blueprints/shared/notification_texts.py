@@ -176,6 +176,23 @@ def _guardian_consent_ended(p: Params) -> tuple[str, str]:
     )
 
 
+def _case_overdue(p: Params) -> tuple[str, str]:
+    return _("Case overdue"), _(
+        "Case %(number)s passed its deadline of %(day)s before %(tonnes)s t were retired.",
+        number=p.text("case_number"),
+        day=p.day("deadline_on"),
+        tonnes=p.formatted("required_tonnes"),
+    )
+
+
+def _case_fulfilled(p: Params) -> tuple[str, str]:
+    return _("Case fulfilled"), _(
+        "The %(tonnes)s t ordered in case %(number)s have been retired.",
+        number=p.text("case_number"),
+        tonnes=p.formatted("required_tonnes"),
+    )
+
+
 TEXTS: dict[str, Texts] = {
     kinds.VOUCHER_ISSUED: _voucher_issued,
     kinds.VOUCHER_CHECKED: _voucher_checked,
@@ -190,6 +207,8 @@ TEXTS: dict[str, Texts] = {
     kinds.CHALLENGE_PROPOSED: _challenge_proposed,
     kinds.CHALLENGE_ANSWERED: _challenge_answered,
     kinds.CHALLENGE_FINISHED: _challenge_finished,
+    kinds.CASE_OVERDUE: _case_overdue,
+    kinds.CASE_FULFILLED: _case_fulfilled,
 }
 
 # The page a kind links to when its notification was posted without a link of its own.
