@@ -38,6 +38,8 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "teams": ("/teams", Role.CITIZEN),
     "campaigns": ("/campaigns", "public"),  # a citizen's own bonus shows when logged in
     "leaderboards": ("/leaderboards", "public"),  # a citizen's own place shows when logged in
+    "court": ("/court", Role.COURT),
+    "compensation": ("/compensation", "public"),  # the 以碳代偿 register
     "admin": ("/admin", Role.ADMIN),
 }
 
@@ -49,6 +51,8 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.campaigns import bp as campaigns
     from portal.blueprints.certificates import bp as certificates
     from portal.blueprints.citizen import bp as citizen
+    from portal.blueprints.compensation import bp as compensation
+    from portal.blueprints.court import bp as court
     from portal.blueprints.developer import bp as developer
     from portal.blueprints.leaderboards import bp as leaderboards
     from portal.blueprints.learn import bp as learn
@@ -86,6 +90,8 @@ def _blueprints() -> list[Blueprint]:
         teams,
         campaigns,
         leaderboards,
+        court,
+        compensation,
         admin,
     ]
 
@@ -120,6 +126,7 @@ NAV.extend(
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
         ("official.index", _l("Review"), Role.OFFICIAL),
         ("partner.index", _l("Partner uploads"), Role.PARTNER),
+        ("court.index", _l("Court cases"), Role.COURT),
         ("merchant.dashboard", _l("My merchant"), Role.MERCHANT),
         ("admin.dashboard", _l("Administration"), Role.ADMIN),
     ]
