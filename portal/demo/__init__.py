@@ -12,6 +12,7 @@ from pathlib import Path
 from portal.demo.accounts import DEMO_LOGINS, DEMO_PASSWORD, DemoLogin, seed_accounts
 from portal.demo.activities import seed_activities
 from portal.demo.campaigns import seed_campaigns
+from portal.demo.cases import seed_cases
 from portal.demo.certificates import seed_certificates
 from portal.demo.challenges import seed_challenges
 from portal.demo.gamification import seed_badges, seed_quizzes
@@ -47,6 +48,7 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     seed_challenges(classes)  # a finished duel of the two classes and a running one
     seed_volunteering()  # after the teams whose members check in
     seed_campaigns()  # after the records it pays bonuses for
+    seed_cases()  # the court's 以碳代偿 cases, open until a retirement covers them
     seed_badges()  # after every record and donation that earns one
     build_leaderboards()  # last: the boards of everything above
     return list(DEMO_LOGINS), str(report)

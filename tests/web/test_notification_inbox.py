@@ -85,6 +85,18 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "teams": 2,
         "is_winner": True,
     },
+    kinds.CASE_OVERDUE: {
+        "case_id": 1,
+        "case_number": "（2024）吉0102民初1234号",
+        "required_tonnes": 69,
+        "deadline_on": "2026-12-01",
+    },
+    kinds.CASE_FULFILLED: {
+        "case_id": 1,
+        "case_number": "（2024）吉0102民初1234号",
+        "required_tonnes": 69,
+        "deadline_on": "2026-12-01",
+    },
 }
 
 
