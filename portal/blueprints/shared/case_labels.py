@@ -14,7 +14,7 @@ from portal.market.cases import rules
 from portal.market.cases.models import CaseState, CaseType, ConversionMethod
 
 STATE_LABELS = {
-    CaseState.OPEN.value: _l("Open"),
+    CaseState.OPEN.value: _l("Awaiting retirement"),
     CaseState.OVERDUE.value: _l("Overdue"),
     CaseState.FULFILLED.value: _l("Fulfilled"),
 }
