@@ -48,6 +48,9 @@ def test_record_a_case_in_two_steps(client: FlaskClient, db: Any) -> None:
     assert check.status_code == 200 and "核对案件" in check.text and "李某" in check.text
     assert "2448" in check.text.replace(",", "")  # ¥122,366 ÷ ¥50, rounded up
     assert db.session.scalar(select(func.count()).select_from(Case)) == 0
+    back = client.post("/court/cases/new", data=_form(confirmed="1", change="1"), headers=ZH)
+    assert back.status_code == 200 and 'value="李四海"' in back.text  # the form, as typed
+    assert db.session.scalar(select(func.count()).select_from(Case)) == 0
     saved = client.post("/court/cases/new", data=_form(confirmed="1"), headers=ZH)
     assert saved.status_code == 302
     case = db.session.scalars(select(Case)).one()

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from werkzeug.wrappers import Response as BaseResponse
 from wtforms import SelectChoice
 
+from portal.accounts.models import Organisation
 from portal.blueprints.court import bp
 from portal.blueprints.court.forms import CaseForm
 from portal.blueprints.shared.case_labels import CaseProgress, case_labels
@@ -30,11 +31,13 @@ from portal.web.pagination import page_arg
 bp.context_processor(case_labels)
 
 
-def _my_org_id() -> int:
+def _my_org() -> Organisation:
+    """The court or procuratorate whose cases the official works on (the first they belong
+    to: a person serving two is rare, and the services record for the same one)."""
     orgs = queries.court_orgs(current_user)
     if not orgs:
         abort(403)
-    return orgs[0].id
+    return orgs[0]
 
 
 def _my_case(case_id: int) -> Case:
@@ -47,7 +50,7 @@ def _my_case(case_id: int) -> Case:
 @bp.get("")
 def index() -> Response:
     state = request.args.get("state") or None
-    pagination = queries.list_org_cases(_my_org_id(), state=state, page=page_arg())
+    pagination = queries.list_org_cases(_my_org().id, state=state, page=page_arg())
     return render(
         "court/index.html",
         pagination=pagination,
@@ -95,7 +98,7 @@ def _two_steps(form: CaseForm, case: Case | None) -> BaseResponse:
 
 @bp.route("/cases/new", methods=["GET", "POST"])
 def new_case() -> BaseResponse:
-    org = next(o for o in queries.court_orgs(current_user) if o.id == _my_org_id())
+    org = _my_org()
     form = _form(court_zh=org.name_zh, court_en=org.name_en, method="value_price")
     return _two_steps(form, None)
 
