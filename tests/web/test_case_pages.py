@@ -123,5 +123,13 @@ def test_value_conversion_is_explained(client: FlaskClient, db: Any) -> None:
     assert "divided by the reference price" in page.text and "69 t" in page.text
 
 
+def test_a_court_official_lands_on_their_cases(client: FlaskClient, db: Any) -> None:
+    official = make_court_official()
+    response = client.post(
+        "/auth/login", data={"login": official.phone, "password": factories.PASSWORD}
+    )
+    assert response.headers["Location"].endswith("/court")
+
+
 def test_empty_register(client: FlaskClient, db: Any) -> None:
     assert "No cases yet." in client.get("/compensation", headers=EN).text

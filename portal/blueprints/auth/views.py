@@ -59,11 +59,14 @@ def register() -> Response:
 
 def landing_page(user: User) -> str:
     """Where ``user`` lands after login without a ``next``: staff on their work (an admin on the
-    dashboard, an official on the review queue), everyone else on their carbon account."""
+    dashboard, an official on the review queue, a court official on their cases), everyone
+    else on their carbon account."""
     if user.has_role(Role.ADMIN):
         return url_for("admin.dashboard")
     if user.has_role(Role.OFFICIAL):
         return url_for("official.flagged")
+    if user.has_role(Role.COURT):
+        return url_for("court.index")
     return url_for("citizen.account")
 
 
