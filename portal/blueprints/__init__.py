@@ -38,6 +38,7 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "teams": ("/teams", Role.CITIZEN),
     "campaigns": ("/campaigns", "public"),  # a citizen's own bonus shows when logged in
     "leaderboards": ("/leaderboards", "public"),  # a citizen's own place shows when logged in
+    "registry": ("/registry", "public"),  # issued batches, serial blocks, search, open data
     "admin": ("/admin", Role.ADMIN),
 }
 
@@ -61,6 +62,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.official import bp as official
     from portal.blueprints.partner import bp as partner
     from portal.blueprints.public.views import bp as public
+    from portal.blueprints.registry import bp as registry
     from portal.blueprints.share import bp as share
     from portal.blueprints.teams import bp as teams
     from portal.blueprints.welfare import bp as welfare
@@ -86,6 +88,7 @@ def _blueprints() -> list[Blueprint]:
         teams,
         campaigns,
         leaderboards,
+        registry,
         admin,
     ]
 
@@ -116,6 +119,7 @@ NAV.extend(
         ("learn.index", _l("Quizzes"), None),
         ("campaigns.index", _l("Campaigns"), None),
         ("leaderboards.index", _l("Leaderboards"), None),
+        ("registry.index", _l("Carbon registry"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
         ("official.index", _l("Review"), Role.OFFICIAL),
