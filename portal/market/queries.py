@@ -164,13 +164,17 @@ def find_serial(text: str) -> SerialSearch | None:
     (``…-<start>-<end>``, at most ``FOUND_MAX`` blocks listed); None when no issued batch has
     those serials. Raises ``MalformedSerial`` for text that is not a serial number."""
     wanted = parse(text)
-    row = session().execute(
-        _issued().where(
-            Batch.methodology_code == wanted.methodology_code,
-            Batch.vintage == wanted.vintage,
-            Batch.batch_no == wanted.batch_no,
+    row = (
+        session()
+        .execute(
+            _issued().where(
+                Batch.methodology_code == wanted.methodology_code,
+                Batch.vintage == wanted.vintage,
+                Batch.batch_no == wanted.batch_no,
+            )
         )
-    ).first()
+        .first()
+    )
     if row is None:
         return None
     batch = _public([tuple(row)])[0]  # type: ignore[list-item]

@@ -74,9 +74,7 @@ def test_the_list_is_paged(client: FlaskClient, db: Any) -> None:
     assert client.get("/registry?page=-4", headers=EN).status_code == 200
 
 
-def test_a_batch_page_shows_blocks_holders_and_evidence(
-    client: FlaskClient, batch: Batch
-) -> None:
+def test_a_batch_page_shows_blocks_holders_and_evidence(client: FlaskClient, batch: Batch) -> None:
     zh = client.get(f"/registry/batches/{batch.id}", headers=ZH)
     assert zh.status_code == 200 and not english_sentences(zh.text)
     assert f"{batch.label}-1-1" in zh.text and "吉林测试买方" in zh.text and "已注销" in zh.text
