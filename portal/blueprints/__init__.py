@@ -119,7 +119,7 @@ NAV.extend(
         ("learn.index", _l("Quizzes"), None),
         ("campaigns.index", _l("Campaigns"), None),
         ("leaderboards.index", _l("Leaderboards"), None),
-        ("registry.index", _l("Carbon registry"), None),
+        ("registry.index", _l("Registry"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
         ("official.index", _l("Review"), Role.OFFICIAL),

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select, text
 
 from portal.clock import utcnow
 from portal.db import session
-from portal.market import holdings
+from portal.market import holdings, serials
 from portal.market.cli import registry_cli
 from portal.market.holdings import Destination, Source
 from portal.market.invariants import Fault
@@ -250,3 +252,33 @@ def test_the_cli_exit_codes(app: Flask, registry: Registry) -> None:
     assert broken.exit_code == 1
     assert f"FAULT: registry_blocks #{retired} (invariant 3)" in broken.output
     assert "Registry FAILED: 2 faults" in broken.output
+
+
+_ranges = st.lists(
+    st.tuples(st.integers(1, 30), st.integers(0, 6)),
+    min_size=0,
+    max_size=8,
+    unique_by=lambda r: r[0],
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ranges=_ranges)
+def test_the_sql_tiling_check_agrees_with_the_pure_one(
+    db: Any, ranges: list[tuple[int, int]]
+) -> None:
+    """Any blocks at all: the window query finds a fault exactly when ``tiling_faults`` does."""
+    batch = session().scalars(select(Batch).where(Batch.batch_no == 1)).first() or make_clean_batch(
+        issued_tonnes=19, buffer_tonnes=1
+    )
+    session().execute(text(f"DELETE FROM registry_blocks WHERE batch_id = {batch.id}"))
+    pairs = [(start, start + length) for start, length in ranges]
+    for start, end in pairs:
+        session().add(
+            SerialBlock(batch_id=batch.id, start_serial=start, end_serial=end, state="buffer")
+        )
+    session().flush()
+    found = [f for f in verify().faults if f.invariant == 2]
+    assert bool(found) == bool(serials.tiling_faults(batch.total_tonnes, pairs)), found
