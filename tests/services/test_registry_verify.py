@@ -282,3 +282,30 @@ def test_the_sql_tiling_check_agrees_with_the_pure_one(
     session().flush()
     found = [f for f in verify().faults if f.invariant == 2]
     assert bool(found) == bool(serials.tiling_faults(batch.total_tonnes, pairs)), found
+
+
+def test_a_buffer_cancelled_to_cover_a_loss_still_verifies(registry: Registry) -> None:
+    holdings.move(
+        Source(BlockState.BUFFER, batch_id=registry.other.id), 1, Destination(BlockState.CANCELLED)
+    )
+    session().commit()
+    assert verify().ok
+
+
+def test_a_retirement_without_what_its_purpose_names(registry: Registry) -> None:
+    retirement = registry.retirement.id
+    session().execute(
+        text(f"UPDATE registry_retirements SET purpose = 'event' WHERE id = {retirement}")
+    )
+    assert _has(_faults(), "registry_retirements", retirement, 8, "without its event")
+
+
+def test_faults_beyond_the_limit_are_counted(
+    app: Flask, registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("portal.market.verify.MAX_FAULTS", 1)
+    session().execute(text("UPDATE registry_batches SET verified_by_id = sampled_by_id"))
+    report = verify()
+    assert len(report.faults) == 1 and report.faults_omitted == 1
+    output = app.test_cli_runner().invoke(registry_cli, ["verify"]).output
+    assert "… and 1 more faults" in output and "Registry FAILED: 2 faults" in output
