@@ -1,5 +1,5 @@
 """``flask`` commands: demo data and account bootstrap (DESIGN.md §10); each domain's own groups
-(scheduler and jobs, ledger, partner) registered beside them."""
+(scheduler and jobs, ledger, registry, partner) registered beside them."""
 
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     from portal.activities.cli import partner_cli
     from portal.certificates.cli import certificates_cli
     from portal.ledger.cli import ledger_cli
+    from portal.market.cli import registry_cli
     from portal.scheduler.cli import jobs_cli, scheduler_cli
 
     commands = (
@@ -56,6 +57,7 @@ def init_app(app: Flask) -> None:
         jobs_cli,
         accounts_cli,
         ledger_cli,
+        registry_cli,
         partner_cli,
         certificates_cli,
         seed_demo_command,

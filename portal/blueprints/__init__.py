@@ -40,6 +40,7 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "leaderboards": ("/leaderboards", "public"),  # a citizen's own place shows when logged in
     "court": ("/court", Role.COURT),
     "compensation": ("/compensation", "public"),  # the 以碳代偿 register
+    "registry": ("/registry", "public"),  # issued batches, serial blocks, search, open data
     "admin": ("/admin", Role.ADMIN),
 }
 
@@ -65,6 +66,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.official import bp as official
     from portal.blueprints.partner import bp as partner
     from portal.blueprints.public.views import bp as public
+    from portal.blueprints.registry import bp as registry
     from portal.blueprints.share import bp as share
     from portal.blueprints.teams import bp as teams
     from portal.blueprints.welfare import bp as welfare
@@ -92,6 +94,7 @@ def _blueprints() -> list[Blueprint]:
         leaderboards,
         court,
         compensation,
+        registry,
         admin,
     ]
 
@@ -122,6 +125,7 @@ NAV.extend(
         ("learn.index", _l("Quizzes"), None),
         ("campaigns.index", _l("Campaigns"), None),
         ("leaderboards.index", _l("Leaderboards"), None),
+        ("registry.index", _l("Registry"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
         ("official.index", _l("Review"), Role.OFFICIAL),

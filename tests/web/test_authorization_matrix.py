@@ -61,6 +61,7 @@ def test_guards(app: Flask, client: FlaskClient, db: Any, who: str) -> None:
         if user is not None:
             factories.log_in(client, user)  # re-login: a route such as logout ends the session
         response = client.open(path, method=method)
+        response.close()  # ends a streamed body (a dump) now, in request order
         where = f"{method} {path} as {who}"
         assert response.status_code < 500, where
         if required == "public":

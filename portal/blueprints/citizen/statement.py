@@ -4,8 +4,6 @@ balance), streamed so a long year never sits in memory whole."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -16,10 +14,10 @@ from flask_babel import lazy_gettext as _l
 from portal.blueprints.shared.ledger_kinds import kind_label
 from portal.clock import SHANGHAI, bounds_utc
 from portal.ledger.queries import get_balance_before, iter_lines
+from portal.web.csv_text import csv_row as _row
+from portal.web.csv_text import neutralise
 
 MAX_DAYS = 366  # one statement file covers at most this many days
-# A spreadsheet runs a cell that begins with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -50,17 +48,6 @@ def parse_range(first: str | None, last: str | None) -> StatementRange:
             _l("A statement covers at most %(days)s days; choose a shorter range.", days=MAX_DAYS)
         )
     return StatementRange(start, end)
-
-
-def neutralise(text: str) -> str:
-    """A text cell a spreadsheet will show as text, never run as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def _row(*cells: object) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(cells)
-    return buffer.getvalue()
 
 
 def statement_rows(account_id: int | None, period: StatementRange) -> Iterator[str]:
