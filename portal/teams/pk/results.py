@@ -123,3 +123,9 @@ def get_result_certificate_code(challenge_id: int, user_id: int) -> str | None:
         .join(ChallengeResult, ChallengeResult.certificate_id == Certificate.id)
         .where(ChallengeResult.challenge_id == challenge_id, ChallengeResult.user_id == user_id)
     )
+
+
+def challenge_id_of(entry_id: int) -> int | None:
+    return session().scalar(
+        select(ChallengeEntry.challenge_id).where(ChallengeEntry.id == entry_id)
+    )
