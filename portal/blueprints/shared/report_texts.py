@@ -81,19 +81,20 @@ def rank_change(raw: Mapping[str, Any]) -> str | None:
     before = _int(raw, "previous_place")
     if before <= 0:
         return _("New on the month's board: %(place)s.", place=place_name(place))
-    moves = {"before": place_name(before), "after": place_name(place), "num": abs(before - place)}
+    moved = abs(before - place)
+    moves = {"before": place_name(before), "after": place_name(place)}
     if place < before:
         return ngettext(
             "You moved up %(num)s place on the month's board (%(before)s → %(after)s).",
             "You moved up %(num)s places on the month's board (%(before)s → %(after)s).",
-            moves["num"],
+            moved,
             **moves,
         )
     if place > before:
         return ngettext(
             "You moved down %(num)s place on the month's board (%(before)s → %(after)s).",
             "You moved down %(num)s places on the month's board (%(before)s → %(after)s).",
-            moves["num"],
+            moved,
             **moves,
         )
     return _("You kept your place on the month's board: %(place)s.", place=place_name(place))
