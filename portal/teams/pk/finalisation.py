@@ -2,7 +2,7 @@
 challenge whose review window has passed, the winning teams' members recorded (the ``champion``
 badge counts them) and those of the other teams with their team's place, everyone notified, and
 certificates issued: a winner's to each winning member, a team result (stating the place) to
-each member of the other teams.
+each member of the other teams that reduced something (nobody is certified for zero).
 
 Finalising locks the challenge row and skips a challenge already final: a rerun, or two runs at
 once, write one snapshot; notifications are keyed and certificates issued under an idempotency
@@ -29,7 +29,12 @@ from portal.notifications.services import Notice, post_many
 from portal.teams import queries as team_queries
 from portal.teams.models import Team
 from portal.teams.pk import queries, rules
-from portal.teams.pk.models import ChallengeResult, ChallengeWinner, TeamChallenge
+from portal.teams.pk.models import (
+    ChallengeEntry,
+    ChallengeResult,
+    ChallengeWinner,
+    TeamChallenge,
+)
 from portal.teams.pk.results import count_ranked
 
 
@@ -166,11 +171,14 @@ def _issue_missing_certificates() -> int:
 def _issue_missing(model: type[ChallengeWinner] | type[ChallengeResult]) -> int:
     """Issue the certificates ``model``'s rows still lack, one transaction each."""
     issued = 0
-    missing = (
-        session()
-        .scalars(select(model.id).where(model.certificate_id.is_(None)).order_by(model.id))
-        .all()
-    )
+    stmt = select(model.id).where(model.certificate_id.is_(None)).order_by(model.id)
+    if model is ChallengeResult:  # a team that reduced nothing gets no certificate of it
+        stmt = stmt.join(
+            ChallengeEntry,
+            (ChallengeEntry.challenge_id == model.challenge_id)
+            & (ChallengeEntry.team_id == model.team_id),
+        ).where(ChallengeEntry.final_value > 0)
+    missing = session().scalars(stmt).all()
     for row_id in missing:
         with transaction():
             row = session().get(model, row_id, with_for_update=True, populate_existing=True)
