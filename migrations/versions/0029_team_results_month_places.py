@@ -77,7 +77,10 @@ def upgrade():
         op.f("ix_team_challenge_results_user_id"), "team_challenge_results", ["user_id"]
     )
     op.create_index(
-        "ux_team_challenge_results", "team_challenge_results", ["challenge_id", "user_id"], unique=True
+        "ux_team_challenge_results",
+        "team_challenge_results",
+        ["challenge_id", "user_id"],
+        unique=True,
     )
     op.create_table(
         "leaderboard_month_closes",
@@ -110,7 +113,9 @@ def upgrade():
 
 
 def downgrade():
-    op.drop_index(op.f("ix_leaderboard_month_places_user_id"), table_name="leaderboard_month_places")
+    op.drop_index(
+        op.f("ix_leaderboard_month_places_user_id"), table_name="leaderboard_month_places"
+    )
     op.drop_table("leaderboard_month_places")
     op.drop_table("leaderboard_month_closes")
     op.drop_index("ux_team_challenge_results", table_name="team_challenge_results")

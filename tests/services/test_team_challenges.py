@@ -264,15 +264,6 @@ def test_a_run_killed_before_the_certificates_issues_them_next_time(db: Any) -> 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(finalisation, "_issue_missing_certificates", lambda: 0)
         assert finalisation.finalise_due().certificates == 0
-
-
-def test_a_team_that_reduced_nothing_gets_no_result_certificate(db: Any) -> None:
-    _host, _rival, challenge, (a, _b) = _running_duel()
-    factories.shift(challenge, 10 * DAY)
-    _reduce(a, 100, challenge.ends_at - DAY)
-    assert finalisation.finalise_due().certificates == 2  # the winners' only
-    assert _count(ChallengeResult) == 2  # the other team's members, placed second
-    assert finalisation.finalise_due().certificates == 0
     assert _count(ChallengeWinner, ChallengeWinner.certificate_id.is_(None)) == 2
     assert _count(ChallengeResult, ChallengeResult.certificate_id.is_(None)) == 2
     assert finalisation.finalise_due().certificates == 4
