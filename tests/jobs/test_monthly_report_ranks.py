@@ -18,6 +18,7 @@ from portal.gamification.leaderboards.month_end import close_month, get_places
 from portal.gamification.leaderboards.services import build_leaderboards
 from portal.notifications import kinds
 from portal.notifications.models import Notification
+from portal.privacy.export import SECTIONS
 from portal.reports import monthly
 from portal.reports.monthly import post_monthly_reports
 from tests import factories
@@ -105,6 +106,8 @@ def test_a_month_is_closed_once_and_late_data_moves_no_stored_place(db: Any) -> 
     assert db.session.scalar(select(func.count()).select_from(MonthClose)) == 2  # Oct, Nov
     assert db.session.scalar(select(func.count()).select_from(MonthPlace)) == 2
     assert _report(db, second)["place"] == 2
+    exported = list(dict(SECTIONS)["month_places"](second.id))  # the data export
+    assert [(e["month"], e["place"]) for e in exported] == [(NOV, 2)]  # JSON-dumped as ISO
 
 
 def test_a_month_nobody_was_ranked_in_is_closed_too(db: Any) -> None:

@@ -20,6 +20,7 @@ from portal.clock import local_today, utcnow
 from portal.errors import Conflict, InvalidInput, NotAllowed
 from portal.gamification.models import BadgeAward
 from portal.notifications.models import Notification
+from portal.privacy.export import SECTIONS
 from portal.teams import services as team_services
 from portal.teams.models import Team
 from portal.teams.pk import finalisation, queries, rules, services
@@ -273,12 +274,14 @@ def test_a_run_killed_before_the_certificates_issues_them_next_time(db: Any) -> 
 
 
 def test_a_team_that_reduced_nothing_gets_no_result_certificate(db: Any) -> None:
-    _host, _rival, challenge, (a, _b) = _running_duel()
+    _host, rival, challenge, (a, b) = _running_duel()
     factories.shift(challenge, 10 * DAY)
     _reduce(a, 100, challenge.ends_at - DAY)
     assert finalisation.finalise_due().certificates == 2  # the winners' only
     assert _count(ChallengeResult) == 2  # the other team's members, placed second
     assert finalisation.finalise_due().certificates == 0
+    exported = list(dict(SECTIONS)["team_results"](b.id))  # the data export
+    assert [(e["team"], e["rank"]) for e in exported] == [(rival.name, 2)]
 
 
 def test_a_tie_on_zero_has_no_winner_and_an_unanswered_duel_expires(db: Any) -> None:
