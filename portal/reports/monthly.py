@@ -1,11 +1,12 @@
 """The monthly report: after each Asia/Shanghai month, every active citizen gets a
 notification with that month's grams CO₂e reduced by category, the change against the month
-before (grams and per cent) and the badges earned in it.
+before (grams and per cent), the change of their place on the month's person board and the
+badges earned in it.
 
-Rank change is not reported yet: the leaderboard snapshots hold only the boards current at
-their build (this week, this month, all time), so a finished month's place, and the one
-before it, are not kept; reporting it needs a month-end place per person stored when a month
-closes.
+The places are the month-end places ``leaderboards.month_end`` stores when it closes a month:
+the report closes the month (and the one before, if it never was) before posting. Only people
+the person board lists have a place; for everyone else (under 14, not opted in) the report
+says nothing of rank.
 
 "Active" means an account that is neither deleted nor disabled and that has a live reduction in
 the month or the month before, or a badge awarded in the month: someone with nothing to report
@@ -29,6 +30,7 @@ from portal.accounts.models import User
 from portal.activities.models import Reduction
 from portal.clock import bounds_utc, next_month
 from portal.db import session, transaction
+from portal.gamification.leaderboards.month_end import close_month, get_places
 from portal.gamification.models import BadgeAward
 from portal.methodology.categories import CATEGORIES
 from portal.methodology.models import Methodology
@@ -64,9 +66,15 @@ def report_key(user_id: int, month: date) -> str:
 
 
 def report_params(
-    month: date, grams: dict[str, int], previous: int, badges: list[list[str]]
+    month: date,
+    grams: dict[str, int],
+    previous: int,
+    badges: list[list[str]],
+    places: tuple[int | None, int | None] = (None, None),
 ) -> dict[str, Any]:
-    """The ``monthly_report`` parameters (see ``portal.notifications.kinds``)."""
+    """The ``monthly_report`` parameters (see ``portal.notifications.kinds``); ``places`` is
+    the month-end place on the person board in the month and in the month before (None for
+    none): ``place`` is set only with a place this month, ``previous_place`` only with both."""
     total = sum(grams.values())
     params: dict[str, Any] = {
         "month": f"{month:%Y-%m}",
@@ -79,6 +87,11 @@ def report_params(
     percent = change_percent(total, previous)
     if percent is not None:
         params["change_percent"] = percent
+    place, previous_place = places
+    if place is not None:
+        params["place"] = place
+        if previous_place is not None:
+            params["previous_place"] = previous_place
     return params
 
 
@@ -87,6 +100,8 @@ def post_monthly_reports(month: date, *, batch_size: int = BATCH_SIZE) -> Report
     citizen, ``batch_size`` people per transaction. Safe to run again for the same month."""
     start, end = bounds_utc(month, next_month(month))
     window_start = bounds_utc(previous_month(month), month)[0]
+    for closing in (previous_month(month), month):
+        close_month(closing)
     active = union(
         select(Reduction.user_id).where(
             Reduction.is_live(), Reduction.occurred_at >= window_start, Reduction.occurred_at < end
@@ -148,11 +163,19 @@ def _notices(ids: list[int], month: date, start: Any, end: Any, window_start: An
         .order_by(BadgeAward.awarded_at, BadgeAward.id)
     ):
         badges[user_id].append([key, tier])
+    places = get_places(month, ids)
+    before = get_places(previous_month(month), ids)
     return [
         Notice(
             user_id,
             kinds.MONTHLY_REPORT,
-            report_params(month, grams[user_id], previous[user_id], badges[user_id]),
+            report_params(
+                month,
+                grams[user_id],
+                previous[user_id],
+                badges[user_id],
+                (places.get(user_id), before.get(user_id)),
+            ),
             report_key(user_id, month),
         )
         for user_id in ids

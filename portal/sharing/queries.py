@@ -1,4 +1,5 @@
-"""Share reads: what a public share page shows (alias only), and a holder's live shares."""
+"""Share reads: what a public share page shows (alias only; for a team result, team names),
+and a holder's live shares."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from portal.db import session
 from portal.gamification.models import BadgeAward
 from portal.sharing.models import ShareKind, ShareLink
 from portal.sharing.rules import is_share_code, may_share
+from portal.teams.pk.results import TeamResult, get_team_result
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Shared:
     title_zh: str | None = None
     title_en: str | None = None
     certificate_code: str | None = None
+    team_result: TeamResult | None = None
 
 
 def get_shared(code: str) -> Shared | None:
@@ -69,22 +72,34 @@ def get_shared(code: str) -> Shared | None:
             title_en=cert.title_en,
             certificate_code=cert.code,
         )
+    if link.kind == ShareKind.TEAM_RESULT and link.challenge_entry_id is not None:
+        result = get_team_result(link.challenge_entry_id)
+        if result is not None:
+            return Shared(
+                code, link.kind, user.display_name, result.finalised_at, team_result=result
+            )
     return None
 
 
 def list_live_shares(user_id: int) -> dict[tuple[str, str], str]:
-    """The holder's live share codes: ``("badge", "<key>:<tier>")`` and
-    ``("certificate", "<certificate code>")`` → share code."""
+    """The holder's live share codes: ``("badge", "<key>:<tier>")``,
+    ``("certificate", "<certificate code>")`` and ``("team_result", "<entry id>")`` → share
+    code."""
     rows = session().execute(
         select(
-            ShareLink.code, ShareLink.kind, BadgeAward.badge_key, BadgeAward.tier, Certificate.code
+            ShareLink.code,
+            ShareLink.kind,
+            BadgeAward.badge_key,
+            BadgeAward.tier,
+            Certificate.code,
+            ShareLink.challenge_entry_id,
         )
         .outerjoin(BadgeAward, BadgeAward.id == ShareLink.badge_award_id)
         .outerjoin(Certificate, Certificate.id == ShareLink.certificate_id)
         .where(ShareLink.user_id == user_id, ShareLink.withdrawn_at.is_(None))
     )
     shares = {}
-    for code, kind, key, tier, cert_code in rows:
-        subject = f"{key}:{tier}" if kind == ShareKind.BADGE else str(cert_code)
-        shares[(kind, subject)] = code
+    for code, kind, key, tier, cert_code, entry_id in rows:
+        subject = {ShareKind.BADGE: f"{key}:{tier}", ShareKind.TEAM_RESULT: str(entry_id)}
+        shares[(kind, subject.get(kind, str(cert_code)))] = code
     return shares

@@ -1,6 +1,6 @@
-"""Sharing commands: a holder makes one of their badge awards or certificates public, or
-withdraws it. One transaction each; ``actor_id`` is the holder (nobody shares for someone
-else); each writes the audit log."""
+"""Sharing commands: a holder makes one of their badge awards or certificates, or their
+team's result in a finished challenge, public, or withdraws it. One transaction each;
+``actor_id`` is the holder (nobody shares for someone else); each writes the audit log."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from portal.gamification.models import BadgeAward
 from portal.gamification.rules import LEVELS
 from portal.sharing.models import ShareKind, ShareLink
 from portal.sharing.rules import may_share, new_share_code
+from portal.teams.pk.queries import lock_challenge
+from portal.teams.pk.results import shareable_entry_id
 
 
 def _holder(actor_id: int) -> User:
@@ -84,6 +86,27 @@ def share_certificate(*, actor_id: int, certificate_code: str) -> ShareLink:
         return _live(ShareLink.certificate_id, cert.id) or _create(
             user, ShareKind.CERTIFICATE, certificate_id=cert.id
         )
+
+
+def share_team_result(*, actor_id: int, challenge_id: int) -> ShareLink:
+    """Make the final result of the actor's team in a finished challenge public (the live
+    share if there is one): a member of the team at its end, or its captain. NotFound before
+    the challenge is final or for someone whose team was not in it, NotAllowed when
+    ``may_share`` refuses the account."""
+    with transaction() as db:
+        user = _holder(actor_id)
+        lock_challenge(challenge_id)  # one share at a time of the same result
+        entry_id = shareable_entry_id(challenge_id, actor_id)
+        if entry_id is None:
+            raise NotFound(_l("Your team has no final result in this challenge."))
+        live = db.scalars(
+            select(ShareLink).where(
+                ShareLink.challenge_entry_id == entry_id,
+                ShareLink.user_id == actor_id,
+                ShareLink.withdrawn_at.is_(None),
+            )
+        ).first()
+        return live or _create(user, ShareKind.TEAM_RESULT, challenge_entry_id=entry_id)
 
 
 def withdraw_share(*, actor_id: int, share_code: str) -> ShareLink:

@@ -20,10 +20,11 @@ from portal.clock import local_today, utcnow
 from portal.errors import Conflict, InvalidInput, NotAllowed
 from portal.gamification.models import BadgeAward
 from portal.notifications.models import Notification
+from portal.privacy.export import SECTIONS
 from portal.teams import services as team_services
 from portal.teams.models import Team
 from portal.teams.pk import finalisation, queries, rules, services
-from portal.teams.pk.models import ChallengeWinner, TeamChallenge
+from portal.teams.pk.models import ChallengeResult, ChallengeWinner, TeamChallenge
 from tests import factories
 
 DAY = timedelta(days=1)
@@ -216,7 +217,7 @@ def test_finalisation_counts_late_data_in_the_window_and_awards_once(db: Any) ->
     _reduce(a, 9000, end - DAY, recorded=end + timedelta(hours=49))  # too late
     _reduce(a, 7000, end + timedelta(hours=1))  # after the end
     run = finalisation.finalise_due()
-    assert (run.challenges, run.winners, run.certificates) == (1, 2, 2)
+    assert (run.challenges, run.winners, run.certificates) == (1, 2, 4)  # 2 wins, 2 results
     assert challenge.status == rules.FINAL
     standings = queries.get_standings(challenge)
     assert [(s.team_id, s.value, s.rank) for s in standings] == [
@@ -231,11 +232,20 @@ def test_finalisation_counts_late_data_in_the_window_and_awards_once(db: Any) ->
     )
     assert certificate is not None and certificate.kind == "team_challenge"
     assert certificate.title_zh == "组队PK冠军" and "Team challenge" in certificate.title_en
+    result = factories.session().scalar(select(Certificate).where(Certificate.subject_id == a.id))
+    assert result is not None and result.title_zh == "组队PK成绩"
+    assert "获得第2名（共2队）" in result.description_zh
+    assert "came 2nd of 2 teams" in result.description_en and host.name in result.description_en
+    results = factories.session().scalars(select(ChallengeResult)).all()
+    assert {(r.user_id, r.team_id, r.rank) for r in results} == {
+        (a.id, host.id, 2),
+        (host.captain_id, host.id, 2),
+    }
     for user in (a, b, _captain(host), _captain(rival)):
         assert _kinds(user.id).count("challenge_finished") == 1
     again = finalisation.finalise_due()
     assert (again.challenges, again.certificates) == (0, 0)
-    assert _count(Certificate, Certificate.kind == "team_challenge") == 2
+    assert _count(Certificate, Certificate.kind == "team_challenge") == 4
     assert _count(Notification, Notification.kind == "challenge_finished") == 4
 
 
@@ -248,15 +258,30 @@ def test_no_snapshot_before_the_window_ends(db: Any) -> None:
 
 
 def test_a_run_killed_before_the_certificates_issues_them_next_time(db: Any) -> None:
-    _host, _rival, challenge, (a, _b) = _running_duel()
+    _host, _rival, challenge, (a, b) = _running_duel()
     factories.shift(challenge, 10 * DAY)
     _reduce(a, 100, challenge.ends_at - DAY)
+    _reduce(b, 40, challenge.ends_at - DAY)  # second, with something: certified too
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(finalisation, "_issue_missing_certificates", lambda: 0)
         assert finalisation.finalise_due().certificates == 0
     assert _count(ChallengeWinner, ChallengeWinner.certificate_id.is_(None)) == 2
-    assert finalisation.finalise_due().certificates == 2
+    assert _count(ChallengeResult, ChallengeResult.certificate_id.is_(None)) == 2
+    assert finalisation.finalise_due().certificates == 4
     assert _count(ChallengeWinner, ChallengeWinner.certificate_id.is_(None)) == 0
+    assert _count(ChallengeResult, ChallengeResult.certificate_id.is_(None)) == 0
+    assert finalisation.finalise_due().certificates == 0
+
+
+def test_a_team_that_reduced_nothing_gets_no_result_certificate(db: Any) -> None:
+    _host, rival, challenge, (a, b) = _running_duel()
+    factories.shift(challenge, 10 * DAY)
+    _reduce(a, 100, challenge.ends_at - DAY)
+    assert finalisation.finalise_due().certificates == 2  # the winners' only
+    assert _count(ChallengeResult) == 2  # the other team's members, placed second
+    assert finalisation.finalise_due().certificates == 0
+    exported = list(dict(SECTIONS)["team_results"](b.id))  # the data export
+    assert [(e["team"], e["rank"]) for e in exported] == [(rival.name, 2)]
 
 
 def test_a_tie_on_zero_has_no_winner_and_an_unanswered_duel_expires(db: Any) -> None:

@@ -56,3 +56,36 @@ def test_a_drop_and_a_first_month_read_as_such(client: FlaskClient, login_as: An
     first = report_params(date(2026, 11, 1), {"food": 10}, 0, [])
     text = _inbox(client, login_as, first, EN)
     assert "you reduced 10 g of CO₂e: Food 10 g. Nothing was recorded the month before." in text
+
+
+def _with_places(place: int | None, before: int | None) -> dict[str, Any]:
+    return report_params(date(2026, 11, 1), {"food": 500}, 400, [], (place, before))
+
+
+def test_the_rank_change_reads_in_chinese(client: FlaskClient, login_as: Any) -> None:
+    assert "您在本月排行榜上上升了3名（第12名 → 第9名）。" in _inbox(
+        client, login_as, _with_places(9, 12), ZH
+    )
+    assert "您在本月排行榜上下降了1名（第2名 → 第3名）。" in _inbox(
+        client, login_as, _with_places(3, 2), ZH
+    )
+    assert "您首次登上本月排行榜：第4名。" in _inbox(client, login_as, _with_places(4, None), ZH)
+    assert "名次保持不变：第1名。" in _inbox(client, login_as, _with_places(1, 1), ZH)
+
+
+def test_the_rank_change_reads_in_english(client: FlaskClient, login_as: Any) -> None:
+    up = _inbox(client, login_as, _with_places(9, 12), EN)
+    assert "You moved up 3 places on the month's board (12th → 9th)." in up
+    down = _inbox(client, login_as, _with_places(23, 22), EN)
+    assert "You moved down 1 place on the month's board (22nd → 23rd)." in down
+    assert "New on the month's board: 11th." in _inbox(client, login_as, _with_places(11, None), EN)
+    assert "You kept your place on the month's board: 1st." in _inbox(
+        client, login_as, _with_places(1, 1), EN
+    )
+
+
+def test_no_place_says_nothing_of_rank(client: FlaskClient, login_as: Any) -> None:
+    params = _with_places(None, 5)
+    assert "place" not in params and "previous_place" not in params
+    text = _inbox(client, login_as, params, EN)
+    assert "board" not in text and "排行榜" not in _inbox(client, login_as, params, ZH)

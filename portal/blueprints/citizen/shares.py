@@ -1,4 +1,5 @@
-"""Sharing from the badge wall and the certificate list: "Share" makes one public page at
+"""Sharing from the badge wall, the certificate list and a finished challenge's page (the
+team's result): "Share" makes one public page at
 ``/s/<code>`` (nothing is public before), "Stop sharing" takes it down (its page is a 404
 from then on). Only the holder shares, for themselves; the services check."""
 
@@ -12,6 +13,8 @@ from werkzeug.wrappers import Response
 from portal.blueprints.citizen import bp
 from portal.errors import DomainError
 from portal.sharing import services
+from portal.sharing.models import ShareKind, ShareLink
+from portal.teams.pk.results import challenge_id_of
 
 
 def _shared() -> None:
@@ -45,6 +48,26 @@ def share_certificate(code: str) -> Response:
     return redirect(url_for("citizen.certificates"))
 
 
+@bp.post("/challenges/<int:challenge_id>/share")
+def share_team_result(challenge_id: int) -> Response:
+    try:
+        services.share_team_result(actor_id=current_user.id, challenge_id=challenge_id)
+        _shared()
+    except DomainError as error:
+        flash(str(error.message), "error")
+    return redirect(url_for("teams.challenge", challenge_id=challenge_id, _anchor="share-result"))
+
+
+def _back(link: ShareLink) -> str:
+    """Where a withdrawn share's owner goes back to: the list they shared it from."""
+    if link.kind == ShareKind.TEAM_RESULT and link.challenge_entry_id is not None:
+        challenge_id = challenge_id_of(link.challenge_entry_id)
+        if challenge_id is not None:
+            return url_for("teams.challenge", challenge_id=challenge_id, _anchor="share-result")
+    back = "citizen.badges" if link.kind == ShareKind.BADGE else "citizen.certificates"
+    return url_for(back)
+
+
 @bp.post("/shares/<code>/withdraw")
 def withdraw_share(code: str) -> Response:
     try:
@@ -53,5 +76,4 @@ def withdraw_share(code: str) -> Response:
         flash(str(error.message), "error")
         return redirect(url_for("citizen.badges"))
     flash(_("You stopped sharing: the public page is gone."), "success")
-    back = "citizen.badges" if link.kind == "badge" else "citizen.certificates"
-    return redirect(url_for(back))
+    return redirect(_back(link))

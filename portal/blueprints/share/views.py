@@ -1,18 +1,18 @@
 """The share page (Open Graph tags for the WeChat and other link previews) and its poster, a
-PNG in Chinese or English drawn on the server (``portal.sharing.poster``)."""
+PNG in Chinese or English drawn on the server (``portal.sharing.poster``); their words are
+``texts``."""
 
 from __future__ import annotations
 
 from flask import abort, current_app, url_for
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from portal.blueprints.share import bp
-from portal.blueprints.shared.badge_texts import badge_name, tier_name
-from portal.clock import local_date
+from portal.blueprints.share import bp, texts
+from portal.blueprints.shared.report_texts import place_name
+from portal.blueprints.shared.team_labels import METRIC_LABELS, scenario_title
 from portal.gamification.rules import get_badge
-from portal.sharing.models import ShareKind
 from portal.sharing.poster import FontMissing, PosterContent, render_poster
 from portal.sharing.queries import Shared, get_shared
 from portal.web.htmx import render
@@ -29,41 +29,24 @@ def _shared(code: str) -> Shared:
     return shared
 
 
-def headline(shared: Shared, lang: str) -> str:
-    """What was earned, in the current locale: the badge's name and tier, or the title."""
-    if shared.kind == ShareKind.BADGE:
-        return _(
-            "%(badge)s · %(tier)s",
-            badge=badge_name(shared.badge_key or ""),
-            tier=tier_name(shared.tier or ""),
-        )
-    return (shared.title_en if lang == "en" else shared.title_zh) or ""
-
-
-def _earned_on(shared: Shared) -> str:
-    return _("Earned on %(day)s", day=format_date(local_date(shared.earned_at), "long"))
-
-
 @bp.get("/<code>")
 def page(code: str) -> Response:
     shared = _shared(code)
     lang = language()
-    title = headline(shared, lang)
-    if shared.kind == ShareKind.BADGE:
-        description = _(
-            "%(alias)s earned the %(badge)s badge on Tanhui Jilin.", alias=shared.alias, badge=title
-        )
-    else:
-        description = _(
-            "%(alias)s was awarded “%(title)s” on Tanhui Jilin.", alias=shared.alias, title=title
-        )
+    title = texts.headline(shared, lang)
+    result = shared.team_result
     return render(
         "share/page.html",
         shared=shared,
         badge=get_badge(shared.badge_key) if shared.badge_key else None,
         headline=title,
-        description=description,
-        earned_on=_earned_on(shared),
+        description=texts.description(shared, title),
+        kicker=texts.kicker(shared),
+        earned_on=texts.date_line(shared),
+        result=result,
+        scenario_title=scenario_title(result.scenario_code) if result else None,
+        challenge_metric_labels=METRIC_LABELS,
+        place_name=place_name,
         page_url=url_for("share.page", code=code, _external=True),
         poster_url=url_for("share.poster", code=code, lang=lang, _external=True),
         lang=lang,
@@ -81,15 +64,15 @@ def poster(code: str, lang: str) -> Response:
     url = url_for("share.page", code=code, _external=True)
     with force_locale(LOCALES[lang]):
         content = PosterContent(
-            kicker=_("Badge earned") if shared.kind == ShareKind.BADGE else _("Certificate"),
-            headline=headline(shared, lang),
+            kicker=texts.kicker(shared),
+            headline=texts.headline(shared, lang),
             alias=shared.alias,
-            date_line=_earned_on(shared),
+            date_line=texts.date_line(shared),
             platform="碳惠吉林 · Tanhui Jilin",
             tagline=_("Low-carbon living in Jilin, together"),
             scan_hint=_("Scan the code to see it"),
             url=url,
-            tier=shared.tier,
+            tier=texts.poster_tier(shared),
         )
     try:
         png = render_poster(content)

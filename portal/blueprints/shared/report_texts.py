@@ -1,5 +1,6 @@
 """The monthly report (notification kind ``monthly_report``) in the reader's language: the
-month's grams by category, the change against the month before and the badges earned."""
+month's grams by category, the change against the month before, the change of place on the
+month's person board and the badges earned."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from decimal import Decimal
 from typing import Any
 
 from babel.lists import format_list
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_date, format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 
 from portal.blueprints.shared.badge_texts import badge_name, tier_name
 from portal.blueprints.shared.methodology.display import category_name
+from portal.teams.pk.rules import ordinal_en
 
 
 def _int(raw: Mapping[str, Any], name: str) -> int:
@@ -62,6 +64,42 @@ def _change(raw: Mapping[str, Any]) -> str:
     return _("That is the same as the month before.")
 
 
+def _is_chinese() -> bool:
+    return str(get_locale()).startswith("zh")
+
+
+def place_name(place: int) -> str:
+    """A place on a board: "9th", "第9名"."""
+    return f"第{place}名" if _is_chinese() else ordinal_en(place)
+
+
+def rank_change(raw: Mapping[str, Any]) -> str | None:
+    """The sentence on the month's place on the person board, None without a place."""
+    place = _int(raw, "place")
+    if place <= 0:
+        return None
+    before = _int(raw, "previous_place")
+    if before <= 0:
+        return _("New on the month's board: %(place)s.", place=place_name(place))
+    moved = abs(before - place)
+    moves = {"before": place_name(before), "after": place_name(place)}
+    if place < before:
+        return ngettext(
+            "You moved up %(num)s place on the month's board (%(before)s → %(after)s).",
+            "You moved up %(num)s places on the month's board (%(before)s → %(after)s).",
+            moved,
+            **moves,
+        )
+    if place > before:
+        return ngettext(
+            "You moved down %(num)s place on the month's board (%(before)s → %(after)s).",
+            "You moved down %(num)s places on the month's board (%(before)s → %(after)s).",
+            moved,
+            **moves,
+        )
+    return _("You kept your place on the month's board: %(place)s.", place=place_name(place))
+
+
 def monthly_report_texts(raw: Mapping[str, Any]) -> tuple[str, str]:
     """(title, body) of a monthly report from its stored parameters."""
     month = _month(raw)
@@ -86,7 +124,10 @@ def monthly_report_texts(raw: Mapping[str, Any]) -> tuple[str, str]:
         _("%(badge)s (%(tier)s)", badge=badge_name(str(key)), tier=tier_name(str(tier)))
         for key, tier in raw.get("badges") or []
     ]
+    rank = rank_change(raw)
+    if rank:
+        sentences.append(rank)
     if badges:
         sentences.append(_("Badges earned: %(badges)s.", badges=_listed(badges)))
-    joiner = "" if str(get_locale()).startswith("zh") else " "
+    joiner = "" if _is_chinese() else " "
     return _("Your report for %(month)s", month=month), joiner.join(sentences)

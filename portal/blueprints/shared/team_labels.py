@@ -7,6 +7,9 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from portal.teams.pk.queries import scenario_titles
+from portal.web.i18n import localized
+
 KIND_LABELS = {
     "school": _l("School"),
     "class": _l("Class"),
@@ -51,3 +54,11 @@ def team_labels() -> dict[str, Any]:
         "challenge_metric_labels": METRIC_LABELS,
         "challenge_phase_labels": PHASE_LABELS,
     }
+
+
+def scenario_title(code: str | None) -> str | None:
+    """The title, in the reader's language, of a challenge's scenario (None for none)."""
+    if code is None:
+        return None
+    zh, en = scenario_titles(code)
+    return localized({"title_zh": zh, "title_en": en}, "title")

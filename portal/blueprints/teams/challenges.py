@@ -10,12 +10,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from portal.blueprints.shared.team_labels import scenario_title
 from portal.blueprints.teams import bp
 from portal.blueprints.teams.forms import ActionForm, ChallengeForm
+from portal.clock import local_today
 from portal.errors import DomainError
+from portal.sharing.models import ShareKind
+from portal.sharing.queries import list_live_shares
+from portal.sharing.rules import may_share
 from portal.teams import queries as team_queries
 from portal.teams.models import Team
-from portal.teams.pk import queries, rules, services
+from portal.teams.pk import queries, results, rules, services
 from portal.teams.pk.models import TeamChallenge
 from portal.web.auth import client_ip
 from portal.web.errors import attach_error
@@ -105,8 +110,25 @@ def challenge(challenge_id: int) -> BaseResponse:
         joinable=joinable,
         certificate_code=queries.get_certificate_code(item.id, current_user.id),
         action_form=ActionForm(),
+        **_result_context(item.id),
         **_standings_context(item, phase),
     )
+
+
+def _result_context(challenge_id: int) -> dict[str, object]:
+    """The reader's team-result certificate, and the share of their team's final result
+    (offered to a member at the end or the captain who ``may_share``)."""
+    entry_id = results.shareable_entry_id(challenge_id, current_user.id)
+    if entry_id is None or not may_share(current_user, local_today()):
+        entry_id = None
+    shares = list_live_shares(current_user.id) if entry_id is not None else {}
+    return {
+        "result_certificate_code": results.get_result_certificate_code(
+            challenge_id, current_user.id
+        ),
+        "share_result": entry_id is not None,
+        "result_share_code": shares.get((ShareKind.TEAM_RESULT, str(entry_id))),
+    }
 
 
 @bp.get("/challenges/<int:challenge_id>/standings")
@@ -126,15 +148,8 @@ def _standings_context(item: TeamChallenge, phase: str) -> dict[str, object]:
         "poll_seconds": POLL_SECONDS,
         "last_day": item.ends_at - rules.LAST_INSTANT,
         "review_ends": item.ends_at + queries.review_of(item),
-        "scenario_title": _scenario_title(item),
+        "scenario_title": scenario_title(item.scenario_code),
     }
-
-
-def _scenario_title(item: TeamChallenge) -> str | None:
-    if item.scenario_code is None:
-        return None
-    zh, en = queries.scenario_titles(item.scenario_code)
-    return localized({"title_zh": zh, "title_en": en}, "title")
 
 
 @bp.post("/challenges/<int:challenge_id>/answer")

@@ -6,6 +6,7 @@ The ``leaderboards`` job (``services.build_leaderboards``) writes every board in
 snapshot and switches the one pointer row to it in the same transaction, so a reader sees the
 old boards or the new ones, never half of either; pages read only the pointed snapshot
 (``queries``). ``rules`` holds the pure parts: periods, the tie-break and "me ± 5".
+``month_end`` keeps each closed month's person places for the monthly report's rank change.
 
 Privacy: a person board lists only people who ``may_be_listed`` (opted in, 14 or over, not
 deleted) — everyone else is left out, not shown as "Anonymous", so no row can point at a

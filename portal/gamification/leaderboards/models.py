@@ -1,11 +1,12 @@
-"""Leaderboard tables: snapshots, the pointer row naming the snapshot pages read, and the
-ranked rows of every board and period of a snapshot."""
+"""Leaderboard tables: snapshots, the pointer row naming the snapshot pages read, the
+ranked rows of every board and period of a snapshot, and each closed month's person places
+(what the monthly report's rank change compares)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, BigIntPK
@@ -65,3 +66,29 @@ class LeaderboardRow(Base):
     members: Mapped[int] = mapped_column(BigInteger)
     participants: Mapped[int] = mapped_column(BigInteger)
     reached_at: Mapped[datetime | None]
+
+
+class MonthClose(Base):
+    """A closed Asia/Shanghai month whose person-board places are stored (``MonthPlace``):
+    written once, in the transaction that stores them, so a month is closed whole or not at
+    all, and a month nobody was ranked in is still known to be closed."""
+
+    __tablename__ = "leaderboard_month_closes"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's first day
+    closed_at: Mapped[datetime]
+
+
+class MonthPlace(Base):
+    """A person's place (``rank``, as the board shows it) on the month's person board when the
+    month closed. Only people the person board lists have one."""
+
+    __tablename__ = "leaderboard_month_places"
+
+    month: Mapped[date] = mapped_column(
+        Date, ForeignKey("leaderboard_month_closes.month", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    place: Mapped[int] = mapped_column(BigInteger)

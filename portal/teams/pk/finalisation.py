@@ -1,6 +1,8 @@
 """Finalising team challenges (the ``team_challenges`` job): the final snapshot of each
 challenge whose review window has passed, the winning teams' members recorded (the ``champion``
-badge counts them), everyone notified and the winners' certificates issued.
+badge counts them) and those of the other teams with their team's place, everyone notified, and
+certificates issued: a winner's to each winning member, a team result (stating the place) to
+each member of the other teams that reduced something (nobody is certified for zero).
 
 Finalising locks the challenge row and skips a challenge already final: a rerun, or two runs at
 once, write one snapshot; notifications are keyed and certificates issued under an idempotency
@@ -27,7 +29,13 @@ from portal.notifications.services import Notice, post_many
 from portal.teams import queries as team_queries
 from portal.teams.models import Team
 from portal.teams.pk import queries, rules
-from portal.teams.pk.models import ChallengeWinner, TeamChallenge
+from portal.teams.pk.models import (
+    ChallengeEntry,
+    ChallengeResult,
+    ChallengeWinner,
+    TeamChallenge,
+)
+from portal.teams.pk.results import count_ranked
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,7 @@ def _finalise(challenge: TeamChallenge, now: datetime) -> int:
     by_team = {s.team_id: s for s in standings}
     notices: list[Notice] = []
     winner_ids: list[int] = []
+    placed: set[int] = set()
     for entry, team in queries.list_entries(challenge.id):
         standing = by_team.get(team.id)
         if standing is None:
@@ -104,6 +113,16 @@ def _finalise(challenge: TeamChallenge, now: datetime) -> int:
                     ChallengeWinner(challenge_id=challenge.id, team_id=team.id, user_id=user_id)
                 )
                 winner_ids.append(user_id)
+            elif user_id in members and user_id not in placed:
+                session().add(
+                    ChallengeResult(
+                        challenge_id=challenge.id,
+                        team_id=team.id,
+                        user_id=user_id,
+                        rank=standing.rank,
+                    )
+                )
+            placed.add(user_id)
             notices.append(
                 Notice(
                     user_id,
@@ -146,41 +165,48 @@ def _one_per_person(notices: list[Notice]) -> list[Notice]:
 
 
 def _issue_missing_certificates() -> int:
+    return _issue_missing(ChallengeWinner) + _issue_missing(ChallengeResult)
+
+
+def _issue_missing(model: type[ChallengeWinner] | type[ChallengeResult]) -> int:
+    """Issue the certificates ``model``'s rows still lack, one transaction each."""
     issued = 0
-    missing = (
-        session()
-        .scalars(
-            select(ChallengeWinner.id)
-            .where(ChallengeWinner.certificate_id.is_(None))
-            .order_by(ChallengeWinner.id)
-        )
-        .all()
-    )
-    for winner_id in missing:
+    stmt = select(model.id).where(model.certificate_id.is_(None)).order_by(model.id)
+    if model is ChallengeResult:  # a team that reduced nothing gets no certificate of it
+        stmt = stmt.join(
+            ChallengeEntry,
+            (ChallengeEntry.challenge_id == model.challenge_id)
+            & (ChallengeEntry.team_id == model.team_id),
+        ).where(ChallengeEntry.final_value > 0)
+    missing = session().scalars(stmt).all()
+    for row_id in missing:
         with transaction():
-            winner = session().get(
-                ChallengeWinner, winner_id, with_for_update=True, populate_existing=True
-            )
-            if winner is None or winner.certificate_id is not None:
+            row = session().get(model, row_id, with_for_update=True, populate_existing=True)
+            if not isinstance(row, ChallengeWinner | ChallengeResult) or row.certificate_id:
                 continue
-            challenge = session().get(TeamChallenge, winner.challenge_id)
-            team = session().get(Team, winner.team_id)
-            user = session().get(User, winner.user_id)
+            challenge = session().get(TeamChallenge, row.challenge_id)
+            team = session().get(Team, row.team_id)
+            user = session().get(User, row.user_id)
             assert challenge is not None and team is not None and user is not None
+            rank = row.rank if isinstance(row, ChallengeResult) else None
+            is_result = rank is not None
             cert = issue_certificate(
                 CertificateKind.TEAM_CHALLENGE,
                 user,
-                _certificate_text(challenge, team),
-                achievement_key="team-challenge-winner",
-                idempotency_key=f"team-challenge:{challenge.id}:{user.id}",
+                _certificate_text(challenge, team, rank),
+                achievement_key="team-challenge-result" if is_result else "team-challenge-winner",
+                idempotency_key=(
+                    f"team-challenge{'-result' if is_result else ''}:{challenge.id}:{user.id}"
+                ),
                 details={"challenge_id": challenge.id, "team_id": team.id},
             )
-            winner.certificate_id = cert.id
+            row.certificate_id = cert.id
             issued += 1
     return issued
 
 
-def _certificate_text(challenge: TeamChallenge, team: Team) -> CertificateText:
+def _certificate_text(challenge: TeamChallenge, team: Team, rank: int | None) -> CertificateText:
+    """A winner's certificate text (``rank`` None), or a team result's stating the place."""
     first = local_date(challenge.starts_at).isoformat()
     last = local_date(challenge.ends_at - rules.LAST_INSTANT).isoformat()
     zh_title, en_title = queries.scenario_titles(challenge.scenario_code or "")
@@ -194,6 +220,20 @@ def _certificate_text(challenge: TeamChallenge, team: Team) -> CertificateText:
         rules.PARTICIPATION: "participation rate",
         rules.SCENARIO: f"records of “{en_title}”",
     }[challenge.metric]
+    if rank is not None:
+        teams = count_ranked(challenge.id)
+        return CertificateText(
+            title_zh="组队PK成绩",
+            title_en="Team challenge result",
+            description_zh=(
+                f"所在队伍“{team.name}”在 {first} 至 {last} 的组队PK中以{zh_metric}"
+                f"获得第{rank}名（共{teams}队）。"
+            ),
+            description_en=(
+                f"Member of “{team.name}”, which came {rules.ordinal_en(rank)} of {teams} teams "
+                f"on {en_metric} in the team challenge from {first} to {last}."
+            ),
+        )
     return CertificateText(
         title_zh="组队PK冠军",
         title_en="Team challenge winner",

@@ -1,6 +1,7 @@
 """Team challenge tables: a challenge, the teams entered in it (with their final figures once
-the snapshot is written) and the members of the winning teams (what ``challenges_won`` counts
-and whom a certificate is issued to)."""
+the snapshot is written), the members of the winning teams (what ``challenges_won`` counts
+and whom a winner's certificate is issued to) and the members of the other teams (a
+team-result certificate each)."""
 
 from __future__ import annotations
 
@@ -75,4 +76,20 @@ class ChallengeWinner(Base):
     challenge_id: Mapped[int] = mapped_column(ForeignKey("team_challenges.id"))
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))
+
+
+class ChallengeResult(Base):
+    """A member, at the challenge's end, of an entered team that finished without winning:
+    the team's final ``rank``, and the team-result certificate once issued (winners have
+    theirs through ``ChallengeWinner``). One per person and challenge, of their first team."""
+
+    __tablename__ = "team_challenge_results"
+    __table_args__ = (Index("ux_team_challenge_results", "challenge_id", "user_id", unique=True),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    challenge_id: Mapped[int] = mapped_column(ForeignKey("team_challenges.id"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    rank: Mapped[int] = mapped_column(Integer)
     certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"))

@@ -156,6 +156,12 @@ class Score:
         return self.records
 
 
+def ordinal_en(place: int) -> str:
+    """A place in English: 1st, 2nd, 3rd, 4th … 11th, 12th, 13th … 21st."""
+    teen = 10 <= place % 100 <= 20
+    return f"{place}{'th' if teen else {1: 'st', 2: 'nd', 3: 'rd'}.get(place % 10, 'th')}"
+
+
 def ranks(values: Mapping[int, int]) -> dict[int, int]:
     """Competition ranks ("1224") of team values, highest first: equal values share a rank."""
     ordered = sorted(values.values(), reverse=True)

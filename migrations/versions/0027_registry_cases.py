@@ -1,6 +1,6 @@
 """registry cases: 以碳代偿 court cases that retirements with purpose "compensation" fulfil
 
-Revision ID: 0028
+Revision ID: 0027
 Revises: 0026
 Create Date: 2026-12-03 18:30:00.000000
 
@@ -9,7 +9,7 @@ Create Date: 2026-12-03 18:30:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0028"
+revision = "0027"
 down_revision = "0026"
 branch_labels = None
 depends_on = None
