@@ -29,6 +29,9 @@ A parameter whose text is stored in both languages is given as ``<name>_zh`` and
 - ``challenge_answered`` — ``challenge_id``, ``team``, ``rival``, ``is_accepted`` (bool);
 - ``challenge_finished`` — ``challenge_id``, ``team`` (the reader's team), ``rank``, ``teams``
   (how many took part), ``is_winner`` (bool).
+- ``order_paid`` — ``order_id``, ``tonnes``, ``amount_fen`` (the operator recorded the
+  payment: the tonnes are held by the buyer organisation);
+- ``order_expired`` — ``order_id``, ``tonnes`` (unpaid when it expired: released).
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ MONTHLY_REPORT = "monthly_report"
 CHALLENGE_PROPOSED = "challenge_proposed"
 CHALLENGE_ANSWERED = "challenge_answered"
 CHALLENGE_FINISHED = "challenge_finished"
+ORDER_PAID = "order_paid"
+ORDER_EXPIRED = "order_expired"
 
 KINDS = frozenset(
     {
@@ -62,6 +67,8 @@ KINDS = frozenset(
         CHALLENGE_PROPOSED,
         CHALLENGE_ANSWERED,
         CHALLENGE_FINISHED,
+        ORDER_PAID,
+        ORDER_EXPIRED,
     }
 )
 KIND_MAX_LENGTH = 40  # notifications.kind

@@ -70,6 +70,7 @@ def test_register_job_extends_the_table(app: Flask) -> None:
         "badges",
         "leaderboards",
         "monthly_reports",
+        "order_expiry",
         "nightly",
     }
     with pytest.raises(ValueError, match="already registered"):
@@ -97,6 +98,7 @@ def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
         "badges",
         "leaderboards",
         "monthly_reports",
+        "order_expiry",
     ]
 
 
