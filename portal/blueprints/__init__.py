@@ -38,6 +38,8 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "teams": ("/teams", Role.CITIZEN),
     "campaigns": ("/campaigns", "public"),  # a citizen's own bonus shows when logged in
     "leaderboards": ("/leaderboards", "public"),  # a citizen's own place shows when logged in
+    "market": ("/market", "public"),  # ordering needs a buyer: the buyer blueprint
+    "buyer": ("/buyer", Role.BUYER),
     "admin": ("/admin", Role.ADMIN),
 }
 
@@ -46,6 +48,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.admin.views import bp as admin
     from portal.blueprints.api import bp as api
     from portal.blueprints.auth.views import bp as auth
+    from portal.blueprints.buyer import bp as buyer
     from portal.blueprints.campaigns import bp as campaigns
     from portal.blueprints.certificates import bp as certificates
     from portal.blueprints.citizen import bp as citizen
@@ -55,6 +58,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.library import bp as library
     from portal.blueprints.mall import bp as mall
     from portal.blueprints.mall import vouchers_bp as vouchers
+    from portal.blueprints.market import bp as market
     from portal.blueprints.merchant import bp as merchant
     from portal.blueprints.merchant_apply import bp as merchant_apply
     from portal.blueprints.merchant_review import bp as merchant_review
@@ -86,6 +90,8 @@ def _blueprints() -> list[Blueprint]:
         teams,
         campaigns,
         leaderboards,
+        market,
+        buyer,
         admin,
     ]
 
@@ -116,11 +122,13 @@ NAV.extend(
         ("learn.index", _l("Quizzes"), None),
         ("campaigns.index", _l("Campaigns"), None),
         ("leaderboards.index", _l("Leaderboards"), None),
+        ("market.index", _l("Carbon market"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
         ("official.index", _l("Review"), Role.OFFICIAL),
         ("partner.index", _l("Partner uploads"), Role.PARTNER),
         ("merchant.dashboard", _l("My merchant"), Role.MERCHANT),
+        ("buyer.orders", _l("My orders"), Role.BUYER),
         ("admin.dashboard", _l("Administration"), Role.ADMIN),
     ]
 )

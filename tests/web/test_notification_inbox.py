@@ -85,6 +85,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "teams": 2,
         "is_winner": True,
     },
+    kinds.ORDER_PAID: {"order_id": 12, "tonnes": 3, "amount_fen": 17550},
+    kinds.ORDER_EXPIRED: {"order_id": 12, "tonnes": 3},
 }
 
 
