@@ -16,8 +16,8 @@ from portal.market.order_rules import seconds_left, yuan_text
 ORDER_STATUS_LABELS = {
     OrderStatus.RESERVED.value: _l("Reserved, awaiting payment"),
     OrderStatus.PAID.value: _l("Paid"),
-    OrderStatus.CANCELLED.value: _l("Cancelled"),
-    OrderStatus.EXPIRED.value: _l("Expired"),
+    OrderStatus.CANCELLED.value: _l("Cancelled, tonnes released"),
+    OrderStatus.EXPIRED.value: _l("Expired unpaid, tonnes released"),
 }
 LISTING_STATUS_LABELS = {
     ListingStatus.OPEN.value: _l("On sale"),
