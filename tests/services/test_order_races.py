@@ -8,16 +8,19 @@ import secrets
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import func, select
 
 from portal.accounts.models import MemberRole, Role, User
+from portal.clock import utcnow
 from portal.errors import Conflict
 from portal.extensions import db
 from portal.market import listings, serials
 from portal.market.models import Batch, Order, SerialBlock
-from portal.market.orders import place_order
+from portal.market.orders import cancel_order, expire_orders, place_order
+from portal.market.payments import BankTransfer
 from portal.methodology.services import seed_filed_methodologies
 from tests import factories
 from tests.conftest import needs_postgresql
@@ -98,3 +101,61 @@ def test_fifty_buyers_ordering_the_last_tonnes(pg_app_per_test: Flask) -> None:
         ).all()
         tonnes = dict(db.session.execute(select(Order.id, Order.tonnes)).all())
         assert dict(per_order) == tonnes
+
+
+def test_pay_cancel_and_expiry_at_once_settle_the_order_once(pg_app_per_test: Flask) -> None:
+    app = pg_app_per_test
+    with app.app_context():
+        seed_filed_methodologies()
+        admin = factories.make_user_with_role(Role.ADMIN)
+        buyer = factories.make_user_with_role(Role.BUYER)
+        batch = make_issued_batch(issued_tonnes=5, buffer_tonnes=0)
+        listing = listings.list_batch(actor=admin, batch_id=batch.id, price=5000)
+        order = place_order(
+            actor=buyer,
+            listing_id=listing.id,
+            buyer_org_id=buyer.memberships[0].organisation_id,
+            tonnes=3,
+            form_token=secrets.token_urlsafe(24),
+        )
+        db.session.commit()
+        ids = {"admin": admin.id, "buyer": buyer.id, "order": order.id, "batch": batch.id}
+    later = utcnow() + timedelta(days=30)  # the job's clock: long past the expiry
+    start = threading.Barrier(3, timeout=60)
+
+    def one(move: str) -> str:
+        with app.app_context():
+            try:
+                start.wait()
+                if move == "pay":
+                    BankTransfer().record_payment(
+                        actor=db.session.get(User, ids["admin"]),
+                        order_id=ids["order"],
+                        reference="RACE-0001",
+                    )
+                elif move == "cancel":
+                    cancel_order(actor=db.session.get(User, ids["buyer"]), order_id=ids["order"])
+                elif expire_orders(later) == 0:
+                    return "refused"
+                return "won"
+            except Conflict:
+                return "refused"
+            finally:
+                db.session.remove()
+
+    moves = ("pay", "cancel", "expire")
+    with ThreadPoolExecutor(3) as pool:
+        answers = dict(zip(moves, pool.map(one, moves), strict=True))
+    assert list(answers.values()).count("won") == 1, answers
+    with app.app_context():
+        settled = db.session.get(Order, ids["order"])
+        assert settled is not None
+        winner = next(move for move, answer in answers.items() if answer == "won")
+        expected = {"pay": "paid", "cancel": "cancelled", "expire": "expired"}[winner]
+        assert settled.status == expected
+        states = Counter[str]()
+        for block in db.session.scalars(
+            select(SerialBlock).where(SerialBlock.batch_id == ids["batch"])
+        ):
+            states[block.state] += block.tonnes
+        assert states == (Counter(held=3, available=2) if winner == "pay" else Counter(available=5))
