@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from portal.accounts.models import Organisation, User
 from portal.db import session
@@ -28,10 +29,10 @@ PER_PAGE = 12
 ORDERS_PER_PAGE = 20
 
 
-def _paginate(stmt: object, page: int, per_page: int = PER_PAGE) -> Pagination:
+def _paginate(stmt: Select[Any], page: int, per_page: int = PER_PAGE) -> Pagination:
     from portal.extensions import db
 
-    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)  # type: ignore[arg-type]
+    return db.paginate(stmt, page=max(page, 1), per_page=per_page, error_out=False)
 
 
 def list_open_listings(page: int = 1) -> Pagination:
