@@ -308,6 +308,24 @@ class _Turns:
         }
 
 
+def alternate_turns(
+    people: list[Any], seconds: float, rounds: int, work: Any, server: Any
+) -> tuple[_Turns, _Turns]:
+    """After a warm-up (workers, pools, plans), ``rounds`` turns of /healthz and of ``work``
+    in alternation, ``seconds`` each, so the machine's other load weighs on both alike; the
+    clients' connections closed afterwards. Returns the /healthz turns and the work's."""
+    _turn(people, 0.5, lambda c, i: c.healthz())
+    for person in people:
+        person.latencies.clear()
+    healthz, measured = _Turns(), _Turns()
+    for _ in range(rounds):
+        healthz.run(people, seconds, lambda c, i: c.healthz(), server)
+        measured.run(people, seconds, work, server)
+    for person in people:
+        person.http.close()
+    return healthz, measured
+
+
 def run_http(
     pg_url: str, clients: int, seconds: float, rounds: int, workers: int, threads: int
 ) -> dict[str, Any]:
@@ -322,20 +340,13 @@ def run_http(
             people = [_Client(n) for n in range(clients)]
             for person, login in zip(people, logins, strict=True):
                 person.login(login)
-            _turn(people, 0.5, lambda c, i: c.healthz())  # warm-up: workers, pools, plans
-            for person in people:
-                person.latencies.clear()
-            healthz, redeem = _Turns(), _Turns()
-            for _ in range(rounds):
-                healthz.run(people, seconds / rounds, lambda c, i: c.healthz(), server)
-                redeem.run(
-                    people,
-                    seconds / rounds,
-                    lambda c, i: c.redeem(offers[(c.number + i) % len(offers)]),
-                    server,
-                )
-            for person in people:
-                person.http.close()
+            healthz, redeem = alternate_turns(
+                people,
+                seconds / rounds,
+                rounds,
+                lambda c, i: c.redeem(offers[(c.number + i) % len(offers)]),
+                server,
+            )
         redeemed = sum(p.redeemed for p in people)
         refused = sum(p.refused for p in people)
         with app.app_context():

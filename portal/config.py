@@ -127,6 +127,12 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "POINTS_EXPIRY_YEARS": int(os.environ.get("POINTS_EXPIRY_YEARS", "1")),
         # Hours after a team challenge ends in which late partner data still counts.
         "TEAM_PK_REVIEW_HOURS": _whole_number("TEAM_PK_REVIEW_HOURS", 48, 0),
+        # Hours an unpaid order of registry tonnes holds them before the expiry job frees them.
+        "ORDER_EXPIRY_HOURS": _whole_number("ORDER_EXPIRY_HOURS", 72, 1),
+        # The operator's bank account that buyers transfer to (shown with the order number).
+        "MARKET_BANK_ACCOUNT": os.environ.get(
+            "MARKET_BANK_ACCOUNT", "6217 0000 2026 0000 888 (demo)"
+        ),
         "SCHEDULER_LOCK_FILE": str(instance_path / "scheduler.lock"),
         # The admin dashboard warns when the scheduler's heartbeat is older than this.
         "SCHEDULER_STALE_MINUTES": int(os.environ.get("SCHEDULER_STALE_MINUTES", "5")),

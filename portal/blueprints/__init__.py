@@ -41,6 +41,8 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "court": ("/court", Role.COURT),
     "compensation": ("/compensation", "public"),  # the 以碳代偿 register
     "registry": ("/registry", "public"),  # issued batches, serial blocks, search, open data
+    "market": ("/market", "public"),  # ordering needs a buyer: the buyer blueprint
+    "buyer": ("/buyer", Role.BUYER),
     "admin": ("/admin", Role.ADMIN),
 }
 
@@ -49,6 +51,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.admin.views import bp as admin
     from portal.blueprints.api import bp as api
     from portal.blueprints.auth.views import bp as auth
+    from portal.blueprints.buyer import bp as buyer
     from portal.blueprints.campaigns import bp as campaigns
     from portal.blueprints.certificates import bp as certificates
     from portal.blueprints.citizen import bp as citizen
@@ -60,6 +63,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.library import bp as library
     from portal.blueprints.mall import bp as mall
     from portal.blueprints.mall import vouchers_bp as vouchers
+    from portal.blueprints.market import bp as market
     from portal.blueprints.merchant import bp as merchant
     from portal.blueprints.merchant_apply import bp as merchant_apply
     from portal.blueprints.merchant_review import bp as merchant_review
@@ -95,6 +99,8 @@ def _blueprints() -> list[Blueprint]:
         court,
         compensation,
         registry,
+        market,
+        buyer,
         admin,
     ]
 
@@ -126,12 +132,14 @@ NAV.extend(
         ("campaigns.index", _l("Campaigns"), None),
         ("leaderboards.index", _l("Leaderboards"), None),
         ("registry.index", _l("Registry"), None),
+        ("market.index", _l("Carbon market"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
         ("official.index", _l("Review"), Role.OFFICIAL),
         ("partner.index", _l("Partner uploads"), Role.PARTNER),
         ("court.index", _l("Court cases"), Role.COURT),
         ("merchant.dashboard", _l("My merchant"), Role.MERCHANT),
+        ("buyer.orders", _l("My orders"), Role.BUYER),
         ("admin.dashboard", _l("Administration"), Role.ADMIN),
     ]
 )

@@ -19,6 +19,7 @@ from portal.demo.gamification import seed_badges, seed_quizzes
 from portal.demo.guardians import seed_guardians
 from portal.demo.ledger import seed_demo_opening
 from portal.demo.mall import seed_vouchers
+from portal.demo.market import seed_market
 from portal.demo.merchants import seed_merchants
 from portal.demo.methodology import seed_methodologies
 from portal.demo.reviews import seed_reviews
@@ -49,6 +50,7 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     seed_volunteering()  # after the teams whose members check in
     seed_campaigns()  # after the records it pays bonuses for
     seed_cases()  # the court's 以碳代偿 cases, open until a retirement covers them
+    seed_market()  # after the registry's issued batches: lists them, a paid order
     seed_badges()  # after every record and donation that earns one
     build_leaderboards()  # last: the boards of everything above
     return list(DEMO_LOGINS), str(report)

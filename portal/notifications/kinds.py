@@ -30,7 +30,10 @@ A parameter whose text is stored in both languages is given as ``<name>_zh`` and
 - ``challenge_finished`` — ``challenge_id``, ``team`` (the reader's team), ``rank``, ``teams``
   (how many took part), ``is_winner`` (bool);
 - ``case_overdue`` / ``case_fulfilled`` — a 以碳代偿 case's ``case_id``, ``case_number`` (案号),
-  ``required_tonnes`` and ``deadline_on`` (a date), told to the recording court's officials.
+  ``required_tonnes`` and ``deadline_on`` (a date), told to the recording court's officials;
+- ``order_paid`` — ``order_id``, ``tonnes``, ``amount_fen`` (the operator recorded the
+  payment: the tonnes are held by the buyer organisation);
+- ``order_expired`` — ``order_id``, ``tonnes`` (unpaid when it expired: released).
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ CHALLENGE_ANSWERED = "challenge_answered"
 CHALLENGE_FINISHED = "challenge_finished"
 CASE_OVERDUE = "case_overdue"
 CASE_FULFILLED = "case_fulfilled"
+ORDER_PAID = "order_paid"
+ORDER_EXPIRED = "order_expired"
 
 KINDS = frozenset(
     {
@@ -68,6 +73,8 @@ KINDS = frozenset(
         CHALLENGE_FINISHED,
         CASE_OVERDUE,
         CASE_FULFILLED,
+        ORDER_PAID,
+        ORDER_EXPIRED,
     }
 )
 KIND_MAX_LENGTH = 40  # notifications.kind

@@ -71,6 +71,7 @@ def test_register_job_extends_the_table(app: Flask) -> None:
         "leaderboards",
         "monthly_reports",
         "registry-cases-overdue",
+        "order_expiry",
         "nightly",
     }
     with pytest.raises(ValueError, match="already registered"):
@@ -99,6 +100,7 @@ def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
         "leaderboards",
         "monthly_reports",
         "registry-cases-overdue",
+        "order_expiry",
     ]
 
 

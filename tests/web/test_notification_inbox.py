@@ -97,6 +97,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "required_tonnes": 69,
         "deadline_on": "2026-12-01",
     },
+    kinds.ORDER_PAID: {"order_id": 12, "tonnes": 3, "amount_fen": 17550},
+    kinds.ORDER_EXPIRED: {"order_id": 12, "tonnes": 3},
 }
 
 

@@ -243,5 +243,6 @@ def jobs() -> Response:
 
 from portal.blueprints.admin import (  # noqa: E402,F401  (their routes join this blueprint)
     campaigns,
+    registry,
     welfare,
 )

@@ -193,6 +193,24 @@ def _case_fulfilled(p: Params) -> tuple[str, str]:
     )
 
 
+def _order_paid(p: Params) -> tuple[str, str]:
+    return _("Payment received"), ngettext(
+        "Order %(order)s is paid: %(tonnes)s tonne is now held by your organisation.",
+        "Order %(order)s is paid: %(tonnes)s tonnes are now held by your organisation.",
+        p.number("tonnes"),
+        order=p.number("order_id"),
+        tonnes=p.formatted("tonnes"),
+    )
+
+
+def _order_expired(p: Params) -> tuple[str, str]:
+    return _("Order expired"), _(
+        "Order %(order)s was not paid in time: its tonnes were released. Order again if you "
+        "still need them.",
+        order=p.number("order_id"),
+    )
+
+
 TEXTS: dict[str, Texts] = {
     kinds.VOUCHER_ISSUED: _voucher_issued,
     kinds.VOUCHER_CHECKED: _voucher_checked,
@@ -209,6 +227,8 @@ TEXTS: dict[str, Texts] = {
     kinds.CHALLENGE_FINISHED: _challenge_finished,
     kinds.CASE_OVERDUE: _case_overdue,
     kinds.CASE_FULFILLED: _case_fulfilled,
+    kinds.ORDER_PAID: _order_paid,
+    kinds.ORDER_EXPIRED: _order_expired,
 }
 
 # The page a kind links to when its notification was posted without a link of its own.
@@ -220,6 +240,8 @@ PAGES: dict[str, Callable[[Params], str]] = {
     kinds.GUARDIAN_CONSENTED: lambda p: url_for("citizen.guardian_page"),
     kinds.GUARDIAN_CONSENT_ENDED: lambda p: url_for("citizen.guardian_page"),
     kinds.MONTHLY_REPORT: lambda p: url_for("citizen.account"),
+    kinds.ORDER_PAID: lambda p: url_for("buyer.holdings"),
+    kinds.ORDER_EXPIRED: lambda p: url_for("buyer.orders"),
 }
 
 
