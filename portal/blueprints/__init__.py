@@ -39,6 +39,8 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "campaigns": ("/campaigns", "public"),  # a citizen's own bonus shows when logged in
     "leaderboards": ("/leaderboards", "public"),  # a citizen's own place shows when logged in
     "admin": ("/admin", Role.ADMIN),
+    "retirements": ("/registry/retirements", "public"),
+    "retire": ("/buyer/retire", Role.BUYER),
 }
 
 
@@ -61,6 +63,8 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.official import bp as official
     from portal.blueprints.partner import bp as partner
     from portal.blueprints.public.views import bp as public
+    from portal.blueprints.retire import bp as retire
+    from portal.blueprints.retirements import bp as retirements
     from portal.blueprints.share import bp as share
     from portal.blueprints.teams import bp as teams
     from portal.blueprints.welfare import bp as welfare
@@ -87,6 +91,8 @@ def _blueprints() -> list[Blueprint]:
         campaigns,
         leaderboards,
         admin,
+        retirements,
+        retire,
     ]
 
 
@@ -121,6 +127,7 @@ NAV.extend(
         ("official.index", _l("Review"), Role.OFFICIAL),
         ("partner.index", _l("Partner uploads"), Role.PARTNER),
         ("merchant.dashboard", _l("My merchant"), Role.MERCHANT),
+        ("retire.index", _l("Retire tonnes"), Role.BUYER),
         ("admin.dashboard", _l("Administration"), Role.ADMIN),
     ]
 )
