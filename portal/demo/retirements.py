@@ -1,7 +1,7 @@
 """Demo retirements: each organisation that holds tonnes (bought in the demo market) retires
-half of them, at least one, for its operations of last year on its own behalf, by its first buyer. Does nothing
-where no organisation holds any. Idempotent: each organisation's retirement replays a form
-token derived from its id, so a rerun retires nothing twice."""
+half of them, at least one, for its operations of last year on its own behalf, by its first
+buyer. Does nothing where no organisation holds any. Idempotent: each organisation's
+retirement replays a form token derived from its id, so a rerun retires nothing twice."""
 
 from __future__ import annotations
 
@@ -46,9 +46,11 @@ def seed_retirements() -> list[Retirement]:
     for organisation_id in list(holders):
         assert organisation_id is not None
         token = _token(organisation_id)
-        found = session().scalars(
-            select(Retirement).where(Retirement.idempotency_key == f"retire:{token}")
-        ).first()
+        found = (
+            session()
+            .scalars(select(Retirement).where(Retirement.idempotency_key == f"retire:{token}"))
+            .first()
+        )
         buyer = _buyer(organisation_id)
         holder = session().get(Organisation, organisation_id)
         if found is None and buyer is not None and holder is not None:

@@ -105,8 +105,8 @@ def test_more_than_held_is_refused_and_nothing_moves(methodologies: dict[str, An
 
 
 def test_only_a_buyer_of_the_holder_retires_its_tonnes(methodologies: dict[str, Any]) -> None:
-    org, buyer, batch = make_holder(3)
-    other_org, other_buyer, _ = make_holder(2, batch=batch)
+    org, _, batch = make_holder(3)
+    _, other_buyer, _ = make_holder(2, batch=batch)
     court = make_org(kind="court")
     judge = make_user()
     make_membership(judge, court)
@@ -152,7 +152,7 @@ def test_retired_blocks_never_move_again_and_tonnes_are_conserved(
 def test_a_registered_check_opens_a_purpose_and_may_admit_a_court_official(
     methodologies: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    org, buyer, batch = make_holder(5)
+    org, _, batch = make_holder(5)
     court = make_org(kind="court")
     judge = make_user()
     make_membership(judge, court)

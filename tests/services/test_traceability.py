@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from portal.market import retirement_queries
+from portal.market.models import Batch
 from portal.market.retirements import retire
 from portal.market.traceability import list_batch_traces
-from portal.market.models import Batch
 from tests.factories import make_user
 from tests.factories.market import make_issued_batch
 from tests.factories.retirements import add_contribution, make_holder, retire_args

@@ -85,7 +85,7 @@ def _form(**fields: str) -> dict[str, str]:
 def test_a_buyer_retires_in_two_steps_and_a_replay_retires_once(
     client: FlaskClient, methodologies: dict[str, Any]
 ) -> None:
-    org, buyer, batch = make_holder(5)
+    org, buyer, _ = make_holder(5)
     log_in(client, buyer)
     assert client.get("/buyer/retire/").headers["Location"].endswith(f"/buyer/retire/{org.id}/")
     page = client.get(f"/buyer/retire/{org.id}/", headers=ZH)
