@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.certificates.models import Certificate
+from portal.certificates.reasons import ACCOUNT_DELETED
+from portal.certificates.services import withdraw_holder_certificates
 from portal.clock import local_today
 from portal.db import session
 from portal.errors import Conflict, DomainError, InvalidInput, NotAllowed
@@ -18,7 +20,7 @@ from portal.market.holdings import Destination, Source
 from portal.market.models import BlockState, Retirement, SerialBlock
 from portal.market.purposes import PurposeCheck, PurposeRequest
 from portal.market.retirements import retire
-from tests.factories import make_membership, make_org, make_user
+from tests.factories import make_certificate, make_membership, make_org, make_user
 from tests.factories.retirements import make_holder, retire_args
 
 
@@ -195,3 +197,14 @@ def test_a_registered_check_opens_a_purpose_and_may_admit_a_court_official(
         )
         retire(judge, org.id, **retire_args(purpose="event", reference_id=7))
     assert _state_tonnes(batch.id)["retired"] == 2
+
+
+def test_a_retirement_certificate_stays_valid_when_its_holder_leaves(
+    methodologies: dict[str, Any],
+) -> None:
+    org, buyer, _ = make_holder(2)
+    done = retire(buyer, org.id, **retire_args())
+    make_certificate(buyer)  # any other certificate of theirs is withdrawn
+    assert withdraw_holder_certificates(buyer.id, alias="已注销用户", reason=ACCOUNT_DELETED) == 1
+    cert = session().get(Certificate, done.certificate_id)
+    assert cert is not None and not cert.is_revoked and cert.subject_alias == "已注销用户"
