@@ -7,14 +7,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.certificates.models import Certificate
 from portal.db import session
+from portal.market import purposes
 from portal.market.models import Retirement
+from portal.market.purposes import PurposeCheck
 from portal.market.retirements import retire
-from tests.factories import log_in, make_user
+from tests.factories import log_in, make_membership, make_org, make_user
 from tests.factories.retirements import add_contribution, make_holder, retire_args
 from tests.web.test_merchant_pages import EN, ZH, english_sentences
 
@@ -158,3 +161,44 @@ def test_the_citizen_page_when_nothing_is_pooled(client: FlaskClient, login_as: 
     login_as("citizen")
     page = client.get("/me/traceability", headers=EN)
     assert "None of your reductions has been pooled into a batch yet." in page.text
+
+
+def test_a_buyer_of_two_organisations_chooses_one(
+    client: FlaskClient, methodologies: dict[str, Any]
+) -> None:
+    first, buyer, _ = make_holder(2)
+    second = make_org(name_zh="第二机构", name_en="Second organisation")
+    make_membership(buyer, second)
+    log_in(client, buyer)
+    page = client.get("/buyer/retire/", headers=ZH)
+    assert page.status_code == 200 and first.name_zh in page.text and "第二机构" in page.text
+    empty = client.get(f"/buyer/retire/{second.id}/", headers=EN).text
+    assert "Your organisation holds no tonnes now." in empty
+    assert "No retirements yet." in empty
+
+
+def test_a_registered_event_check_opens_the_purpose_on_the_form(
+    client: FlaskClient, methodologies: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org, buyer, _ = make_holder(3)
+    monkeypatch.setitem(
+        purposes.PURPOSE_CHECKS,
+        "event",
+        PurposeCheck(
+            check=lambda request: None, titles=lambda ref: ("长春马拉松", "Changchun Marathon")
+        ),
+    )
+    log_in(client, buyer)
+    form = _form(purpose="event", year="", reference="12")
+    step = client.post(f"/buyer/retire/{org.id}/", data=form, headers=EN)
+    assert step.status_code == 200, step.text[-2000:]
+    match = TOKEN.search(step.text)
+    assert match
+    done = client.post(
+        f"/buyer/retire/{org.id}/confirm", data={**form, "token": match.group(1) or match.group(2)}
+    )
+    assert done.status_code == 302
+    page = client.get(done.headers["Location"], headers=EN).text
+    assert "Carbon neutrality of the event “Changchun Marathon”" in page
+    zh = client.get(done.headers["Location"], headers=ZH).text
+    assert "活动“长春马拉松”的碳中和" in zh
