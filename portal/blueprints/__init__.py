@@ -44,6 +44,8 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "market": ("/market", "public"),  # ordering needs a buyer: the buyer blueprint
     "buyer": ("/buyer", Role.BUYER),
     "admin": ("/admin", Role.ADMIN),
+    "retirements": ("/registry/retirements", "public"),
+    "retire": ("/buyer/retire", Role.BUYER),
 }
 
 
@@ -71,6 +73,8 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.partner import bp as partner
     from portal.blueprints.public.views import bp as public
     from portal.blueprints.registry import bp as registry
+    from portal.blueprints.retire import bp as retire
+    from portal.blueprints.retirements import bp as retirements
     from portal.blueprints.share import bp as share
     from portal.blueprints.teams import bp as teams
     from portal.blueprints.welfare import bp as welfare
@@ -102,6 +106,8 @@ def _blueprints() -> list[Blueprint]:
         market,
         buyer,
         admin,
+        retirements,
+        retire,
     ]
 
 
@@ -140,6 +146,7 @@ NAV.extend(
         ("court.index", _l("Court cases"), Role.COURT),
         ("merchant.dashboard", _l("My merchant"), Role.MERCHANT),
         ("buyer.orders", _l("My orders"), Role.BUYER),
+        ("retire.index", _l("Retire tonnes"), Role.BUYER),
         ("admin.dashboard", _l("Administration"), Role.ADMIN),
     ]
 )

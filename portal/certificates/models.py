@@ -17,6 +17,7 @@ class CertificateKind(enum.StrEnum):
     MILESTONE = "milestone"
     DONATION = "donation"
     TEAM_CHALLENGE = "team_challenge"
+    RETIREMENT = "retirement"  # tonnes an organisation retired (注销), issued to who retired them
 
 
 class Certificate(Base):

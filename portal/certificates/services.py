@@ -150,11 +150,13 @@ def withdraw_holder_certificates(user_id: int, *, alias: str, reason: str) -> in
     """Revoke every certificate of ``user_id`` not yet revoked, for ``reason``, by the platform,
     and show ``alias`` as the holder on all of them (revoked ones too): for an account
     deletion, whose certificates stay verifiable as revoked but no longer name the person.
-    Inside the caller's transaction; returns how many were revoked."""
+    A retirement certificate stays valid: it certifies what an organisation retired, which the
+    person's leaving does not undo. Inside the caller's transaction; returns how many were
+    revoked."""
     with transaction():
         revoked = 0
         for cert in queries.list_certificates(user_id):
-            if not cert.is_revoked:
+            if not cert.is_revoked and cert.kind != CertificateKind.RETIREMENT.value:
                 revoke_certificate(cert.code, reason, actor=None)
                 revoked += 1
             cert.subject_alias = alias

@@ -1,6 +1,7 @@
 """The citizen's own pages (``views``), their carbon account (``account``), their notification
 inbox (``notifications``), their badge wall (``badges``), their data: download, account
-deletion and privacy settings (``privacy``), and guardian consent (``guardian``)."""
+deletion and privacy settings (``privacy``), guardian consent
+(``guardian``), and where their pooled reductions went (``traceability``)."""
 
 from flask import Blueprint
 
@@ -13,5 +14,6 @@ from portal.blueprints.citizen import (  # noqa: E402,F401
     notifications,
     privacy,
     shares,
+    traceability,
     views,
 )
