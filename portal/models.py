@@ -10,6 +10,7 @@ from portal.gamification.volunteering import models as volunteering_models
 from portal.ledger import models as ledger_models
 from portal.mall import models as mall_models
 from portal.market import models as market_models
+from portal.market.events import models as events_models
 from portal.merchants import models as merchants_models
 from portal.methodology import models as methodology_models
 from portal.notifications import models as notifications_models
@@ -25,6 +26,7 @@ __all__ = [
     "accounts_models",
     "activities_models",
     "campaigns_models",
+    "events_models",
     "certificates_models",
     "gamification_models",
     "leaderboards_models",

@@ -17,6 +17,7 @@ class CertificateKind(enum.StrEnum):
     MILESTONE = "milestone"
     DONATION = "donation"
     TEAM_CHALLENGE = "team_challenge"
+    EVENT_NEUTRALITY = "event_neutrality"
 
 
 class Certificate(Base):

@@ -26,6 +26,7 @@ from tests.factories.activities import (
 )
 from tests.factories.campaigns import CAMPAIGN_START, campaign_fields, fund, make_campaign
 from tests.factories.certificates import DONATION_TEXT, add_reduction, make_certificate
+from tests.factories.events import event_fields, make_event, make_organiser, retire_for_event
 from tests.factories.gamification import credit, make_award, reduction_row
 from tests.factories.guardians import invite, make_adult, make_consent, make_minor
 from tests.factories.ledger import make_earn, make_spend
@@ -86,6 +87,10 @@ __all__ = [
     "make_partner",
     "make_project",
     "make_published_offer",
+    "event_fields",
+    "make_event",
+    "make_organiser",
+    "retire_for_event",
     "make_record",
     "make_spend",
     "make_team",
