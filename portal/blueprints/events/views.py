@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.blueprints.events import bp
-from portal.blueprints.shared.forms import PortalForm
 from portal.blueprints.events.forms import (
     CATEGORY_LABELS,
     INPUT_LABELS,
@@ -20,6 +19,7 @@ from portal.blueprints.events.forms import (
     FootprintForm,
     LinkOfferForm,
 )
+from portal.blueprints.shared.forms import PortalForm
 from portal.certificates.models import Certificate
 from portal.db import session
 from portal.errors import DomainError

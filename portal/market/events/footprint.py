@@ -89,6 +89,12 @@ class Factor:
     source_url: str
     note: str
 
+    @property
+    def source_lang(self) -> str:
+        """The language of the source's citation ("zh" if it has Chinese characters): shown in
+        its own language, marked for readers and screen readers."""
+        return "zh" if any("\u4e00" <= c <= "\u9fff" for c in self.source_title) else "en"
+
     def snapshot(self) -> dict[str, Any]:
         """The factor as JSON, kept with each footprint so the page explains its grams later."""
         return {
@@ -142,9 +148,7 @@ def load_factors() -> dict[str, Factor]:
 
 def factors_from_snapshot(snapshot: Mapping[str, Mapping[str, Any]]) -> dict[str, Factor]:
     """Factors as a stored footprint saw them (the inverse of ``Factor.snapshot``)."""
-    return {
-        key: Factor(**{**row, "value": Decimal(row["value"])}) for key, row in snapshot.items()
-    }
+    return {key: Factor(**{**row, "value": Decimal(row["value"])}) for key, row in snapshot.items()}
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,9 @@ def validate_inputs(raw: Mapping[str, Any], attendees: int) -> dict[str, Decimal
     unknown = set(raw) - set(BOUNDS)
     if unknown:
         raise InvalidInput(_l("That is not a footprint input."), field=sorted(unknown)[0])
-    return {key: _quantity(key, raw.get(key), bound.limit(attendees)) for key, bound in BOUNDS.items()}
+    return {
+        key: _quantity(key, raw.get(key), bound.limit(attendees)) for key, bound in BOUNDS.items()
+    }
 
 
 def _quantity(key: str, value: Any, limit: int) -> Decimal:

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
 
 from portal.accounts.models import Membership, Organisation, OrgKind, Role, User
@@ -12,7 +14,7 @@ from portal.db import session
 from portal.market.events.models import Event, EventFootprint, EventOffer
 from portal.market.models import Retirement, RetirementPurpose
 from portal.merchants.models import Offer, OfferRevision, OfferStatus
-from portal.pagination import Pagination, paginate
+from portal.pagination import paginate
 
 
 def get_event(event_id: int, *, for_update: bool = False) -> Event | None:
@@ -120,7 +122,7 @@ def neutral_event_ids(event_ids: Iterable[int]) -> set[int]:
     return {e for e, tonnes in required.items() if retired.get(e, 0) >= tonnes}
 
 
-def _published_offers() -> Select[tuple[Offer, OfferRevision]]:
+def _published_offers() -> Select[Offer, OfferRevision]:
     return (
         select(Offer, OfferRevision)
         .join(OfferRevision, OfferRevision.id == Offer.current_revision_id)
@@ -147,7 +149,9 @@ def linkable_offers(event_id: int) -> list[tuple[Offer, OfferRevision]]:
 
 
 def get_offer_link(event_id: int, offer_id: int) -> EventOffer | None:
-    stmt = select(EventOffer).where(EventOffer.event_id == event_id, EventOffer.offer_id == offer_id)
+    stmt = select(EventOffer).where(
+        EventOffer.event_id == event_id, EventOffer.offer_id == offer_id
+    )
     return session().scalars(stmt).first()
 
 

@@ -76,12 +76,18 @@ def _organiser_of(actor: User, organisation_id: int) -> None:
         raise NotAllowed(_l("Only the event's organiser may do that."))
 
 
-def _open_event(actor: User, event_id: int) -> Event:
-    """The event, locked, if ``actor`` organises it and it is not 碳中和 yet."""
+def _organised_event(actor: User, event_id: int) -> Event:
+    """The event, locked, if ``actor`` organises it."""
     event = queries.get_event(event_id, for_update=True)
     if event is None:
         raise NotFound(_l("There is no such event."))
     _organiser_of(actor, event.organisation_id)
+    return event
+
+
+def _open_event(actor: User, event_id: int) -> Event:
+    """The event, locked, if ``actor`` organises it and it is not 碳中和 yet."""
+    event = _organised_event(actor, event_id)
     if event.neutral_at is not None or queries.is_neutral(event):
         raise Conflict(_l("This event is carbon neutral: it can no longer be changed."))
     return event
@@ -101,7 +107,9 @@ def create_event(
     return event
 
 
-def update_event(*, actor: User, event_id: int, fields: EventFields, ip: str | None = None) -> Event:
+def update_event(
+    *, actor: User, event_id: int, fields: EventFields, ip: str | None = None
+) -> Event:
     """Edit an event that is not 碳中和 yet. Its footprints keep the attendees they were
     checked against; a smaller event may need its footprint recalculated."""
     with transaction():
@@ -135,9 +143,9 @@ def calculate_footprint(
             tonnes=result.tonnes,
             created_by_id=actor.id,
         )
-        with unless_taken(Conflict(_l("Someone else saved a footprint just now; try again."))):
-            with db.begin_nested():
-                db.add(row)
+        raced = Conflict(_l("Someone else saved a footprint just now; try again."))
+        with unless_taken(raced), db.begin_nested():
+            db.add(row)
         record_audit(
             "event.footprint",
             actor_id=actor.id,
@@ -150,22 +158,22 @@ def calculate_footprint(
 
 
 def link_offer(*, actor: User, event_id: int, offer_id: int, ip: str | None = None) -> EventOffer:
-    """Link a published mall offer to the event (linking it twice is refused)."""
+    """Link a published mall offer to the event (linking it twice is refused); also once
+    the event is 碳中和, since offers are no part of its footprint."""
     with transaction() as db:
-        event = _open_event(actor, event_id)
+        event = _organised_event(actor, event_id)
         if queries.get_published_offer(offer_id) is None:
             raise InvalidInput(_l("Choose a published offer of the points mall."), field="offer_id")
         link = EventOffer(event_id=event.id, offer_id=offer_id, created_by_id=actor.id)
-        with unless_taken(Conflict(_l("The event already links this offer."))):
-            with db.begin_nested():
-                db.add(link)
+        with unless_taken(Conflict(_l("The event already links this offer."))), db.begin_nested():
+            db.add(link)
         _audit("event.offer_linked", actor, event, ip, offer_id=offer_id)
     return link
 
 
 def unlink_offer(*, actor: User, event_id: int, offer_id: int, ip: str | None = None) -> None:
     with transaction() as db:
-        event = _open_event(actor, event_id)
+        event = _organised_event(actor, event_id)
         link = queries.get_offer_link(event.id, offer_id)
         if link is None:
             raise NotFound(_l("The event does not link this offer."))
