@@ -161,3 +161,15 @@ def test_linking_published_offers(organiser: Any, tmp_path: Path) -> None:
         services.link_offer(actor=user, event_id=event.id, offer_id=draft.id)
     services.unlink_offer(actor=user, event_id=event.id, offer_id=offer.id)
     assert queries.linked_offers(event.id) == []
+
+
+def test_the_demo_marathon_has_a_footprint_and_an_offer(db: Any, tmp_path: Path) -> None:
+    from portal.demo import seed_demo
+    from portal.demo.events import seed_events
+
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    event = seed_events()  # a second run changes nothing
+    assert event.title_zh == "长春马拉松"
+    assert [f.version for f in queries.list_footprints(event.id)] == [1]
+    assert queries.latest_footprint(event.id).tonnes > 0  # type: ignore[union-attr]
+    assert len(queries.linked_offers(event.id)) == 1
