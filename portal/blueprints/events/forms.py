@@ -95,6 +95,17 @@ CATEGORY_LABELS = {
     "waste": _l("Waste"),
 }
 
+# The chart's labels: short enough for its label column on a phone.
+CHART_LABELS = {
+    "travel": _l("Travel"),
+    "accommodation": _l("Hotels"),
+    "catering": _l("Meals"),
+    "energy": _l("Energy"),
+    "fuels": _l("Fuels"),
+    "materials": _l("Materials"),
+    "waste": _l("Waste"),
+}
+
 
 class FootprintForm(PortalForm):
     """One optional text field per engine input (blank = 0), built from ``BOUNDS``."""

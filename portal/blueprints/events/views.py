@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from portal.blueprints.events import bp
 from portal.blueprints.events.forms import (
     CATEGORY_LABELS,
+    CHART_LABELS,
     INPUT_LABELS,
     KIND_LABELS,
     EventForm,
@@ -85,14 +86,14 @@ def event(event_id: int) -> Response:
 
 
 def _chart(row: EventFootprint | None) -> list[tuple[str, int]]:
-    """(category label, grams) of a stored footprint, in the guideline's order."""
+    """(short category label, kg rounded up) of a stored footprint, in the guideline's order."""
     if row is None:
         return []
     factors = footprint.factors_from_snapshot(row.factors)
     grams = dict.fromkeys(footprint.CATEGORIES, 0)
     for key, value in row.lines.items():
         grams[factors[key].category] += int(value)
-    return [(str(CATEGORY_LABELS[c]), g) for c, g in grams.items()]
+    return [(str(CHART_LABELS[c]), -(-g // 1000)) for c, g in grams.items()]
 
 
 def _login() -> BaseResponse | None:
