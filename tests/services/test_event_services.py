@@ -173,3 +173,12 @@ def test_the_demo_marathon_has_a_footprint_and_an_offer(db: Any, tmp_path: Path)
     assert [f.version for f in queries.list_footprints(event.id)] == [1]
     assert queries.latest_footprint(event.id).tonnes > 0  # type: ignore[union-attr]
     assert len(queries.linked_offers(event.id)) == 1
+
+
+def test_an_empty_footprint_is_refused(organiser: Any) -> None:
+    user, org = organiser
+    event = factories.make_event(user, org)
+    with pytest.raises(InvalidInput):
+        _footprint(user, event.id, meals="0", waste_kg="")
+    assert queries.latest_footprint(event.id) is None
+    assert not queries.is_neutral(event)

@@ -99,3 +99,38 @@ def test_a_stranger_cannot_edit(client: FlaskClient, db: Any) -> None:
     )
     mine = client.get("/events/mine", headers=EN)
     assert "You do not organise events here." in mine.text
+
+
+def test_organiser_edits_and_the_certificate_verifies(
+    client: FlaskClient, methodologies: Any, db: Any
+) -> None:
+    make_issued_batch(issued_tonnes=20)
+    user, org = factories.make_organiser()
+    event = factories.make_event(user, org)
+    factories.log_in(client, user)
+    form = client.get(f"/events/{event.id}/edit", headers=ZH)
+    assert form.status_code == 200 and "长春马拉松" in form.text
+    fields = {
+        "kind": "sports",
+        "title_zh": "长春国际马拉松",
+        "title_en": "Changchun International Marathon",
+        "starts_on": "2026-05-17",
+        "ends_on": "2026-05-17",
+        "venue_zh": "南岭体育场",
+        "venue_en": "Nanling Stadium",
+        "city_code": "220100",
+        "attendees": "25000",
+    }
+    saved = client.post(f"/events/{event.id}/edit", data=fields, headers=ZH)
+    assert saved.status_code == 302
+    assert queries.get_event(event.id).title_zh == "长春国际马拉松"  # type: ignore[union-attr]
+    empty = client.post(f"/events/{event.id}/footprint", data={}, headers=ZH)
+    assert empty.status_code == 422 and "请至少填写一项" in empty.text
+    services.calculate_footprint(actor=user, event_id=event.id, inputs={"meals": "100"})
+    factories.retire_for_event(org, user, event.id, 1)
+    cert = services.mark_neutral_if_covered(event.id)
+    assert cert is not None
+    verify = client.get(f"/verify/{cert.code}", headers=ZH)
+    assert verify.status_code == 200 and "大型活动碳中和证书" in verify.text
+    locked = client.post(f"/events/{event.id}/edit", data=fields, headers=ZH)
+    assert locked.status_code == 422 and "已实现碳中和" in locked.text

@@ -100,8 +100,8 @@ def latest_tonnes(event_ids: list[int]) -> dict[int, int]:
 
 
 def is_neutral(event: Event) -> bool:
-    """碳中和: the event has a footprint and the tonnes retired for it reach the latest
-    footprint's tonnes (a footprint of 0 t is covered by nothing retired)."""
+    """碳中和: the event has a footprint (at least one tonne: an empty one is refused) and the
+    tonnes retired for it reach the latest footprint's tonnes."""
     footprint = latest_footprint(event.id)
     return footprint is not None and retired_tonnes(event.id) >= footprint.tonnes
 

@@ -125,12 +125,15 @@ def calculate_footprint(
     *, actor: User, event_id: int, inputs: dict[str, Any], ip: str | None = None
 ) -> EventFootprint:
     """Validate ``inputs`` against the event's size, compute the footprint with the shipped
-    factors and store it as the event's next version, with its inputs and factor snapshot."""
+    factors and store it as the event's next version, with its inputs and factor snapshot. A
+    footprint of nothing is refused, so every stored footprint needs at least one tonne."""
     with transaction() as db:
         event = _open_event(actor, event_id)
         quantities = footprint.validate_inputs(inputs, event.attendees)
         factors = footprint.load_factors()
         result = footprint.compute(quantities, factors)
+        if result.total_grams == 0:  # nothing to offset: it would be "neutral" for free
+            raise InvalidInput(_l("Enter at least one amount the event used."))
         previous = queries.latest_footprint(event.id)
         row = EventFootprint(
             event_id=event.id,
