@@ -11,6 +11,7 @@ from portal.ledger import models as ledger_models
 from portal.mall import models as mall_models
 from portal.market import models as market_models
 from portal.market.cases import models as cases_models
+from portal.market.events import models as events_models
 from portal.merchants import models as merchants_models
 from portal.methodology import models as methodology_models
 from portal.notifications import models as notifications_models
@@ -28,6 +29,7 @@ __all__ = [
     "campaigns_models",
     "cases_models",
     "certificates_models",
+    "events_models",
     "gamification_models",
     "leaderboards_models",
     "ledger_models",

@@ -34,6 +34,7 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "merchant_review": ("/official/merchants", frozenset({Role.OFFICIAL, Role.ADMIN})),
     "api": ("/api/v1", "signed"),
     "welfare": ("/welfare", "public"),  # donating needs a citizen: the views check
+    "events": ("/events", "public"),  # organising needs an event organiser: the views check
     "learn": ("/learn", "public"),  # taking a quiz needs a citizen: the views check
     "teams": ("/teams", Role.CITIZEN),
     "campaigns": ("/campaigns", "public"),  # a citizen's own bonus shows when logged in
@@ -60,6 +61,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.compensation import bp as compensation
     from portal.blueprints.court import bp as court
     from portal.blueprints.developer import bp as developer
+    from portal.blueprints.events import bp as events
     from portal.blueprints.leaderboards import bp as leaderboards
     from portal.blueprints.learn import bp as learn
     from portal.blueprints.library import bp as library
@@ -96,6 +98,7 @@ def _blueprints() -> list[Blueprint]:
         merchant_review,
         api,
         welfare,
+        events,
         learn,
         teams,
         campaigns,
@@ -134,6 +137,7 @@ NAV.extend(
         ("library.index", _l("Methodologies"), None),
         ("mall.index", _l("Points mall"), None),
         ("welfare.index", _l("Public welfare"), None),
+        ("events.index", _l("Events"), None),
         ("learn.index", _l("Quizzes"), None),
         ("campaigns.index", _l("Campaigns"), None),
         ("leaderboards.index", _l("Leaderboards"), None),
@@ -141,6 +145,7 @@ NAV.extend(
         ("market.index", _l("Carbon market"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
+        ("events.mine", _l("My events"), Role.BUYER),
         ("official.index", _l("Review"), Role.OFFICIAL),
         ("partner.index", _l("Partner uploads"), Role.PARTNER),
         ("court.index", _l("Court cases"), Role.COURT),

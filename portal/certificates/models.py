@@ -18,6 +18,7 @@ class CertificateKind(enum.StrEnum):
     DONATION = "donation"
     TEAM_CHALLENGE = "team_challenge"
     RETIREMENT = "retirement"  # tonnes an organisation retired (注销), issued to who retired them
+    EVENT_NEUTRALITY = "event_neutrality"
 
 
 class Certificate(Base):

@@ -15,6 +15,7 @@ from portal.demo.campaigns import seed_campaigns
 from portal.demo.cases import seed_cases
 from portal.demo.certificates import seed_certificates
 from portal.demo.challenges import seed_challenges
+from portal.demo.events import seed_events
 from portal.demo.gamification import seed_badges, seed_quizzes
 from portal.demo.guardians import seed_guardians
 from portal.demo.ledger import seed_demo_opening
@@ -45,6 +46,7 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     seed_merchants(upload_dir=upload_dir)
     seed_welfare()
     seed_vouchers()
+    seed_events()  # after the merchants' published offers it links
     seed_quizzes()
     _school, *classes, _volunteers = seed_teams()
     seed_challenges(classes)  # a finished duel of the two classes and a running one

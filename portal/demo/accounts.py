@@ -90,6 +90,17 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
         "220100",
         ("吉林绿色发展银行（演示）", "Jilin Green Development Bank (demo)", OrgKind.BANK),
     ),
+    DemoLogin(
+        "event organiser",
+        "events@demo.tanhui-jilin.cn",
+        "马主任",
+        "220100",
+        (
+            "长春马拉松组委会（演示）",
+            "Changchun Marathon Organising Committee (demo)",
+            OrgKind.EVENT_ORGANISER,
+        ),
+    ),
     DemoLogin("admin", "admin@demo.tanhui-jilin.cn", "平台管理员", "220100"),
 )
 

@@ -26,6 +26,7 @@ from tests.factories.activities import (
 )
 from tests.factories.campaigns import CAMPAIGN_START, campaign_fields, fund, make_campaign
 from tests.factories.certificates import DONATION_TEXT, add_reduction, make_certificate
+from tests.factories.events import event_fields, make_event, make_organiser, retire_for_event
 from tests.factories.gamification import credit, make_award, reduction_row
 from tests.factories.guardians import invite, make_adult, make_consent, make_minor
 from tests.factories.ledger import make_earn, make_spend
@@ -59,6 +60,7 @@ __all__ = [
     "campaign_fields",
     "code_now",
     "credit",
+    "event_fields",
     "form_token",
     "fund",
     "give_points",
@@ -77,12 +79,14 @@ __all__ = [
     "make_draft",
     "make_duel",
     "make_earn",
+    "make_event",
     "make_membership",
     "make_merchant",
     "make_minor",
     "make_notification",
     "make_offer",
     "make_org",
+    "make_organiser",
     "make_partner",
     "make_project",
     "make_published_offer",
@@ -99,6 +103,7 @@ __all__ = [
     "project_fields",
     "record_row",
     "reduction_row",
+    "retire_for_event",
     "ride",
     "session",
     "shift",

@@ -41,10 +41,10 @@ def _counts(db: Any) -> tuple[int, ...]:
 def test_a_second_run_adds_nothing_and_gives_the_same_logins(db: Any, tmp_path: Path) -> None:
     logins, report = seed_demo(points_per_kg=1000, upload_dir=tmp_path)
     assert [demo.login for demo in logins] == [demo.login for demo in DEMO_LOGINS]
-    assert len({demo.audience for demo in logins}) == 8  # one login per audience
+    assert len({demo.audience for demo in logins}) == 9  # one login per audience
     counts = _counts(db)
     # methodologies, memberships (one more for the second demo merchant's staff), partners
-    assert counts[:3] == (22, 7, 4) and counts[4] > 0
+    assert counts[:3] == (22, 8, 4) and counts[4] > 0
     assert counts[5:] == (2, 4)  # merchants, offers (one revision each)
     assert "0 rejected" in report and not report.startswith("0 quantified")
 
