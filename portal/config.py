@@ -127,6 +127,10 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "POINTS_EXPIRY_YEARS": int(os.environ.get("POINTS_EXPIRY_YEARS", "1")),
         # Hours after a team challenge ends in which late partner data still counts.
         "TEAM_PK_REVIEW_HOURS": _whole_number("TEAM_PK_REVIEW_HOURS", 48, 0),
+        # Registry pooling: a vintage month is pooled once it ended this many days ago (late
+        # partner data), and this share of each batch's tonnes (basis points) is its buffer.
+        "REGISTRY_POOL_DELAY_DAYS": _whole_number("REGISTRY_POOL_DELAY_DAYS", 7, 0),
+        "REGISTRY_BUFFER_BP": _whole_number("REGISTRY_BUFFER_BP", 500, 0),
         "SCHEDULER_LOCK_FILE": str(instance_path / "scheduler.lock"),
         # The admin dashboard warns when the scheduler's heartbeat is older than this.
         "SCHEDULER_STALE_MINUTES": int(os.environ.get("SCHEDULER_STALE_MINUTES", "5")),

@@ -20,6 +20,7 @@ from portal.certificates import jobs as certificates_jobs
 from portal.gamification import jobs as gamification_jobs
 from portal.ledger import jobs as ledger_jobs
 from portal.mall import jobs as mall_jobs
+from portal.market import jobs as market_jobs
 from portal.reports import jobs as reports_jobs
 from portal.scheduler.registry import Job, JobContext, JobDetails, JobTable
 from portal.teams.pk import jobs as team_challenge_jobs
@@ -57,6 +58,7 @@ REGISTRATIONS: tuple[Callable[[JobTable], None], ...] = (
     team_challenge_jobs.register_jobs,
     gamification_jobs.register_jobs,
     reports_jobs.register_jobs,
+    market_jobs.register_jobs,
 )
 
 

@@ -100,9 +100,7 @@ def citizen_user(db: object, account_id: int) -> int:
     return int(user_id)
 
 
-def test_citizens_are_told_thirty_days_before_once(
-    db: Any, clock: Clock, citizen: int
-) -> None:
+def test_citizens_are_told_thirty_days_before_once(db: Any, clock: Clock, citizen: int) -> None:
     _issue(clock, citizen, 100, ISSUED_2025, "a")
     _issue(clock, citizen, 9, ISSUED_2026, "b")  # expires a year later: not in this notice
     assert expiry.notify_expiring(date(2026, 11, 30), years=1) == 0  # 32 days before

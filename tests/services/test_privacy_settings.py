@@ -101,9 +101,7 @@ def test_the_export_holds_settings_consents_and_invitations(db: Any) -> None:
     assert all("token_sha256" not in i for i in mine["guardian_invitations"])
     assert mine["guardian_invitations"][0]["contact"] == guardian.phone
     theirs = _export(guardian.id)
-    assert [(c["role"], c["id"]) for c in theirs["guardian_consents"]] == [
-        ("guardian", consent.id)
-    ]
+    assert [(c["role"], c["id"]) for c in theirs["guardian_consents"]] == [("guardian", consent.id)]
     assert theirs["guardian_invitations"] == []
 
 

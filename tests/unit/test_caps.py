@@ -385,7 +385,5 @@ def test_exact_grams_must_round_down_to_the_gross_grams() -> None:
     with pytest.raises(TypeError, match="exact_grams"):
         apply_caps([CapInput(1, START, 10, D(1), exact_grams=10.5)], PER_DAY_20KM)  # type: ignore[arg-type]
     # A formula that went negative is clamped to 0 gross grams, and 0 are credited.
-    (result,) = apply_caps(
-        [CapInput(1, START, 0, D(30), exact_grams=D("-4.5"))], PER_DAY_20KM
-    )
+    (result,) = apply_caps([CapInput(1, START, 0, D(30), exact_grams=D("-4.5"))], PER_DAY_20KM)
     assert (result.net_grams, result.capped_grams) == (0, 0)

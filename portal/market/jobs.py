@@ -1,0 +1,40 @@
+"""The registry's job, registered into the job table by ``portal.scheduler.table``."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from portal.clock import utcnow
+from portal.market.pooling import pool_reductions
+from portal.scheduler.registry import Job, JobContext, JobDetails, JobTable
+
+POOL_JOB = "registry-pool"
+
+
+def pool_job(context: JobContext) -> JobDetails:
+    """Propose draft batches of the saleable reductions of months that are ready."""
+    report = pool_reductions(
+        now=utcnow(),
+        delay_days=int(context.settings["REGISTRY_POOL_DELAY_DAYS"]),
+        buffer_bp=int(context.settings["REGISTRY_BUFFER_BP"]),
+    )
+    return {
+        "batches": report.batches,
+        "contributions": report.contributions,
+        "tonnes": report.tonnes,
+    }
+
+
+def register_jobs(table: JobTable) -> None:
+    table.register(
+        Job(
+            name=POOL_JOB,
+            func=pool_job,
+            description=_l(
+                "Proposes registry batches of the saleable reductions of each month that ended "
+                "long enough ago, with their audit samples."
+            ),
+            trigger="cron",
+            trigger_args={"hour": 2, "minute": 30},
+        )
+    )
