@@ -32,6 +32,7 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     # Any logged-in user applies on behalf of an organisation that is not a merchant yet.
     "merchant_apply": ("/merchant/apply", None),
     "merchant_review": ("/official/merchants", frozenset({Role.OFFICIAL, Role.ADMIN})),
+    "registry_official": ("/official/registry", Role.OFFICIAL),
     "api": ("/api/v1", "signed"),
     "welfare": ("/welfare", "public"),  # donating needs a citizen: the views check
     "learn": ("/learn", "public"),  # taking a quiz needs a citizen: the views check
@@ -61,6 +62,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.official import bp as official
     from portal.blueprints.partner import bp as partner
     from portal.blueprints.public.views import bp as public
+    from portal.blueprints.registry_official import bp as registry_official
     from portal.blueprints.share import bp as share
     from portal.blueprints.teams import bp as teams
     from portal.blueprints.welfare import bp as welfare
@@ -80,6 +82,7 @@ def _blueprints() -> list[Blueprint]:
         merchant,
         merchant_apply,
         merchant_review,
+        registry_official,
         api,
         welfare,
         learn,

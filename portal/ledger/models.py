@@ -45,9 +45,7 @@ class AccountKind(enum.StrEnum):
 FLOORED_KINDS = frozenset({AccountKind.USER_POINTS.value, AccountKind.CAMPAIGN.value})
 # Balances kept by the sealing job (many writers credit them at once). Never negative but the
 # issuance account: what leaves one (a refund, a reversal) is what an earlier posting brought.
-POOLED_KINDS = frozenset(
-    kind.value for kind in AccountKind if kind.value not in FLOORED_KINDS
-)
+POOLED_KINDS = frozenset(kind.value for kind in AccountKind if kind.value not in FLOORED_KINDS)
 # One account each, without an owner.
 SYSTEM_KINDS = frozenset(
     {AccountKind.ISSUANCE.value, AccountKind.RESERVE.value, AccountKind.EXPIRY.value}

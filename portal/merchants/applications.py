@@ -179,9 +179,9 @@ def decide_application(
     *, actor: User, application_id: int, approve: bool, reason: str, ip: str | None = None
 ) -> MerchantApplication:
     """Approve or reject a waiting application, with a reason the applicant reads (required to
-    reject; optional on an approval). Officials and administrators only; a decided application
-    cannot be decided again. Audited as ``merchant.approved`` or ``merchant.rejected``; the
-applicant is notified in the same transaction."""
+        reject; optional on an approval). Officials and administrators only; a decided application
+        cannot be decided again. Audited as ``merchant.approved`` or ``merchant.rejected``; the
+    applicant is notified in the same transaction."""
     if not may_decide_applications(actor):
         raise NotAllowed(_l("Only ecology officials and administrators decide applications."))
     text = (reason or "").strip()
