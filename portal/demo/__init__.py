@@ -20,6 +20,7 @@ from portal.demo.ledger import seed_demo_opening
 from portal.demo.mall import seed_vouchers
 from portal.demo.merchants import seed_merchants
 from portal.demo.methodology import seed_methodologies
+from portal.demo.registry import seed_registry
 from portal.demo.reviews import seed_reviews
 from portal.demo.teams import seed_teams
 from portal.demo.volunteering import seed_volunteering
@@ -46,6 +47,7 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     _school, *classes, _volunteers = seed_teams()
     seed_challenges(classes)  # a finished duel of the two classes and a running one
     seed_volunteering()  # after the teams whose members check in
+    seed_registry(people, points_per_kg=points_per_kg)  # two months of hitch rides, pooled
     seed_campaigns()  # after the records it pays bonuses for
     seed_badges()  # after every record and donation that earns one
     build_leaderboards()  # last: the boards of everything above

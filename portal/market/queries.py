@@ -15,7 +15,7 @@ from portal.market.models import Batch, BatchStatus, Contribution, SampleItem, S
 from portal.methodology.models import Methodology
 from portal.pagination import paginate, paginate_rows
 
-SAMPLE_PAGE = 20
+SAMPLE_PAGE = 50
 
 
 def get_batch(batch_id: int) -> Batch | None:

@@ -79,9 +79,10 @@ def batch(batch_id: int) -> Response:
     return _page(_batch_or_404(batch_id))
 
 
-def _done(batch_id: int, message: str) -> BaseResponse:
+def _done(batch_id: int, message: str, anchor: str | None = None) -> BaseResponse:
     flash(message, "success")
-    return redirect(url_for("registry_official.batch", batch_id=batch_id, page=page_arg()), 303)
+    target = url_for("registry_official.batch", batch_id=batch_id, page=page_arg(), _anchor=anchor)
+    return redirect(target, 303)
 
 
 def _refused(batch_id: int, error: DomainError) -> Response:
@@ -108,7 +109,7 @@ def review_item(batch_id: int, item_id: int) -> BaseResponse:
     except DomainError as error:
         return _refused(batch_id, error)
     message = _("Record %(number)s passed.") if passed else _("Record %(number)s failed.")
-    return _done(batch_id, message % {"number": item.position})
+    return _done(batch_id, message % {"number": item.position}, f"item-{item.position}")
 
 
 def _step(batch_id: int, command: Callable[..., Batch], message: str) -> BaseResponse:
