@@ -19,9 +19,9 @@ def pool_job(context: JobContext) -> JobDetails:
         buffer_bp=int(context.settings["REGISTRY_BUFFER_BP"]),
     )
     return {
-        "batches": report.batches,
-        "contributions": report.contributions,
-        "tonnes": report.tonnes,
+        "proposed_batches": report.batches,
+        "pooled_contributions": report.contributions,
+        "pooled_tonnes": report.tonnes,
     }
 
 

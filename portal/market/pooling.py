@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import cast
 
-from sqlalchemy import ColumnElement, Table, exists, func, insert, literal, select
+from sqlalchemy import ColumnElement, Table, exists, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from portal.accounts.audit import record_audit
 from portal.activities.models import Reduction
@@ -54,17 +55,22 @@ def first_unpoolable_month(now: datetime, delay_days: int) -> date:
     return ready_before.replace(day=1)
 
 
-def _unpooled(methodology_id: int, start: datetime, end: datetime) -> list[ColumnElement[bool]]:
-    """The conditions on ``reductions`` of what a batch of that methodology and span takes."""
-    return [
+def _unpooled(
+    methodology_id: int, start: datetime, end: datetime, *, skip_pooled: bool = True
+) -> list[ColumnElement[bool]]:
+    """The conditions on ``reductions`` of what a batch of that methodology and span takes
+    (``skip_pooled``: leaving out those a batch holds)."""
+    conditions = [
         Reduction.methodology_id == methodology_id,
         Reduction.is_saleable.is_(True),
         Reduction.is_live(),
         Reduction.net_grams > 0,
         Reduction.occurred_at >= start,
         Reduction.occurred_at < end,
-        ~exists().where(Contribution.reduction_id == Reduction.id),
     ]
+    if skip_pooled:
+        conditions.append(~exists().where(Contribution.reduction_id == Reduction.id))
+    return conditions
 
 
 def _earliest_waiting(before: datetime) -> dict[int, datetime]:
@@ -155,11 +161,17 @@ def _attach_contributions(batch: Batch, month: date) -> tuple[int, int, int]:
     """Insert the month's unpooled reductions as the batch's contributions (one statement);
     their count, distinct citizens and grams."""
     start, end = bounds_utc(month, next_month(month))
+    # Already pooled reductions are skipped by the unique reduction_id (ON CONFLICT DO NOTHING),
+    # not by NOT EXISTS: an anti-join against the table being filled can be planned as a
+    # nested loop over its growing heap.
     chosen = select(
         literal(batch.id), Reduction.id, Reduction.record_id, Reduction.user_id, Reduction.net_grams
-    ).where(*_unpooled(batch.methodology_id, start, end))
+    ).where(*_unpooled(batch.methodology_id, start, end, skip_pooled=False))
     columns = ["batch_id", "reduction_id", "record_id", "user_id", "grams"]
-    session().execute(insert(Contribution).from_select(columns, chosen))
+    dialect = session().get_bind().dialect.name
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = upsert(Contribution).from_select(columns, chosen)
+    session().execute(statement.on_conflict_do_nothing(index_elements=["reduction_id"]))
     count, people, grams = (
         session()
         .execute(
