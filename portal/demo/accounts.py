@@ -87,7 +87,7 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     # review, verification, issue) need three different people.
     *(
         DemoLogin(
-            f"registry {duty}",
+            "ecology official",
             f"{duty}@demo.tanhui-jilin.cn",
             name,
             "220100",

@@ -26,7 +26,6 @@ from portal.activities.quantify import quantify_pending
 from portal.clock import SHANGHAI, local_midnight, next_month, utcnow
 from portal.db import session, transaction
 from portal.demo.accounts import (
-    DEMO_LOGINS,
     DEMO_PASSWORD,
     PRIVACY_VERSION,
     DemoAccounts,
@@ -40,9 +39,12 @@ from portal.methodology.models import Methodology
 
 CODE = "JLCH-TR-006"
 PARTNER = ("吉林顺风出行（演示）", "Jilin Hitch Rides (demo)", "长吉顺风车（演示）")
-RIDERS = 16  # logins 13900002001 …, all living in Changchun
+RIDERS = 16  # logins 13900003001 …, all living in Changchun
 SIGNED_UP_DAYS_AGO = 120  # before the first month of rides
-REGISTRY_OFFICIALS = tuple(d.login for d in DEMO_LOGINS if d.audience.startswith("registry "))
+# The reviewer, the verifier and the issuer (portal.demo.accounts).
+REGISTRY_OFFICIALS = tuple(
+    f"{duty}@demo.tanhui-jilin.cn" for duty in ("reviewer", "verifier", "issuer")
+)
 
 
 def _months(today: date) -> list[date]:
@@ -56,7 +58,7 @@ def _months(today: date) -> list[date]:
 def _riders() -> list[User]:
     riders = []
     for n in range(1, RIDERS + 1):
-        login = f"139000020{n:02d}"
+        login = f"139000030{n:02d}"
         user = find_user(login)
         if user is None:
             user = accounts.register_user(
