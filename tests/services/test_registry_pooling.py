@@ -148,7 +148,11 @@ def test_duties_are_separated_and_each_step_happens_once(
 
     with pytest.raises(NotAllowed):
         services.verify_batch(actor=first, batch_id=batch.id)
+    with pytest.raises(NotAllowed):  # nor reject it at the step that is not theirs
+        services.reject_batch(actor=first, batch_id=batch.id, reason="other")
     services.verify_batch(actor=second, batch_id=batch.id)
+    with pytest.raises(NotAllowed):
+        services.reject_batch(actor=second, batch_id=batch.id, reason="other")
     for official in (first, second):
         with pytest.raises(NotAllowed):
             services.issue_batch(actor=official, batch_id=batch.id)

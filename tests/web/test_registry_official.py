@@ -51,6 +51,8 @@ def test_the_list_and_the_batch_page_in_both_languages(
     english = client.get(f"/official/registry/{batch.id}", headers=EN).get_data(as_text=True)
     assert "Your step: Sample review." in english and "Square-root rule" in english
     assert client.get("/official/registry/999999").status_code == 404
+    item = _items(batch)[0]
+    assert client.get(f"/official/registry/{batch.id}/items/{item.id}/evidence").status_code == 404
 
 
 def test_the_three_officials_take_their_steps_and_are_told_why_not_others(
