@@ -30,11 +30,11 @@ from portal.clock import SHANGHAI, bounds_utc, next_month
 from portal.db import bulk_insert, session, transaction
 from portal.market import sampling
 from portal.market.models import Batch, BatchStatus, Contribution, SampleItem
+from portal.market.queries import UNDECIDED
 from portal.market.tonnes import BatchNumbers, batch_numbers
 from portal.methodology.models import Methodology
 
 _SAMPLE_ITEMS = cast(Table, SampleItem.__table__)
-UNDECIDED = (BatchStatus.PROPOSED, BatchStatus.SAMPLED, BatchStatus.VERIFIED)
 
 
 class _NoTonne(Exception):

@@ -16,6 +16,7 @@ from portal.methodology.models import Methodology
 from portal.pagination import paginate, paginate_rows
 
 SAMPLE_PAGE = 50
+UNDECIDED = (BatchStatus.PROPOSED, BatchStatus.SAMPLED, BatchStatus.VERIFIED)
 
 
 def get_batch(batch_id: int) -> Batch | None:
@@ -31,13 +32,19 @@ def list_batches(status: str, page: int = 1) -> Pagination:
     """Batches of one status: those waiting for a step oldest first, decided ones newest
     first."""
     stmt = select(Batch).where(Batch.status == status)
-    waiting = status in (BatchStatus.PROPOSED, BatchStatus.SAMPLED, BatchStatus.VERIFIED)
+    waiting = status in UNDECIDED
     return paginate(stmt.order_by(Batch.id if waiting else Batch.id.desc()), page)
 
 
 def count_batches_by_status() -> dict[str, int]:
     rows = session().execute(select(Batch.status, func.count()).group_by(Batch.status))
     return {status: int(count) for status, count in rows}
+
+
+def count_undecided_batches() -> int:
+    """Batches waiting for a step (sample review, verification or issue)."""
+    counts = count_batches_by_status()
+    return sum(counts.get(status, 0) for status in UNDECIDED)
 
 
 def officials_of(batch: Batch) -> Officials:

@@ -82,6 +82,14 @@ def test_the_three_officials_take_their_steps_and_are_told_why_not_others(
     assert client.post(f"{base}/issue").status_code == 422
 
 
+def test_the_overview_counts_the_batches_waiting(
+    client: FlaskClient, login_as: Any, methodologies: dict[str, Any]
+) -> None:
+    _proposed(methodologies)
+    login_as(Role.OFFICIAL)
+    assert "有 1 个批次等待办理。" in client.get("/official/").get_data(as_text=True)
+
+
 def test_citizens_cannot_enter(client: FlaskClient, login_as: Any) -> None:
     login_as(Role.CITIZEN)
     assert client.get("/official/registry").status_code in (302, 403)
