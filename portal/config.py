@@ -133,6 +133,10 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "MARKET_BANK_ACCOUNT": os.environ.get(
             "MARKET_BANK_ACCOUNT", "6217 0000 2026 0000 888 (demo)"
         ),
+        # Registry pooling: a vintage month is pooled once it ended this many days ago (late
+        # partner data), and this share of each batch's tonnes (basis points) is its buffer.
+        "REGISTRY_POOL_DELAY_DAYS": _whole_number("REGISTRY_POOL_DELAY_DAYS", 7, 0),
+        "REGISTRY_BUFFER_BP": _whole_number("REGISTRY_BUFFER_BP", 500, 0),
         "SCHEDULER_LOCK_FILE": str(instance_path / "scheduler.lock"),
         # The admin dashboard warns when the scheduler's heartbeat is older than this.
         "SCHEDULER_STALE_MINUTES": int(os.environ.get("SCHEDULER_STALE_MINUTES", "5")),

@@ -32,6 +32,7 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     # Any logged-in user applies on behalf of an organisation that is not a merchant yet.
     "merchant_apply": ("/merchant/apply", None),
     "merchant_review": ("/official/merchants", frozenset({Role.OFFICIAL, Role.ADMIN})),
+    "registry_official": ("/official/registry", Role.OFFICIAL),
     "api": ("/api/v1", "signed"),
     "welfare": ("/welfare", "public"),  # donating needs a citizen: the views check
     "events": ("/events", "public"),  # organising needs an event organiser: the views check
@@ -75,6 +76,7 @@ def _blueprints() -> list[Blueprint]:
     from portal.blueprints.partner import bp as partner
     from portal.blueprints.public.views import bp as public
     from portal.blueprints.registry import bp as registry
+    from portal.blueprints.registry_official import bp as registry_official
     from portal.blueprints.retire import bp as retire
     from portal.blueprints.retirements import bp as retirements
     from portal.blueprints.share import bp as share
@@ -96,6 +98,7 @@ def _blueprints() -> list[Blueprint]:
         merchant,
         merchant_apply,
         merchant_review,
+        registry_official,
         api,
         welfare,
         events,

@@ -23,6 +23,7 @@ from portal.demo.mall import seed_vouchers
 from portal.demo.market import seed_market
 from portal.demo.merchants import seed_merchants
 from portal.demo.methodology import seed_methodologies
+from portal.demo.registry import seed_registry
 from portal.demo.retirements import seed_retirements
 from portal.demo.reviews import seed_reviews
 from portal.demo.teams import seed_teams
@@ -51,6 +52,7 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     _school, *classes, _volunteers = seed_teams()
     seed_challenges(classes)  # a finished duel of the two classes and a running one
     seed_volunteering()  # after the teams whose members check in
+    seed_registry(people, points_per_kg=points_per_kg)  # two months of hitch rides, pooled
     seed_campaigns()  # after the records it pays bonuses for
     seed_cases()  # the court's 以碳代偿 cases, open until a retirement covers them
     seed_market()  # after the registry's issued batches: lists them, a paid order

@@ -83,6 +83,26 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
             OrgKind.REGULATOR,
         ),
     ),
+    # Three more officials of the same department: the registry's four-eyes steps (sample
+    # review, verification, issue) need three different people.
+    *(
+        DemoLogin(
+            "ecology official",
+            f"{duty}@demo.tanhui-jilin.cn",
+            name,
+            "220100",
+            (
+                "吉林省生态环境厅（演示）",
+                "Jilin Department of Ecology and Environment (demo)",
+                OrgKind.REGULATOR,
+            ),
+        )
+        for duty, name in (
+            ("reviewer", "钱审核员"),
+            ("verifier", "孙核证员"),
+            ("issuer", "李登记员"),
+        )
+    ),
     DemoLogin(
         "bank",
         "bank@demo.tanhui-jilin.cn",

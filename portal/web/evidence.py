@@ -14,6 +14,7 @@ from portal.activities.models import Evidence
 from portal.activities.review import open_evidence_for_review
 from portal.errors import DomainError
 from portal.extensions import db
+from portal.market.services import open_sample_evidence
 from portal.web.auth import client_ip
 
 
@@ -41,6 +42,18 @@ def send_evidence_for_review(evidence_id: int) -> BaseResponse:
     audited (``activities.review.open_evidence_for_review``). 404 for any other photo."""
     try:
         item = open_evidence_for_review(actor=current_user, evidence_id=evidence_id, ip=client_ip())
+    except DomainError:
+        abort(404)
+    return _send(item)
+
+
+def send_sample_evidence(batch_id: int, item_id: int) -> BaseResponse:
+    """The photo of a record in a registry batch's audit sample, to the logged-in official;
+    the read is audited (``market.services.open_sample_evidence``). 404 when it has none."""
+    try:
+        item = open_sample_evidence(
+            actor=current_user, batch_id=batch_id, item_id=item_id, ip=client_ip()
+        )
     except DomainError:
         abort(404)
     return _send(item)

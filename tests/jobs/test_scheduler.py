@@ -72,6 +72,7 @@ def test_register_job_extends_the_table(app: Flask) -> None:
         "monthly_reports",
         "registry-cases-overdue",
         "order_expiry",
+        "registry-pool",
         "nightly",
     }
     with pytest.raises(ValueError, match="already registered"):
@@ -101,6 +102,7 @@ def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
         "monthly_reports",
         "registry-cases-overdue",
         "order_expiry",
+        "registry-pool",
     ]
 
 
@@ -114,9 +116,10 @@ def test_seed_demo_is_idempotent(app: Flask, db: Any) -> None:
     )
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
-    # Eight demo logins, ten demo citizens, two under 14 and the second demo merchant's staff;
-    # six demo organisations, four partner ones and the second demo merchant.
-    assert counts == (21, 11)
+    # Eleven demo logins, ten demo citizens, two under 14, the second demo merchant's staff and
+    # sixteen hitch-riders; six demo organisations, five partner ones and the second demo
+    # merchant.
+    assert counts == (40, 12)
     assert (
         db.session.scalar(select(func.count(User.id))),
         db.session.scalar(select(func.count(Organisation.id))),

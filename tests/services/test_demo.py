@@ -18,6 +18,7 @@ from portal.gamification.campaigns.models import Campaign, CampaignBonus
 from portal.gamification.campaigns.rules import Phase
 from portal.gamification.models import BadgeAward
 from portal.mall.models import Voucher
+from portal.market.models import Batch
 from portal.merchants.models import Merchant, Offer, OfferRevision
 from portal.merchants.queries import get_visible_image
 from portal.methodology.models import Methodology
@@ -43,8 +44,9 @@ def test_a_second_run_adds_nothing_and_gives_the_same_logins(db: Any, tmp_path: 
     assert [demo.login for demo in logins] == [demo.login for demo in DEMO_LOGINS]
     assert len({demo.audience for demo in logins}) == 9  # one login per audience
     counts = _counts(db)
-    # methodologies, memberships (one more for the second demo merchant's staff), partners
-    assert counts[:3] == (22, 8, 4) and counts[4] > 0
+    # methodologies, memberships (one more for the second demo merchant's staff, three for the
+    # registry officials), partners (one for the hitch rides)
+    assert counts[:3] == (22, 11, 5) and counts[4] > 0
     assert counts[5:] == (2, 4)  # merchants, offers (one revision each)
     assert "0 rejected" in report and not report.startswith("0 quantified")
 
@@ -169,3 +171,14 @@ def test_the_demo_has_a_current_and_a_past_campaign_with_bonuses_paid(
     seed_demo(points_per_kg=1000, upload_dir=tmp_path)
     assert db.session.scalar(select(func.sum(CampaignBonus.bonus_points))) == paid
     assert db.session.scalar(select(func.count()).select_from(Campaign)) == 2
+
+
+def test_the_demo_registry_has_an_issued_and_a_proposed_batch(db: Any, tmp_path: Path) -> None:
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    seed_demo(points_per_kg=1000, upload_dir=tmp_path)
+    batches = db.session.scalars(select(Batch).order_by(Batch.id)).all()
+    assert [b.status for b in batches] == ["issued", "proposed"]
+    issued, proposed = batches
+    assert len({issued.sampled_by_id, issued.verified_by_id, issued.issued_by_id}) == 3
+    assert proposed.carry_in_grams == issued.carry_out_grams > 0
+    assert issued.issued_tonnes > 0 and proposed.issued_tonnes > 0

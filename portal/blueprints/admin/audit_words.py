@@ -52,6 +52,12 @@ ACTION_LABELS = {
     "campaign.funded": _l("Campaign budget funded"),
     "case.recorded": _l("Carbon compensation case recorded"),
     "case.edited": _l("Carbon compensation case edited"),
+    "registry.batch_propose": _l("Registry batch proposed"),
+    "registry.sample_review": _l("Sampled record reviewed"),
+    "registry.sample_complete": _l("Sample review completed"),
+    "registry.verify": _l("Registry batch verified"),
+    "registry.issue": _l("Registry batch issued"),
+    "registry.reject": _l("Registry batch rejected"),
 }
 # A subject as "<kind> <name>"; %(name)s is the name, or "#<id>" when there is none.
 SUBJECT_LABELS = {
@@ -64,6 +70,7 @@ SUBJECT_LABELS = {
     "welfare_project": _l("Public-welfare project %(name)s"),
     "campaign": _l("Campaign %(name)s"),
     "registry_case": _l("Carbon compensation case %(name)s"),
+    "registry_batch": _l("Registry batch %(name)s"),
 }
 DETAIL_LABELS = {
     "reason": _l("Reason"),

@@ -41,6 +41,7 @@ from portal.blueprints.shared.methodology.preview import (
 )
 from portal.clock import local_midnight, local_today, utcnow
 from portal.errors import DomainError
+from portal.market.review_queries import count_undecided_batches
 from portal.methodology import permissions, queries, services
 from portal.methodology.models import Methodology, MethodologyStatus
 from portal.web.errors import attach_error
@@ -114,6 +115,7 @@ def index() -> Response:
         queue=queries.list_by_status(QUEUE),
         counts=queries.count_by_status(),
         flagged=count_flagged(),
+        batches_waiting=count_undecided_batches(),
     )
 
 
