@@ -43,7 +43,8 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     seed_demo_opening(DEMO_LOGINS[0].login)  # before this year's records: posting order
     report = seed_activities(people, points_per_kg=points_per_kg, upload_dir=upload_dir)
     seed_reviews(people, points_per_kg=points_per_kg)
-    seed_certificates()
+    seed_registry(people, points_per_kg=points_per_kg)  # two months of hitch rides, pooled
+    seed_certificates()  # after every record that reaches a milestone
     seed_merchants(upload_dir=upload_dir)
     seed_welfare()
     seed_vouchers()
@@ -52,7 +53,6 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     _school, *classes, _volunteers = seed_teams()
     seed_challenges(classes)  # a finished duel of the two classes and a running one
     seed_volunteering()  # after the teams whose members check in
-    seed_registry(people, points_per_kg=points_per_kg)  # two months of hitch rides, pooled
     seed_campaigns()  # after the records it pays bonuses for
     seed_cases()  # the court's 以碳代偿 cases, open until a retirement covers them
     seed_market()  # after the registry's issued batches: lists them, a paid order

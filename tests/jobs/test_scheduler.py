@@ -101,8 +101,8 @@ def test_cli_jobs_run_and_unknown_job(app: Flask, db: Any) -> None:
         "leaderboards",
         "monthly_reports",
         "registry-cases-overdue",
-        "order_expiry",
         "registry-pool",
+        "order_expiry",
     ]
 
 
@@ -116,10 +116,10 @@ def test_seed_demo_is_idempotent(app: Flask, db: Any) -> None:
     )
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
-    # Eleven demo logins, ten demo citizens, two under 14, the second demo merchant's staff and
-    # sixteen hitch-riders; six demo organisations, five partner ones and the second demo
+    # Twelve demo logins, ten demo citizens, two under 14, the second demo merchant's staff and
+    # sixteen hitch-riders; seven demo organisations, five partner ones and the second demo
     # merchant.
-    assert counts == (40, 12)
+    assert counts == (41, 13)
     assert (
         db.session.scalar(select(func.count(User.id))),
         db.session.scalar(select(func.count(Organisation.id))),
