@@ -309,3 +309,25 @@ def test_faults_beyond_the_limit_are_counted(
     assert len(report.faults) == 1 and report.faults_omitted == 1
     output = app.test_cli_runner().invoke(registry_cli, ["verify"]).output
     assert "… and 1 more faults" in output and "Registry FAILED: 2 faults" in output
+
+
+@pytest.mark.parametrize(
+    ("change", "invariant", "words"),
+    [
+        ("end_serial = end_serial + 1", 2, "serials 1-3: overlap 3-3 with the next block"),
+        ("end_serial = end_serial - 1", 2, "serials 1-1: gap 2-2 after this block"),
+        ("state = 'held'", 3, "a held block linked to retirement"),
+    ],
+)
+def test_an_altered_retired_block_fails_the_cli_naming_it(
+    app: Flask, registry: Registry, change: str, invariant: int, words: str
+) -> None:
+    """The retired block (serials 1-2): its end moved either way, or its state turned back to
+    held, makes ``flask registry verify`` exit 1 with a fault on that very row."""
+    retired = _block_id(registry.batch.id, BlockState.RETIRED)
+    session().execute(text(f"UPDATE registry_blocks SET {change} WHERE id = {retired}"))
+    result = app.test_cli_runner().invoke(registry_cli, ["verify"])
+    assert result.exit_code == 1
+    assert f"FAULT: registry_blocks #{retired} (invariant {invariant}): batch #" in result.output
+    assert words in result.output, result.output
+    assert f"registry_retirements #{registry.retirement.id} (invariant 3)" in result.output

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.certificates.models import Certificate
 from portal.certificates.reasons import ACCOUNT_DELETED
@@ -17,10 +18,14 @@ from portal.db import session
 from portal.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from portal.market import holdings, purposes, serials
 from portal.market.holdings import Destination, Source
+from portal.market.invariants import BLOCKS
 from portal.market.models import BlockState, Retirement, SerialBlock
 from portal.market.purposes import PurposeCheck, PurposeRequest
 from portal.market.retirements import retire
+from portal.market.verify import verify
 from tests.factories import make_certificate, make_membership, make_org, make_user
+from tests.factories.base import next_number, save
+from tests.factories.registry import make_clean_batch
 from tests.factories.retirements import make_holder, retire_args
 
 
@@ -149,6 +154,50 @@ def test_retired_blocks_never_move_again_and_tonnes_are_conserved(
     assert serials.tiling_faults(batch.total_tonnes, [tuple(r) for r in ranges]) == []
     retired = session().scalars(select(Retirement).order_by(Retirement.id)).all()
     assert [r.tonnes for r in retired] == [3, 1]
+
+
+def test_the_same_serials_are_never_retired_twice(methodologies: dict[str, Any]) -> None:
+    """A second retirement finds nothing held, retired blocks never move (not even to
+    retired), and a forged second retired block over the same serials is refused by the
+    database (same first serial) or named by ``verify`` (an overlap), on both blocks."""
+    org, buyer, batch = make_holder(3, batch=make_clean_batch())
+    first = retire(buyer, org.id, **retire_args(tonnes=3))
+    with pytest.raises(Conflict):
+        retire(buyer, org.id, **retire_args(tonnes=1))
+    again = Destination(BlockState.RETIRED, holder_org_id=org.id, retirement_id=first.id)
+    with pytest.raises(ValueError):
+        holdings.move(Source(BlockState.RETIRED, holder_org_id=org.id), 1, again)
+    (block,) = session().scalars(select(SerialBlock).where(SerialBlock.retirement_id == first.id))
+    assert (block.start_serial, block.end_serial) == (1, 3)
+    assert verify().ok
+
+    second = save(
+        Retirement(
+            code=f"R{next_number()}",
+            holder_org_id=org.id,
+            retired_by_id=buyer.id,
+            tonnes=2,
+            purpose="voluntary",
+            beneficiary_zh="受益方",
+            beneficiary_en="Beneficiary",
+            idempotency_key=f"retire-{next_number()}",
+        )
+    )
+    forged = {"batch_id": batch.id, "state": "retired", "holder_org_id": org.id}
+    with pytest.raises(IntegrityError), session().begin_nested():
+        session().add(SerialBlock(**forged, start_serial=1, end_serial=3, retirement_id=second.id))
+    overlap = save(SerialBlock(**forged, start_serial=2, end_serial=3, retirement_id=second.id))
+    faults = [(f.row_id, f.invariant, f.what) for f in verify().faults if f.table == BLOCKS]
+    assert (
+        overlap.id,
+        2,
+        f"batch #{batch.id}, serials 2-3: overlap 2-3 with the blocks before it",
+    ) in faults
+    assert (
+        block.id,
+        2,
+        f"batch #{batch.id}, serials 1-3: overlap 2-3 with the next block",
+    ) in faults
 
 
 def test_a_registered_check_opens_a_purpose_and_may_admit_a_court_official(

@@ -1,12 +1,13 @@
 """Invariants 1–4 over serial blocks: an issued batch's blocks hold its tonnes (1), the buffer
-keeps the serials above the issued ones (1), the blocks tile ``1..total_tonnes`` (2), a retired
-block keeps its retirement and no other block has one (3), and holders match states (4)."""
+keeps the serials above the issued ones (1), the blocks tile ``1..total_tonnes`` (2; a gap or an
+overlap is named on the blocks either side of it), a retired block keeps its retirement and no
+other block has one (3), and holders match states (4)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select
 
 from portal.db import session
 from portal.market.invariants import BATCHES, BLOCKS, TONNES, Check, Fault
@@ -70,27 +71,39 @@ def _buffer_range() -> Iterator[Fault]:
         )
 
 
-def _tiling() -> Iterator[Fault]:
-    """2: in serial order, each block starts right after the furthest end before it (no gap,
-    no overlap) and ends within the batch's total."""
-    reach = func.max(SerialBlock.end_serial).over(
-        partition_by=SerialBlock.batch_id,
-        order_by=(SerialBlock.start_serial, SerialBlock.id),
-        rows=(None, -1),
-    )
-    ordered = (
+def _in_serial_order() -> Subquery:
+    """Each block with its batch's total, the furthest end before it (``reach``, 0 for the
+    first), the furthest end up to and including it (``reach_incl``) and the next block's
+    start and end (NULL for the last), in serial order within its batch."""
+    batch, order = SerialBlock.batch_id, (SerialBlock.start_serial, SerialBlock.id)
+    end = SerialBlock.end_serial
+    return (
         select(
             SerialBlock.id,
             SerialBlock.batch_id,
             SerialBlock.start_serial.label("start"),
-            SerialBlock.end_serial.label("end"),
+            end.label("end"),
             Batch.total_tonnes.label("total"),
-            func.coalesce(reach, 0).label("reach"),
+            func.coalesce(
+                func.max(end).over(partition_by=batch, order_by=order, rows=(None, -1)), 0
+            ).label("reach"),
+            func.max(end)
+            .over(partition_by=batch, order_by=order, rows=(None, 0))
+            .label("reach_incl"),
+            func.lead(SerialBlock.start_serial)
+            .over(partition_by=batch, order_by=order)
+            .label("next_start"),
+            func.lead(end).over(partition_by=batch, order_by=order).label("next_end"),
         )
         .join(Batch, Batch.id == SerialBlock.batch_id)
         .subquery()
     )
-    c = ordered.c
+
+
+def _tiling() -> Iterator[Fault]:
+    """2: in serial order, each block starts right after the furthest end before it (no gap,
+    no overlap) and ends within the batch's total."""
+    c = _in_serial_order().c
     rows = session().execute(
         select(c.id, c.batch_id, c.start, c.end, c.total, c.reach)
         .where(or_(c.start != c.reach + 1, c.end > c.total))
@@ -105,6 +118,33 @@ def _tiling() -> Iterator[Fault]:
             what = f"ends at {end}, beyond the batch's total {total}"
         yield Fault(BLOCKS, block_id, 2, f"batch #{batch_id}, serials {start}-{end}: {what}")
     yield from _tail_gaps()
+
+
+def _block_ends() -> Iterator[Fault]:
+    """2, from the other side: a block that runs into the next block, or whose end (the
+    furthest so far) stops short of the next block's start or of the batch's total, is named
+    too. A moved end is then found on the row that was changed, not only on its neighbour."""
+    c = _in_serial_order().c
+    furthest = c.end == c.reach_incl
+    rows = session().execute(
+        select(c.id, c.batch_id, c.start, c.end, c.total, c.next_start, c.next_end)
+        .where(
+            or_(
+                c.end >= c.next_start,
+                and_(furthest, c.end + 1 < c.next_start),
+                and_(furthest, c.next_start.is_(None), c.end < c.total),
+            )
+        )
+        .order_by(c.batch_id, c.start, c.id)
+    )
+    for block_id, batch_id, start, end, total, next_start, next_end in rows:
+        if next_start is None:
+            what = f"gap {end + 1}-{total} after this block, the last"
+        elif end >= next_start:
+            what = f"overlap {next_start}-{min(end, next_end)} with the next block"
+        else:
+            what = f"gap {end + 1}-{next_start - 1} after this block"
+        yield Fault(BLOCKS, block_id, 2, f"batch #{batch_id}, serials {start}-{end}: {what}")
 
 
 def _tail_gaps() -> Iterator[Fault]:
@@ -184,4 +224,10 @@ def _link_faults(
         yield 5, f"a {state} block linked to order #{order_id}"
 
 
-CHECKS: tuple[Check, ...] = (_block_sums, _buffer_range, _tiling, _retirement_links)
+CHECKS: tuple[Check, ...] = (
+    _block_sums,
+    _buffer_range,
+    _tiling,
+    _block_ends,
+    _retirement_links,
+)
