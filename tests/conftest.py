@@ -28,9 +28,13 @@ from portal.accounts.models import Role, User
 from portal.certificates.keys import generate_key_pem
 from portal.extensions import db as _db
 from portal.extensions import limiter
+from portal.market import purposes
 from tests import factories
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+# The purpose checks register on first import: load them now, so a test that replaces one
+# (monkeypatch.setitem) never races the first import and loses the real check afterwards.
+purposes.load_checks()
 # One certificate signing key for the whole run, never the developer's own in instance/.
 TEST_CERTIFICATE_KEYS = generate_key_pem()
 

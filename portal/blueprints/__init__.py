@@ -44,10 +44,11 @@ AUDIENCES: dict[str, tuple[str, Role | frozenset[Role] | str | None]] = {
     "compensation": ("/compensation", "public"),  # the 以碳代偿 register
     "registry": ("/registry", "public"),  # issued batches, serial blocks, search, open data
     "market": ("/market", "public"),  # ordering needs a buyer: the buyer blueprint
-    "buyer": ("/buyer", Role.BUYER),
+    # Court officials order and hold tonnes to retire for their cases.
+    "buyer": ("/buyer", frozenset({Role.BUYER, Role.COURT})),
     "admin": ("/admin", Role.ADMIN),
     "retirements": ("/registry/retirements", "public"),
-    "retire": ("/buyer/retire", Role.BUYER),
+    "retire": ("/buyer/retire", frozenset({Role.BUYER, Role.COURT})),
 }
 
 

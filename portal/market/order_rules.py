@@ -22,7 +22,16 @@ REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{3,63}")
 _DIGITS = re.compile(r"[0-9]{1,12}")
 _YUAN = re.compile(r"([0-9]{1,9})(?:\.([0-9]{1,2}))?")
 
-BUYER_ORG_KINDS = frozenset({OrgKind.ENTERPRISE.value, OrgKind.EVENT_ORGANISER.value})
+# Courts and procuratorates buy tonnes to retire for their 以碳代偿 cases on a defendant's
+# behalf (the compensation purpose admits them); they retire for nothing else.
+BUYER_ORG_KINDS = frozenset(
+    {
+        OrgKind.ENTERPRISE.value,
+        OrgKind.EVENT_ORGANISER.value,
+        OrgKind.COURT.value,
+        OrgKind.PROCURATORATE.value,
+    }
+)
 BUYER_MEMBER_ROLES = frozenset({MemberRole.MANAGER.value, MemberRole.STAFF.value})
 
 
@@ -82,7 +91,8 @@ def payment_reference(value: Any) -> str:
 
 
 def may_buy_for(org_kind: str, member_role: str) -> bool:
-    """A manager or staff member of an enterprise or an event organiser buys for it."""
+    """A manager or staff member of an enterprise, an event organiser, a court or a
+    procuratorate buys for it."""
     return org_kind in BUYER_ORG_KINDS and member_role in BUYER_MEMBER_ROLES
 
 

@@ -61,7 +61,10 @@ class PurposeCheck:
 PURPOSE_CHECKS: dict[str, PurposeCheck] = {}
 
 # Dotted names of the modules that call ``register_purpose_check`` when imported.
-CHECK_MODULES: tuple[str, ...] = ()
+CHECK_MODULES: tuple[str, ...] = (
+    "portal.market.events.purpose",
+    "portal.market.cases.purpose",
+)
 
 # Purposes that name an event or a case, and the Retirement column that keeps the id.
 REFERENCE_COLUMNS = {
@@ -75,10 +78,15 @@ def register_purpose_check(purpose: RetirementPurpose, check: PurposeCheck) -> N
     PURPOSE_CHECKS[purpose.value] = check
 
 
-def purpose_check(purpose: str) -> PurposeCheck | None:
-    """The check registered for ``purpose``, or None (the purpose is then refused)."""
+def load_checks() -> None:
+    """Import the modules of ``CHECK_MODULES`` (each registers its check on first import)."""
     for module in CHECK_MODULES:
         importlib.import_module(module)
+
+
+def purpose_check(purpose: str) -> PurposeCheck | None:
+    """The check registered for ``purpose``, or None (the purpose is then refused)."""
+    load_checks()
     return PURPOSE_CHECKS.get(purpose)
 
 

@@ -140,15 +140,35 @@ def preview_serials(organisation_id: int, tonnes: int) -> list[str]:
     return texts
 
 
+def _member_organisations(user_id: int) -> list[Organisation]:
+    return list(
+        session().scalars(
+            select(Organisation)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(Membership.user_id == user_id)
+            .order_by(Organisation.name_zh)
+        )
+    )
+
+
+def _opens_buyer(org: Organisation) -> bool:
+    return Role.BUYER in ROLES_BY_ORG_KIND[OrgKind(org.kind)]
+
+
 def list_buyer_organisations(user_id: int) -> list[Organisation]:
     """The organisations ``user_id`` may retire for as a buyer, by Chinese name."""
-    orgs = session().scalars(
-        select(Organisation)
-        .join(Membership, Membership.organisation_id == Organisation.id)
-        .where(Membership.user_id == user_id)
-        .order_by(Organisation.name_zh)
-    )
-    return [o for o in orgs if Role.BUYER in ROLES_BY_ORG_KIND[OrgKind(o.kind)]]
+    return [o for o in _member_organisations(user_id) if _opens_buyer(o)]
+
+
+# Courts and procuratorates are no buyers: they retire the tonnes they hold for their own
+# cases only, as the compensation purpose admits.
+COURT_KINDS = frozenset({OrgKind.COURT.value, OrgKind.PROCURATORATE.value})
+
+
+def list_retiring_organisations(user_id: int) -> list[Organisation]:
+    """The organisations whose retire form ``user_id`` may open: those they retire for as a
+    buyer, and the courts and procuratorates they belong to, by Chinese name."""
+    return [o for o in _member_organisations(user_id) if o.kind in COURT_KINDS or _opens_buyer(o)]
 
 
 def is_buyer_of(user_id: int, organisation_id: int) -> bool:

@@ -3,10 +3,11 @@
 and what is wrong.
 
 What the data cannot show is not claimed: invariant 7 (one transaction per command, row locks)
-is the code's, tested by the race tests; invariant 8's closure (retired ≥ an event's footprint
-or a case's ordered tonnes) needs the events' and cases' tables, so only a retirement's own
-purpose fields are checked; "final" (3) is checked as far as the rows carry it (a retired block
-keeps its retirement, a retirement's blocks add up to it, no serial is in two blocks).
+is the code's, tested by the race tests; invariant 8 is checked on both sides, a retirement's
+own purpose fields (``trades``) and the closure over the events' and cases' tables
+(``closure``: a 碳中和 event or a fulfilled case has its tonnes retired); "final" (3) is
+checked as far as the rows carry it (a retired block keeps its retirement, a retirement's
+blocks add up to it, no serial is in two blocks).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from portal.db import session
-from portal.market.invariants import TONNES, Check, Fault, batches, blocks, trades
+from portal.market.invariants import TONNES, Check, Fault, batches, blocks, closure, trades
 from portal.market.models import Batch, BatchStatus, Contribution, Order, Retirement, SerialBlock
 
 MAX_FAULTS = 1_000  # beyond this only a count is kept, so a wrecked registry cannot exhaust memory
-CHECKS: tuple[Check, ...] = blocks.CHECKS + trades.CHECKS + batches.CHECKS
+CHECKS: tuple[Check, ...] = blocks.CHECKS + trades.CHECKS + closure.CHECKS + batches.CHECKS
 
 
 @dataclass

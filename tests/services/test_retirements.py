@@ -81,8 +81,8 @@ def test_the_same_token_retires_once(methodologies: dict[str, Any]) -> None:
         ({"purpose": "party"}, "purpose"),
         ({"purpose": "operations"}, "year"),
         ({"purpose": "operations", "year": local_today().year + 1}, "year"),
-        ({"purpose": "event", "reference_id": 3}, "purpose"),
-        ({"purpose": "compensation", "reference_id": 3}, "purpose"),
+        ({"purpose": "event", "reference_id": 3}, "reference"),  # no such event
+        ({"purpose": "compensation", "reference_id": 3}, "reference"),  # no such case
         ({"purpose": "event"}, "reference"),
         ({"beneficiary_zh": "  "}, "beneficiary_zh"),
         ({"beneficiary_en": ""}, "beneficiary_en"),

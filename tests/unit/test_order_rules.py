@@ -48,7 +48,10 @@ def test_references_buyers_and_time_left() -> None:
             order_rules.payment_reference(bad)
     assert order_rules.may_buy_for("enterprise", "staff")
     assert order_rules.may_buy_for("event_organiser", "manager")
+    assert order_rules.may_buy_for("court", "staff")
+    assert order_rules.may_buy_for("procuratorate", "manager")
     assert not order_rules.may_buy_for("school", "manager")
+    assert not order_rules.may_buy_for("regulator", "manager")
     now = datetime(2026, 12, 1, tzinfo=UTC)
     assert order_rules.seconds_left(now + timedelta(minutes=2), now) == 120
     assert order_rules.seconds_left(now - timedelta(minutes=2), now) == 0

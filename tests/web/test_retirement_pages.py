@@ -7,15 +7,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from portal.certificates.models import Certificate
 from portal.db import session
-from portal.market import purposes
 from portal.market.models import Retirement
-from portal.market.purposes import PurposeCheck
 from portal.market.retirements import retire
 from tests.factories import log_in, make_membership, make_org, make_user
 from tests.factories.retirements import add_contribution, make_holder, retire_args
@@ -175,30 +172,3 @@ def test_a_buyer_of_two_organisations_chooses_one(
     empty = client.get(f"/buyer/retire/{second.id}/", headers=EN).text
     assert "Your organisation holds no tonnes now." in empty
     assert "No retirements yet." in empty
-
-
-def test_a_registered_event_check_opens_the_purpose_on_the_form(
-    client: FlaskClient, methodologies: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    org, buyer, _ = make_holder(3)
-    monkeypatch.setitem(
-        purposes.PURPOSE_CHECKS,
-        "event",
-        PurposeCheck(
-            check=lambda request: None, titles=lambda ref: ("长春马拉松", "Changchun Marathon")
-        ),
-    )
-    log_in(client, buyer)
-    form = _form(purpose="event", year="", reference="12")
-    step = client.post(f"/buyer/retire/{org.id}/", data=form, headers=EN)
-    assert step.status_code == 200, step.text[-2000:]
-    match = TOKEN.search(step.text)
-    assert match
-    done = client.post(
-        f"/buyer/retire/{org.id}/confirm", data={**form, "token": match.group(1) or match.group(2)}
-    )
-    assert done.status_code == 302
-    page = client.get(done.headers["Location"], headers=EN).text
-    assert "Carbon neutrality of the event “Changchun Marathon”" in page
-    zh = client.get(done.headers["Location"], headers=ZH).text
-    assert "活动“长春马拉松”的碳中和" in zh

@@ -1,8 +1,9 @@
 """The retire form: tonnes and the year typed as text and read as whole numbers here (so
-"1.5", "-3" or "abc" get one clear message); the purpose from the closed list; the
-beneficiary in both languages. The year and the event or case number are checked by hand
-(no ``Optional``, which would stop the check) as only some purposes need them. The service
-checks the rules (what is held, the year)."""
+"1.5", "-3" or "abc" get one clear message); the purpose from the organisation's list; the
+event or the case chosen from those of the organisation that still need tonnes; the
+beneficiary in both languages. The year, the event and the case are checked by hand (no
+``Optional``, which would stop the check) as only some purposes need them. The service checks
+the rules (what is held, the year, whose event or case it is)."""
 
 from __future__ import annotations
 
@@ -26,13 +27,20 @@ def _whole(text: str | None) -> int | None:
     return int(value) if _DIGITS.fullmatch(value) else None
 
 
-def open_purposes() -> list[tuple[str, str]]:
-    """The purposes one may retire for now: those naming an event or a case only while their
-    package has registered its check."""
+def purpose_choices(*, buyer: bool, events: bool, cases: bool) -> list[tuple[str, str]]:
+    """The purposes an organisation may retire for now: a buyer's own (operations,
+    voluntary) and an event or a case only while one of its own still needs tonnes and the
+    purpose's check is registered; a court or procuratorate (no buyer) only for its cases."""
+    offered = {
+        RetirementPurpose.OPERATIONS.value: buyer,
+        RetirementPurpose.VOLUNTARY.value: buyer,
+        RetirementPurpose.EVENT.value: buyer and events,
+        RetirementPurpose.COMPENSATION.value: cases,
+    }
     return [
         (p.value, str(PURPOSE_LABELS[p.value]))
         for p in RetirementPurpose
-        if p.value not in REFERENCE_COLUMNS or purpose_check(p.value) is not None
+        if offered[p.value] and (p.value not in REFERENCE_COLUMNS or purpose_check(p.value))
     ]
 
 
@@ -49,10 +57,15 @@ class RetireForm(PortalForm):
         description=_l("Only for an organisation's operations: the year offset."),
         render_kw={"inputmode": "numeric", "autocomplete": "off"},
     )
-    reference = StringField(
-        _l("Event or case number"),
-        description=_l("Only for an event or a court case: its number on this platform."),
-        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    event = SelectField(
+        _l("Event"),
+        default="",
+        description=_l("Only for an event: one of yours with a footprint still to cover."),
+    )
+    case = SelectField(
+        _l("Court case"),
+        default="",
+        description=_l("Only for a court case: an open case that still needs tonnes."),
     )
     beneficiary_zh = StringField(
         _l("Beneficiary (Chinese)"),
@@ -69,9 +82,22 @@ class RetireForm(PortalForm):
         ],
     )
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        self.purpose.choices = open_purposes()
+    def offer(
+        self,
+        purposes: list[tuple[str, str]],
+        events: list[tuple[str, str]],
+        cases: list[tuple[str, str]],
+    ) -> None:
+        """Fill the choices: the purposes, and the events and cases as ``(id, label)``."""
+        self.purpose.choices = purposes
+        self.event.choices = [("", str(_l("Choose an event"))), *events]
+        self.case.choices = [("", str(_l("Choose a case"))), *cases]
+
+    @property
+    def reference(self) -> SelectField:
+        """The field of the event or case the purpose names (the service's refusals name
+        ``reference``)."""
+        return self.case if self.purpose.data == RetirementPurpose.COMPENSATION else self.event
 
     def validate_tonnes(self, field: StringField) -> None:
         if _whole(field.data) in (None, 0):
@@ -81,9 +107,13 @@ class RetireForm(PortalForm):
         if self.purpose.data == RetirementPurpose.OPERATIONS.value and _whole(field.data) is None:
             raise ValidationError(_l("Enter the year of the operations offset, such as 2026."))
 
-    def validate_reference(self, field: StringField) -> None:
-        if self.purpose.data in REFERENCE_COLUMNS and not _whole(field.data):
-            raise ValidationError(_l("Enter the number of the event or case."))
+    def validate_event(self, field: SelectField) -> None:
+        if self.purpose.data == RetirementPurpose.EVENT and not _whole(field.data):
+            raise ValidationError(_l("Choose the event the tonnes are retired for."))
+
+    def validate_case(self, field: SelectField) -> None:
+        if self.purpose.data == RetirementPurpose.COMPENSATION and not _whole(field.data):
+            raise ValidationError(_l("Choose the case the tonnes are retired for."))
 
     @property
     def values(self) -> dict[str, object]:
@@ -92,7 +122,9 @@ class RetireForm(PortalForm):
             "tonnes": _whole(self.tonnes.data),
             "purpose": self.purpose.data,
             "year": _whole(self.year.data),
-            "reference_id": _whole(self.reference.data),
+            "reference_id": _whole(self.reference.data)
+            if self.purpose.data in REFERENCE_COLUMNS
+            else None,
             "beneficiary_zh": (self.beneficiary_zh.data or "").strip(),
             "beneficiary_en": (self.beneficiary_en.data or "").strip(),
         }

@@ -114,3 +114,25 @@ def list_defendant_org_choices() -> list[Organisation]:
             .order_by(Organisation.name_zh)
         )
     )
+
+
+# The retire form lists at most this many cases (the newest).
+CHOICES_LIMIT = 100
+
+
+def cases_needing_tonnes(org_id: int) -> list[tuple[Case, int]]:
+    """Open and overdue cases ``org_id`` may retire for (its own as the recording court, or
+    as the defendant's organisation), newest first, each with the tonnes still needed."""
+    stmt = (
+        select(Case)
+        .where(
+            Case.state != CaseState.FULFILLED.value,
+            (Case.org_id == org_id) | (Case.defendant_org_id == org_id),
+        )
+        .order_by(Case.id.desc())
+        .limit(CHOICES_LIMIT)
+    )
+    cases = list(session().scalars(stmt))
+    retired = retired_tonnes_by_case(c.id for c in cases)
+    needed = [(case, case.required_tonnes - retired.get(case.id, 0)) for case in cases]
+    return [(case, tonnes) for case, tonnes in needed if tonnes > 0]

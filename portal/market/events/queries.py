@@ -112,12 +112,7 @@ def neutral_event_ids(event_ids: Iterable[int]) -> set[int]:
     if not ids:
         return set()
     required = latest_tonnes(ids)
-    stmt = (
-        select(Retirement.event_id, func.sum(Retirement.tonnes))
-        .where(Retirement.purpose == RetirementPurpose.EVENT.value, Retirement.event_id.in_(ids))
-        .group_by(Retirement.event_id)
-    )
-    retired = {row[0]: int(row[1]) for row in session().execute(stmt)}
+    retired = retired_tonnes_by_event(ids)
     return {e for e, tonnes in required.items() if retired.get(e, 0) >= tonnes}
 
 
@@ -157,3 +152,36 @@ def get_offer_link(event_id: int, offer_id: int) -> EventOffer | None:
 def get_published_offer(offer_id: int) -> Offer | None:
     offer = session().get(Offer, offer_id)
     return offer if offer is not None and offer.status == OfferStatus.PUBLISHED.value else None
+
+
+def retired_tonnes_by_event(event_ids: Iterable[int]) -> dict[int, int]:
+    """Σ tonnes retired for each of ``event_ids`` (absent: none)."""
+    ids = list(event_ids)
+    if not ids:
+        return {}
+    stmt = (
+        select(Retirement.event_id, func.sum(Retirement.tonnes))
+        .where(Retirement.purpose == RetirementPurpose.EVENT.value, Retirement.event_id.in_(ids))
+        .group_by(Retirement.event_id)
+    )
+    return {row[0]: int(row[1]) for row in session().execute(stmt) if row[0] is not None}
+
+
+# The retire form lists at most this many events or cases (the newest).
+CHOICES_LIMIT = 100
+
+
+def events_needing_tonnes(organisation_id: int) -> list[tuple[Event, int]]:
+    """The organisation's events that have a footprint and are not 碳中和 yet, newest first,
+    each with the tonnes still needed to cover its latest footprint."""
+    stmt = (
+        select(Event)
+        .where(Event.organisation_id == organisation_id, Event.neutral_at.is_(None))
+        .order_by(Event.id.desc())
+        .limit(CHOICES_LIMIT)
+    )
+    events = list(session().scalars(stmt))
+    required = latest_tonnes([e.id for e in events])
+    retired = retired_tonnes_by_event(required)
+    needed = [(e, required[e.id] - retired.get(e.id, 0)) for e in events if e.id in required]
+    return [(event, tonnes) for event, tonnes in needed if tonnes > 0]

@@ -1,6 +1,7 @@
 """The checks of ``flask registry verify`` (``portal.market.verify``), one module per kind of
 row: ``blocks`` (invariants 1–4: conservation, tiling, links of blocks), ``trades`` (3, 5, 8:
-orders and retirements), ``batches`` (6 and 9: grams, tonnes and the officials of a batch).
+orders and retirements), ``closure`` (8: 碳中和 events and fulfilled cases have their tonnes
+retired), ``batches`` (6 and 9: grams, tonnes and the officials of a batch).
 
 Each check is one statement that returns only the rows at fault (GROUP BY sums, a window over
 each batch's blocks in serial order), so a clean registry of 10⁵ blocks is read by the

@@ -1,7 +1,7 @@
 """Invariants 3, 5 and 8 over retirements and orders: a retirement's blocks add up to it (3), a
 reservation is consumed or released exactly once and holds its order's tonnes (5), and a
 retirement names what its purpose refers to (8; the closure itself, retired ≥ an event's
-footprint or a case's ordered tonnes, belongs with the events' and cases' tables)."""
+footprint or a case's ordered tonnes, is ``closure``'s)."""
 
 from __future__ import annotations
 
