@@ -141,21 +141,20 @@ NAV.extend(
         ("library.index", _l("Methodologies"), None),
         ("mall.index", _l("Points mall"), None),
         ("welfare.index", _l("Public welfare"), None),
-        ("events.index", _l("Events"), None),
         ("learn.index", _l("Quizzes"), None),
         ("campaigns.index", _l("Campaigns"), None),
         ("leaderboards.index", _l("Leaderboards"), None),
-        ("registry.index", _l("Registry"), None),
-        ("market.index", _l("Carbon market"), None),
+        # One public entry for the registry: its hub leads to batches, the market,
+        # retirements, the 以碳代偿 register, carbon-neutral events and the open data.
+        ("registry.about", _l("Registry"), None),
         ("citizen.account", _l("My account"), Role.CITIZEN),
         ("developer.index", _l("My methodologies"), Role.DEVELOPER),
-        ("events.mine", _l("My events"), Role.BUYER),
         ("official.index", _l("Review"), Role.OFFICIAL),
         ("partner.index", _l("Partner uploads"), Role.PARTNER),
         ("court.index", _l("Court cases"), Role.COURT),
         ("merchant.dashboard", _l("My merchant"), Role.MERCHANT),
-        ("buyer.orders", _l("My orders"), Role.BUYER),
-        ("retire.index", _l("Retire tonnes"), Role.BUYER),
+        # An organisation's tonnes: orders, holdings, retirements and events (buyer/_nav.html).
+        ("buyer.orders", _l("My tonnes"), Role.BUYER),
         ("admin.dashboard", _l("Administration"), Role.ADMIN),
     ]
 )

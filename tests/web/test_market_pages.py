@@ -141,6 +141,9 @@ def test_operator_lists_relists_and_records_payment(
     assert bad.status_code == 302
     queue = client.get("/admin/registry/orders", headers=ZH)
     assert f"ORDER-{order.id}" in queue.text and not english_sentences(queue.text)
+    # The status filter is not taken for the HTTP status; the default filter shows as current.
+    assert queue.status_code == 200
+    assert 'href="/admin/registry/orders?status=reserved" aria-current="page"' in queue.text
     paid = client.post(f"/admin/registry/orders/{order.id}/pay", data={"reference": "BOC-2026-1"})
     assert paid.status_code == 302 and db.session.get(Order, order.id).status == "paid"
     assert "BOC-2026-1" in client.get("/admin/registry/orders?status=paid", headers=EN).text

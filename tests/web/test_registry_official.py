@@ -46,10 +46,11 @@ def test_the_list_and_the_batch_page_in_both_languages(
     assert client.get("/official/registry?status=nonsense&page=x").status_code == 200
 
     page = client.get(f"/official/registry/{batch.id}").get_data(as_text=True)
-    assert "1,500,000 g" in page and "平方根规则" in page and batch.sample_seed in page
+    assert "1,500,000 克" in page and "平方根规则" in page and batch.sample_seed in page
     assert "轮到您：抽样审核" in page
     english = client.get(f"/official/registry/{batch.id}", headers=EN).get_data(as_text=True)
     assert "Your step: Sample review." in english and "Square-root rule" in english
+    assert "1,500,000 g" in english
     assert client.get("/official/registry/999999").status_code == 404
     item = _items(batch)[0]
     assert client.get(f"/official/registry/{batch.id}/items/{item.id}/evidence").status_code == 404

@@ -145,4 +145,4 @@ def test_an_empty_json_dump_is_an_empty_array(client: FlaskClient, db: Any) -> N
 
 
 def test_the_registry_is_in_the_navigation(client: FlaskClient, db: Any) -> None:
-    assert 'href="/registry"' in client.get("/", headers=EN).text
+    assert 'href="/registry/about"' in client.get("/", headers=EN).text

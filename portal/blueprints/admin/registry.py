@@ -99,7 +99,7 @@ def registry_orders() -> Response:
     return render(
         "admin/registry_orders.html",
         pagination=pagination,
-        status=status,
+        current_status=status,  # not ``status``: render() takes that as the HTTP status
         orgs=get_organisations({o.buyer_org_id for o in pagination.items}),
         batches=queries.get_batches(list({o.batch_id for o in pagination.items})),
         form=PaymentForm(formdata=None),

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from portal.accounts import services as accounts
 from portal.extensions import csrf, db
+from portal.market.figures import registry_figures
 from portal.methodology.catalog import scenarios_by_category
 from portal.stats.queries import get_headline_counters
 from portal.web.htmx import render
@@ -26,6 +27,7 @@ def home() -> Response:
         "public/home.html",
         counters=get_headline_counters(),
         categories=scenarios_by_category(),
+        registry=registry_figures(),
     )
 
 

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from portal.blueprints.registry import bp
 from portal.blueprints.registry.dumps import BATCH_COLUMNS, BLOCK_COLUMNS
 from portal.market import queries
+from portal.market.figures import registry_figures
 from portal.market.models import BlockState
 from portal.market.serials import MalformedSerial
 from portal.web.htmx import render
@@ -46,6 +47,12 @@ def index() -> Response:
         serial="",
         states=state_labels(),
     )
+
+
+@bp.get("/about")
+def about() -> Response:
+    """The registry's hub: what it is, its key figures and the way to each of its registers."""
+    return render("registry/about.html", figures=registry_figures(), serial="", error=None)
 
 
 @bp.get("/batches/<int:batch_id>")
