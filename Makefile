@@ -63,7 +63,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
 bench: install
-	@ls benchmarks/*.py >/dev/null 2>&1 && for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
+	@for b in $$(grep -l '^if __name__ == "__main__":' benchmarks/*.py); do $(PY) $$b || exit 1; done
 
 clean:
 	-$(FLASK) digest clean >/dev/null 2>&1

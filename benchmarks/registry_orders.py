@@ -1,7 +1,7 @@
-"""Benchmark registry orders over HTTP: ``--clients`` (16) organisation buyers ordering tonnes
-through the real pages against gunicorn (2 gthread workers of 8 threads, PostgreSQL), against
-/healthz measured in the same run with the same clients and workers (benchmarks/ledger_http.py's
-turns, latencies and CPU readings).
+"""The ``orders`` part of benchmarks/registry.py: registry orders over HTTP, ``--clients``
+(16) organisation buyers ordering tonnes through the real pages against gunicorn (2 gthread
+workers of 8 threads, PostgreSQL), against /healthz measured in the same run with the same
+clients and workers (benchmarks/ledger_http.py's turns, latencies and CPU readings).
 
 A fresh PostgreSQL database is migrated and given an operator, ``BATCHES`` issued batches of
 ``TONNES`` tonnes with a listing each, one ``SCARCE`` listing that sells out during the run,
@@ -14,29 +14,20 @@ in turn.
 Afterwards the anomaly check: no batch oversold (Σ ordered tonnes ≤ issued), every batch's
 blocks still tile 1..total, the reserved tonnes of each order are exactly its tonnes, the
 scarce listing sold out exactly when anyone was refused, and as many orders as redirects.
-
-    .venv/bin/python benchmarks/registry_orders.py [--clients 16] [--seconds 15] [--rounds 3]
-        [--pg-url postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 import time
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, select, update
 from werkzeug.security import generate_password_hash
 
-from benchmarks.harness import ROOT, fresh_database, gunicorn, migrated_app, settle
+from benchmarks.harness import fresh_database, gunicorn, migrated_app, settle
 from benchmarks.ledger_http import PASSWORD, PORT, _Client, alternate_turns
 from benchmarks.quantify import add_users
-from benchmarks.results_file import write_results
 from portal.accounts.models import Membership, Organisation, OrgKind, User
 from portal.extensions import db
 from portal.market import listings, serials
@@ -161,7 +152,7 @@ def _anomalies(scarce_listing: int, redirects: int, refused: int) -> list[str]:
     return problems
 
 
-def run(pg_url: str, clients: int, seconds: float, rounds: int) -> dict[str, Any]:
+def run_orders(pg_url: str, clients: int, seconds: float, rounds: int) -> dict[str, Any]:
     options = ["-w", "2", "-k", "gthread", "--threads", "8", "--keep-alive", "10"]
     with fresh_database(pg_url, "registry_orders") as url, migrated_app(url) as app:
         with app.app_context():
@@ -186,6 +177,7 @@ def run(pg_url: str, clients: int, seconds: float, rounds: int) -> dict[str, Any
     return {
         "clients": clients,
         "gunicorn": " ".join(options),
+        "seconds_each": seconds,
         "orders": ordered,
         "refused": refused,
         "orders_per_s": orders_per_s,
@@ -194,23 +186,3 @@ def run(pg_url: str, clients: int, seconds: float, rounds: int) -> dict[str, Any
         "ratio_to_healthz": round(orders_per_s / healthz_figures["healthz_per_s"], 3),
         "anomalies": problems,
     }
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--seconds", type=float, default=15.0)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
-    parser.add_argument(
-        "--out", default=str(ROOT / "benchmarks" / "results" / "registry_orders.json")
-    )
-    args = parser.parse_args()
-    row = run(args.pg_url, args.clients, args.seconds, args.rounds)
-    for key, value in row.items():
-        print(f"{key:<28}{value}")
-    write_results(args.out, "registry_orders", http=row)
-
-
-if __name__ == "__main__":
-    main()
