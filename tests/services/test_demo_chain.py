@@ -57,9 +57,7 @@ def test_the_demo_shows_the_whole_chain_once(db: Any, tmp_path: Path) -> None:
     forum, marathon = _event(db, FORUM.title_zh), _event(db, MARATHON.title_zh)
     assert forum.neutral_at is not None and marathon.neutral_at is None
     assert by_purpose["event"].event_id == forum.id
-    neutrality = select(func.count()).where(
-        Certificate.kind == CertificateKind.EVENT_NEUTRALITY
-    )
+    neutrality = select(func.count()).where(Certificate.kind == CertificateKind.EVENT_NEUTRALITY)
     assert db.session.scalar(neutrality) == 1
 
     cases = {c.case_number: c for c in db.session.scalars(select(Case))}
