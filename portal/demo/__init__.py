@@ -23,6 +23,7 @@ from portal.demo.mall import seed_vouchers
 from portal.demo.market import seed_market
 from portal.demo.merchants import seed_merchants
 from portal.demo.methodology import seed_methodologies
+from portal.demo.offsets import seed_offsets
 from portal.demo.registry import seed_registry
 from portal.demo.retirements import seed_retirements
 from portal.demo.reviews import seed_reviews
@@ -56,7 +57,8 @@ def seed_demo(*, points_per_kg: int, upload_dir: Path) -> tuple[list[DemoLogin],
     seed_campaigns()  # after the records it pays bonuses for
     seed_cases()  # the court's 以碳代偿 cases, open until a retirement covers them
     seed_market()  # after the registry's issued batches: lists them, a paid order
-    seed_retirements()  # after the market's paid orders: retires what organisations hold
+    seed_offsets()  # after the market's listings: the forum made neutral, case 902 fulfilled
+    seed_retirements()  # after the market's paid orders: the enterprise's annual offset
     seed_badges()  # after every record and donation that earns one
     build_leaderboards()  # last: the boards of everything above
     return list(DEMO_LOGINS), str(report)

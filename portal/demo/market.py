@@ -1,9 +1,12 @@
 """Demo market: every issued batch that was never listed is listed at a demo price, and the
 demo enterprise has a paid order of the first one, so the market, the buyer's holdings and
-the operator's queue all show something. Idempotent: listed batches are left alone, the
-order is keyed by a fixed form token and paid only while it is reserved."""
+the operator's queue all show something; ``buy`` gives another demo buyer paid orders (the
+event organiser's, the court's: ``portal.demo.offsets``). Idempotent: listed batches are left
+alone, each order is keyed by a fixed form token and paid only while it is reserved."""
 
 from __future__ import annotations
+
+import hashlib
 
 from sqlalchemy import select
 
@@ -11,7 +14,14 @@ from portal.accounts.models import OrgKind, User
 from portal.db import session
 from portal.demo.accounts import DEMO_LOGINS, find_user
 from portal.market import listings
-from portal.market.models import Batch, BatchStatus, Listing, ListingStatus, OrderStatus
+from portal.market.models import (
+    Batch,
+    BatchStatus,
+    Listing,
+    ListingStatus,
+    Order,
+    OrderStatus,
+)
 from portal.market.orders import place_order
 from portal.market.payments import BankTransfer
 from portal.market.trade_queries import get_available_tonnes
@@ -49,12 +59,44 @@ def _paid_order(admin: User) -> None:
         return
     if get_available_tonnes([listing.batch_id])[listing.batch_id] < ORDER_TONNES:
         return
+    _place_and_pay(admin, buyer, listing, ORDER_TONNES, ORDER_TOKEN, REFERENCE)
+
+
+def _place_and_pay(
+    admin: User, buyer: User, listing: Listing, tonnes: int, token: str, reference: str
+) -> Order:
     order = place_order(
         actor=buyer,
         listing_id=listing.id,
         buyer_org_id=buyer.memberships[0].organisation_id,
-        tonnes=ORDER_TONNES,
-        form_token=ORDER_TOKEN,
+        tonnes=tonnes,
+        form_token=token,
     )
     if order.status == OrderStatus.RESERVED.value:
-        BankTransfer().record_payment(actor=admin, order_id=order.id, reference=REFERENCE)
+        BankTransfer().record_payment(actor=admin, order_id=order.id, reference=reference)
+    return order
+
+
+def buy(buyer: User, tonnes: int, key: str) -> list[Order]:
+    """Paid orders of ``tonnes`` in all for ``buyer``'s first organisation, from the open
+    listings oldest first (as many as it takes); the orders of ``key`` found again on a rerun,
+    nothing bought twice. Fewer tonnes when the listings have fewer left."""
+    admin = find_user(DEMO_LOGINS[-1].login)
+    assert admin is not None and buyer.memberships
+    listings_open = list(
+        session().scalars(
+            select(Listing).where(Listing.status == ListingStatus.OPEN.value).order_by(Listing.id)
+        )
+    )
+    available = get_available_tonnes([listing.batch_id for listing in listings_open])
+    orders = []
+    for n, listing in enumerate(listings_open):
+        token = hashlib.sha256(f"demo-buy:{key}:{n}".encode()).hexdigest()[:32]
+        order = session().scalar(select(Order).where(Order.idempotency_key == f"order:{token}"))
+        if order is None and tonnes > 0 and available[listing.batch_id] > 0:
+            take = min(tonnes, available[listing.batch_id])
+            order = _place_and_pay(admin, buyer, listing, take, token, f"DEMO-{token[:12]}")
+        if order is not None:
+            orders.append(order)
+            tonnes -= order.tonnes
+    return orders

@@ -1,6 +1,9 @@
 """Demo registry data: hitch-riders (顺风车, JLCH-TR-006) commuting between Changchun and Jilin
-in the two months before last, pooled into batches; the first carried through the four-eyes
-steps by the three demo registry officials (issued), the second left proposed for them to try.
+in the three months before last, pooled into one batch a month; the first two carried through
+the four-eyes steps by the three demo registry officials (issued: the supply the demo market
+sells, the demo retirements retire and the demo citizens trace), the last left proposed for
+them to try. A large cohort of riders rode in the two issued months, a small one (the first
+riders and three demo citizens, 13900000001 among them) in all three.
 
 Idempotent: the riders are found by login, their records carry stable external ids (a rerun
 answers "duplicate"), the pooling job pools nothing twice and only a proposed first batch is
@@ -14,8 +17,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
-from portal.accounts import services as accounts
 from portal.accounts.models import OrgKind, User
 from portal.activities.intake.partner_records import submit_partner_records
 from portal.activities.intake.records import MAX_BATCH, RecordInput
@@ -39,8 +42,12 @@ from portal.methodology.models import Methodology
 
 CODE = "JLCH-TR-006"
 PARTNER = ("吉林顺风出行（演示）", "Jilin Hitch Rides (demo)", "长吉顺风车（演示）")
-RIDERS = 16  # logins 13900003001 …, all living in Changchun
-SIGNED_UP_DAYS_AGO = 120  # before the first month of rides
+RIDERS = 130  # logins 13900003001 …, all living in Changchun
+LATE_RIDERS = 16  # the first riders, who also rode in the last month
+# The demo citizen and two Changchun demo citizens share the rides too (their traceability).
+CITIZEN_RIDERS = ("13900000001", "13900001001", "13900001002")
+ISSUED_MONTHS = 2
+SIGNED_UP_DAYS_AGO = 130  # before the first month of rides
 # The reviewer, the verifier and the issuer (portal.demo.accounts).
 REGISTRY_OFFICIALS = tuple(
     f"{duty}@demo.tanhui-jilin.cn" for duty in ("reviewer", "verifier", "issuer")
@@ -48,32 +55,48 @@ REGISTRY_OFFICIALS = tuple(
 
 
 def _months(today: date) -> list[date]:
-    """The first days of the two months before last (both ended more than a month ago)."""
+    """The first days of the three months before last (all ended more than a month ago)."""
     months = [today.replace(day=1)]
-    for _ in range(3):
+    for _ in range(ISSUED_MONTHS + 2):
         months.append((months[-1] - timedelta(days=1)).replace(day=1))
-    return [months[3], months[2]]
+    return months[:1:-1]
+
+
+def _citizen_riders() -> list[User]:
+    """The demo citizens who ride, their sign-up dated before the first rides."""
+    citizens = [user for login in CITIZEN_RIDERS if (user := find_user(login)) is not None]
+    signed_up = utcnow() - timedelta(days=SIGNED_UP_DAYS_AGO)
+    with transaction():
+        for user in citizens:
+            user.created_at = min(user.created_at, signed_up)
+            user.consented_at = min(user.consented_at, signed_up)
+    return citizens
 
 
 def _riders() -> list[User]:
-    riders = []
-    for n in range(1, RIDERS + 1):
-        login = f"139000030{n:02d}"
-        user = find_user(login)
-        if user is None:
-            user = accounts.register_user(
-                login=login,
-                password=DEMO_PASSWORD,
-                display_name=f"长吉通勤{n:02d}",
-                city_code="220100",
-                district=None,
-                privacy_notice_version=PRIVACY_VERSION,
-                birth_year=None,
-            )
-            with transaction():
-                user.created_at = user.consented_at = utcnow() - timedelta(days=SIGNED_UP_DAYS_AGO)
-        riders.append(user)
-    return riders
+    """The riders, the missing ones created in one go: demo accounts sharing one password
+    hash (hashing each would take most of the seed's time), dated before their rides."""
+    logins = [f"1390000{3000 + n}" for n in range(1, RIDERS + 1)]
+    found = {
+        user.phone: user for user in session().scalars(select(User).where(User.phone.in_(logins)))
+    }
+    missing = [(n, login) for n, login in enumerate(logins, 1) if login not in found]
+    if missing:
+        password_hash = generate_password_hash(DEMO_PASSWORD)
+        signed_up = utcnow() - timedelta(days=SIGNED_UP_DAYS_AGO)
+        with transaction() as db:
+            for n, login in missing:
+                found[login] = User(
+                    phone=login,
+                    password_hash=password_hash,
+                    display_name=f"长吉通勤{n:02d}",
+                    city_code="220100",
+                    privacy_notice_version=PRIVACY_VERSION,
+                    consented_at=signed_up,
+                    created_at=signed_up,
+                )
+                db.add(found[login])
+    return [found[login] for login in logins]
 
 
 def _partner(admin: User, riders: list[User]) -> Partner:
@@ -100,34 +123,38 @@ def _partner(admin: User, riders: list[User]) -> Partner:
     return partner
 
 
-def _day_rides(day: date, riders: list[User]) -> list[RecordInput]:
-    """Two hitch rides (to Jilin and back, 95–125 km each) of every rider on a weekday."""
+def _day_rides(day: date, riders: list[tuple[str, int]]) -> list[RecordInput]:
+    """Every rider's round-trip hitch order (往返拼车) of a weekday: to Jilin in the morning and
+    back in the evening, 200–290 km door to door; ``riders`` are (login, user id)."""
     items = []
-    for user in riders:
-        rng = random.Random(f"hitch:{user.login_name}:{day.isoformat()}")
-        for trip, hour in enumerate((7, 17)):
-            km = Decimal(rng.randint(950, 1250)) / 10
-            start = local_midnight(day) + timedelta(hours=hour, minutes=rng.randint(0, 45))
-            items.append(
-                RecordInput(
-                    CODE,
-                    km,
-                    "km",
-                    start,
-                    start + timedelta(minutes=int(km) + 10),
-                    external_id=f"hitch-{user.login_name}-{day:%Y%m%d}-{trip}",
-                    user_ref=f"hitch-{user.id}",
-                )
+    for login, user_id in riders:
+        rng = random.Random(f"hitch:{login}:{day.isoformat()}")
+        km = Decimal(rng.randint(2000, 2900)) / 10
+        start = local_midnight(day) + timedelta(hours=7, minutes=rng.randint(0, 45))
+        back = local_midnight(day) + timedelta(hours=19, minutes=rng.randint(0, 45))
+        items.append(
+            RecordInput(
+                CODE,
+                km,
+                "km",
+                start,
+                back,
+                external_id=f"hitch-{login}-{day:%Y%m%d}",
+                user_ref=f"hitch-{user_id}",
             )
+        )
     return items
 
 
-def _send_rides(partner: Partner, riders: list[User], months: list[date]) -> None:
-    """Each day's rides sent that evening (within the intake's 30 days), as the partner did."""
+def _send_rides(partner: Partner, riders: list[User], late_count: int, months: list[date]) -> None:
+    """Each day's rides sent that evening (within the intake's 30 days), as the partner did:
+    every rider's in the issued months, the first ``late_count`` riders' in the last."""
+    everyone = [(user.login_name, user.id) for user in riders]
+    late = everyone[:late_count]
     day, end = months[0], next_month(months[-1])
     while day < end:
         if day.weekday() < 5:
-            items = _day_rides(day, riders)
+            items = _day_rides(day, everyone if day < months[-1] else late)
             evening: datetime = local_midnight(day) + timedelta(hours=23)
             for start in range(0, len(items), MAX_BATCH):
                 submit_partner_records(
@@ -159,14 +186,18 @@ def _batches() -> list[Batch]:
 
 
 def seed_registry(people: DemoAccounts, *, points_per_kg: int) -> None:
-    """Riders, rides, the quantify run, then the batches: the first issued, the next proposed."""
-    riders = _riders()
+    """Riders, rides, the quantify run, then the batches: the first months' issued, the last
+    month's proposed."""
+    citizens = _citizen_riders()
+    riders = [*citizens, *_riders()]
     partner = _partner(people.admin, riders)
-    _send_rides(partner, riders, _months(utcnow().astimezone(SHANGHAI).date()))
+    months = _months(utcnow().astimezone(SHANGHAI).date())
+    _send_rides(partner, riders, len(citizens) + LATE_RIDERS, months)
     quantify_pending(points_per_kg=points_per_kg)
     officials = [user for login in REGISTRY_OFFICIALS if (user := find_user(login)) is not None]
     pool_reductions(now=utcnow(), delay_days=7, buffer_bp=500)
     batches = _batches()
-    if len(batches) == 1 and batches[0].status == BatchStatus.PROPOSED:
-        _carry_through(batches[0], officials)
+    while batches and len(batches) <= ISSUED_MONTHS and batches[-1].status == BatchStatus.PROPOSED:
+        _carry_through(batches[-1], officials)
         pool_reductions(now=utcnow(), delay_days=7, buffer_bp=500)
+        batches = _batches()

@@ -1,7 +1,9 @@
-"""Demo retirements: each organisation that holds tonnes (bought in the demo market) retires
+"""Demo retirements: each enterprise that holds tonnes (bought in the demo market) retires
 half of them, at least one, for its operations of last year on its own behalf, by its first
-buyer. Does nothing where no organisation holds any. Idempotent: each organisation's
-retirement replays a form token derived from its id, so a rerun retires nothing twice."""
+buyer (the event organiser's and the court's tonnes are for their purposes:
+``portal.demo.offsets``). Does nothing where no enterprise holds any. Idempotent: each
+enterprise's retirement replays a form token derived from its id, so a rerun retires nothing
+twice."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import hashlib
 
 from sqlalchemy import select
 
-from portal.accounts.models import Membership, Organisation, User
+from portal.accounts.models import Membership, Organisation, OrgKind, User
 from portal.clock import local_today
 from portal.db import session
 from portal.market.models import BlockState, Retirement, RetirementPurpose, SerialBlock
@@ -34,11 +36,15 @@ def _buyer(organisation_id: int) -> User | None:
 
 
 def seed_retirements() -> list[Retirement]:
-    """Retire half of what each holding organisation holds; returns the retirements made or
+    """Retire half of what each holding enterprise holds; returns the retirements made or
     found again."""
     holders = session().scalars(
         select(SerialBlock.holder_org_id)
-        .where(SerialBlock.state == BlockState.HELD.value)
+        .join(Organisation, Organisation.id == SerialBlock.holder_org_id)
+        .where(
+            SerialBlock.state == BlockState.HELD.value,
+            Organisation.kind == OrgKind.ENTERPRISE.value,
+        )
         .distinct()
         .order_by(SerialBlock.holder_org_id)
     )

@@ -117,9 +117,9 @@ def test_seed_demo_is_idempotent(app: Flask, db: Any) -> None:
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0
     # Twelve demo logins, ten demo citizens, two under 14, the second demo merchant's staff and
-    # sixteen hitch-riders; seven demo organisations, five partner ones and the second demo
+    # 130 hitch-riders; seven demo organisations, five partner ones and the second demo
     # merchant.
-    assert counts == (41, 13)
+    assert counts == (155, 13)
     assert (
         db.session.scalar(select(func.count(User.id))),
         db.session.scalar(select(func.count(Organisation.id))),

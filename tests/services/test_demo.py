@@ -70,8 +70,20 @@ def test_demo_citizens_signed_up_and_linked_before_their_first_records(
     users = db.session.scalars(select(User).where(User.id.in_(first)))
     for user in users:
         assert max(user.created_at, user.consented_at) < first[user.id], user.display_name
+    # Each link before the first record that partner sent for the citizen.
+    first_sent = dict(
+        (tuple(key), at)
+        for *key, at in db.session.execute(
+            select(
+                BehaviorRecord.partner_id,
+                BehaviorRecord.user_id,
+                func.min(BehaviorRecord.occurred_at),
+            ).group_by(BehaviorRecord.partner_id, BehaviorRecord.user_id)
+        )
+    )
     for link in db.session.scalars(select(AccountLink)):
-        assert link.linked_at < first[link.user_id]
+        sent = first_sent.get((link.partner_id, link.user_id))
+        assert sent is None or link.linked_at < sent
 
 
 def test_the_demo_citizen_has_a_read_and_an_unread_notification(db: Any, tmp_path: Path) -> None:
@@ -173,12 +185,12 @@ def test_the_demo_has_a_current_and_a_past_campaign_with_bonuses_paid(
     assert db.session.scalar(select(func.count()).select_from(Campaign)) == 2
 
 
-def test_the_demo_registry_has_an_issued_and_a_proposed_batch(db: Any, tmp_path: Path) -> None:
+def test_the_demo_registry_has_issued_batches_and_a_proposed_one(db: Any, tmp_path: Path) -> None:
     seed_demo(points_per_kg=1000, upload_dir=tmp_path)
     seed_demo(points_per_kg=1000, upload_dir=tmp_path)
     batches = db.session.scalars(select(Batch).order_by(Batch.id)).all()
-    assert [b.status for b in batches] == ["issued", "proposed"]
-    issued, proposed = batches
+    assert [b.status for b in batches] == ["issued", "issued", "proposed"]
+    _first, issued, proposed = batches
     assert len({issued.sampled_by_id, issued.verified_by_id, issued.issued_by_id}) == 3
     assert proposed.carry_in_grams == issued.carry_out_grams > 0
     assert issued.issued_tonnes > 0 and proposed.issued_tonnes > 0
