@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Row, Select, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.accounts.audit import record_audit
@@ -284,20 +284,36 @@ def open_evidence_for_review(*, actor: User, evidence_id: int, ip: str | None = 
             .order_by(BehaviorRecord.id)
             .limit(1)
         ).first()
-        if found is None:
-            raise NotFound(_l("No such photo."))
-        evidence, record_id, user_id = found
-        record_audit(
-            "personal_data.read",
-            actor_id=actor.id,
-            subject_type="user",
-            subject_id=user_id,
-            ip=ip,
-            details={
-                "record_id": record_id,
-                "evidence_id": evidence.id,
-                "read": "evidence_photo",
-                "purpose": REVIEW_PURPOSE,
-            },
-        )
+        evidence = audit_photo_read(found, actor_id=actor.id, ip=ip, purpose=REVIEW_PURPOSE)
+    return evidence
+
+
+def audit_photo_read(
+    found: Row[Evidence, int, int] | None,
+    *,
+    actor_id: int,
+    ip: str | None,
+    purpose: str | None = None,
+) -> Evidence:
+    """Write an official's read of a record's photo to the audit log, which the citizen sees:
+    ``found`` is the (evidence, record id, citizen id) row a caller selected; NotFound when it
+    is None (no such photo, the same answer as no photo at all). Flush-only."""
+    if found is None:
+        raise NotFound(_l("No such photo."))
+    evidence, record_id, user_id = found
+    details: dict[str, object] = {
+        "record_id": record_id,
+        "evidence_id": evidence.id,
+        "read": "evidence_photo",
+    }
+    if purpose is not None:
+        details["purpose"] = purpose
+    record_audit(
+        "personal_data.read",
+        actor_id=actor_id,
+        subject_type="user",
+        subject_id=user_id,
+        ip=ip,
+        details=details,
+    )
     return evidence

@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, select
 from portal.clock import utcnow
 from portal.db import session
 from portal.market.models import FINAL_STATES, Batch, BlockState, SerialBlock
-from portal.market.serials import take_lowest
+from portal.market.serials import take_in_order
 
 
 class NotEnoughTonnes(Exception):
@@ -105,16 +105,10 @@ def move(source: Source, tonnes: int, destination: Destination) -> list[SerialBl
         raise NotEnoughTonnes(tonnes, found)
     by_start = {(block.batch_id, block.start_serial): block for block in blocks}
     ranges = [(block.batch_id, block.start_serial, block.end_serial) for block in blocks]
-    moved: list[SerialBlock] = []
-    left = tonnes
-    for batch_id in sorted({batch for batch, _, _ in ranges}):
-        if left == 0:
-            break
-        own = [(start, end) for batch, start, end in ranges if batch == batch_id]
-        part = min(left, sum(end - start + 1 for start, end in own))
-        for start, end in take_lowest(own, part):
-            moved.append(_take(by_start[(batch_id, start)], end, destination))
-        left -= part
+    moved = [
+        _take(by_start[(batch_id, start)], end, destination)
+        for batch_id, start, end in take_in_order(ranges, tonnes)
+    ]
     session().flush()
     return moved
 

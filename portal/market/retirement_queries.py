@@ -21,7 +21,7 @@ from portal.market import holdings
 from portal.market.holdings import Source
 from portal.market.models import Batch, BlockState, Contribution, Retirement, SerialBlock
 from portal.market.purposes import reference_titles
-from portal.market.serials import block_text, take_lowest
+from portal.market.serials import block_text, take_in_order
 from portal.methodology.models import Methodology
 from portal.pagination import AnySelect, paginate_rows
 
@@ -124,20 +124,14 @@ def preview_serials(organisation_id: int, tonnes: int) -> list[str]:
             .order_by(SerialBlock.batch_id, SerialBlock.start_serial)
         )
     )
-    if tonnes <= 0 or sum(end - start + 1 for _, start, end in rows) < tonnes:
+    try:
+        taken = take_in_order(rows, tonnes)
+    except ValueError:
         return []
     batches = {
-        b.id: b for b in session().scalars(select(Batch).where(Batch.id.in_({r[0] for r in rows})))
+        b.id: b for b in session().scalars(select(Batch).where(Batch.id.in_({r[0] for r in taken})))
     }
-    texts, left = [], tonnes
-    for batch_id in sorted(batches):
-        own = [(start, end) for batch, start, end in rows if batch == batch_id]
-        part = min(left, sum(end - start + 1 for start, end in own))
-        if part == 0:
-            break
-        texts += [block_text(batches[batch_id].label, s, e) for s, e in take_lowest(own, part)]
-        left -= part
-    return texts
+    return [block_text(batches[batch_id].label, start, end) for batch_id, start, end in taken]
 
 
 def _member_organisations(user_id: int) -> list[Organisation]:

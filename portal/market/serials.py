@@ -87,16 +87,25 @@ def tiling_faults(total: int, ranges: Iterable[tuple[int, int]]) -> list[str]:
 def take_lowest(ranges: Iterable[tuple[int, int]], tonnes: int) -> list[tuple[int, int]]:
     """The lowest ``tonnes`` serials of ``ranges`` as ranges in order, the last one cut short
     where it is only partly taken. Raises ``ValueError`` when the ranges hold fewer."""
+    return [(start, end) for _, start, end in take_in_order(((0, s, e) for s, e in ranges), tonnes)]
+
+
+def take_in_order(
+    ranges: Iterable[tuple[int, int, int]], tonnes: int
+) -> list[tuple[int, int, int]]:
+    """The first ``tonnes`` serials of ``(batch id, start, end)`` ranges in batch order and,
+    within a batch, lowest first (how a move takes them), the last range cut short where it is
+    only partly taken. Raises ``ValueError`` for a non-positive ``tonnes`` or when the ranges
+    hold fewer."""
     if tonnes <= 0:
         raise ValueError("tonnes must be positive")
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int, int]] = []
     left = tonnes
-    for start, end in sorted(ranges):
+    for batch, start, end in sorted(ranges):
         if left == 0:
             break
-        size = end - start + 1
-        part = min(size, left)
-        taken.append((start, start + part - 1))
+        part = min(end - start + 1, left)
+        taken.append((batch, start, start + part - 1))
         left -= part
     if left:
         raise ValueError("not enough tonnes")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from portal.accounts.audit import record_audit
 from portal.accounts.models import Role, User
 from portal.activities.models import BehaviorRecord, Evidence
+from portal.activities.review import audit_photo_read
 from portal.clock import utcnow
 from portal.db import session, transaction
 from portal.errors import InvalidInput, NotAllowed, NotFound
@@ -170,15 +171,4 @@ def open_sample_evidence(
             )
             .first()
         )
-        if found is None:
-            raise NotFound(_l("No such photo."))
-        evidence, record_id, user_id = found
-        record_audit(
-            "personal_data.read",
-            actor_id=actor.id,
-            subject_type="user",
-            subject_id=user_id,
-            ip=ip,
-            details={"record_id": record_id, "evidence_id": evidence.id, "read": "evidence_photo"},
-        )
-        return evidence
+        return audit_photo_read(found, actor_id=actor.id, ip=ip)
