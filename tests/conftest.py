@@ -18,6 +18,7 @@ import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import create_engine, select, text
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
@@ -32,6 +33,10 @@ from portal.market import purposes
 from tests import factories
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+# Speed is measured in benchmarks/, never asserted by a test: no per-example deadline for the
+# property tests, which a busy CI machine would trip.
+settings.register_profile("portal", deadline=None)
+settings.load_profile("portal")
 # The purpose checks register on first import: load them now, so a test that replaces one
 # (monkeypatch.setitem) never races the first import and loses the real check afterwards.
 purposes.load_checks()

@@ -7,6 +7,7 @@ import ipaddress
 from typing import Any
 
 from flask import Flask, abort, current_app, flash, jsonify, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
@@ -42,11 +43,23 @@ def require_role(role: Role | frozenset[Role] | None) -> BaseResponse | None:
 
 
 def nav_items() -> list[tuple[str, str]]:
-    items = []
-    for endpoint, label, role in NAV:
-        if role is None or (current_user.is_authenticated and current_user.has_role(role)):
-            items.append((url_for(endpoint), str(label)))
-    return items
+    """The menu's links for the reader's roles and language, built once per pair and kept on
+    the app (every page shows the menu; its URLs and labels never change while it runs)."""
+    held = frozenset(
+        role
+        for _endpoint, _label, role in NAV
+        if role is not None and current_user.is_authenticated and current_user.has_role(role)
+    )
+    built: dict[tuple[str, frozenset[Role]], list[tuple[str, str]]]
+    built = current_app.extensions.setdefault("nav_items", {})
+    key = (str(get_locale()), held)
+    if key not in built:
+        built[key] = [
+            (url_for(endpoint), str(label))
+            for endpoint, label, role in NAV
+            if role is None or role in held
+        ]
+    return built[key]
 
 
 def _unread_notifications() -> int:

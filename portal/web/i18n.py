@@ -6,8 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, has_request_context, request, session
-from flask_babel import format_datetime, format_decimal, get_locale
+from babel.support import Translations
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import format_datetime, format_decimal, get_locale, get_translations
 from flask_login import current_user
 
 from portal.accounts.regions import city_name
@@ -27,6 +28,17 @@ def select_locale() -> str:
         return str(current_user.locale)
     best = request.accept_languages.best_match(["zh", "en"], default="zh")
     return "en" if best == "en" else "zh_Hans_CN"
+
+
+def _translations() -> Translations:
+    """The request's catalog, looked up once per locale: Flask-Babel looks it up anew on each
+    of a page's dozens of template strings. Keyed by the locale object, so ``force_locale``
+    (share pages, the partner API) still switches language inside a request."""
+    locale = get_locale()
+    memo = g.get("_translations")
+    if memo is None or memo[0] is not locale:
+        memo = g._translations = (locale, get_translations())
+    return memo[1]  # type: ignore[no-any-return]
 
 
 def language() -> str:
@@ -63,6 +75,13 @@ def init_app(app: Flask) -> None:
             "unit_label": unit_label,
         }
 
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.filters["datetime"] = lambda value, fmt="yyyy-MM-dd HH:mm": (
         format_datetime(value, fmt) if value else ""
     )

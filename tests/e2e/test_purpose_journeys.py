@@ -1,4 +1,8 @@
-"""On a 375-px phone, the retirement purposes end to end. In Chinese: the demo event organiser
+"""On a 375-px phone, the retirement purposes end to end. In Chinese: the demo enterprise's
+buyer orders tonnes (a fractional amount refused first), the operator records the bank
+transfer, the buyer finds the serials under its holdings, retires them for last year's
+operations through the confirmation step that lists the serials, and the certificate linked
+from the public retirement page verifies. In Chinese: the demo event organiser
 calculates a small event's footprint, orders the tonnes on /market, the operator records the
 payment, the organiser retires them for the event from its page, the event shows 碳中和 and
 its certificate verifies. In English: a court official of a court of the journey's own
@@ -16,6 +20,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
 from portal.accounts.models import OrgKind
+from portal.clock import local_today
 from portal.demo.accounts import DEMO_PASSWORD, find_user
 from portal.extensions import db
 from portal.market import listings
@@ -25,7 +30,9 @@ from tests.factories.cases import make_case
 from tests.factories.market import make_issued_batch
 
 WIDTH = 375
+SERIAL_BLOCK = re.compile(r"^CN-JL-PH-[A-Z0-9-]+-\d{6}-\d{3}-\d+-\d+$")
 ADMIN = "admin@demo.tanhui-jilin.cn"
+BUYER = "buyer@demo.tanhui-jilin.cn"
 ORGANISER = "events@demo.tanhui-jilin.cn"
 JUDGE = "judge.songyuan@demo.tanhui-jilin.cn"
 CASE_NUMBER = "（2026）吉07民初88号"
@@ -77,6 +84,62 @@ def _record_payment(browser: Browser, live_server: str, reference: str, bank_ref
     operator.context.close()
 
 
+def test_an_organisation_buys_is_marked_paid_and_retires_for_its_operations(
+    browser: Browser, live_server: str, live_app: Flask
+) -> None:
+    label = _listed_batch(live_app, "JLCH-TR-003")
+    page = _phone(browser, "zh-CN")
+    log_in(page, live_server, BUYER)
+    page.goto(live_server + "/market")
+    card = page.locator(".project-card", has_text=label)
+    expect(card).to_contain_text("¥40.00")
+    card.locator("a", has_text="购买减排量").click()
+    page.get_by_label("吨数", exact=True).fill("2.5")
+    page.locator("button", has_text="下一步").click()
+    expect(page.locator(".error")).to_contain_text("整数")
+    page.get_by_label("吨数", exact=True).fill("3")
+    page.locator("button", has_text="下一步").click()
+    expect(page.locator("h1")).to_have_text("确认订单")
+    expect(page.locator(".facts")).to_contain_text("3 吨 × ¥40.00 = ¥120.00")
+    page.locator("button", has_text="下单").click()
+    expect(page.locator(".flash-success")).to_contain_text("下单成功")
+    reference = page.locator("dd strong", has_text="ORDER-").inner_text()
+    _fits(page)
+    _record_payment(browser, live_server, reference, "ICBC-E2E-0001")
+
+    page.reload()
+    expect(page.locator(".tag")).to_contain_text("已付款")
+    page.locator("a", has_text="查看我的持有").click()
+    expect(page.locator("main")).to_contain_text(f"{label}-1-3")
+    _fits(page)
+    page.locator("nav a", has_text="注销减排量").click()
+    expect(page.locator("h1")).to_have_text("注销减排量")
+    page.get_by_label("注销吨数").fill("0")
+    page.locator("button", has_text="下一步").click()
+    expect(page.locator(".error").first).to_contain_text("整数")
+    page.get_by_label("注销吨数").fill("3")
+    expect(page.get_by_label("目的", exact=True)).to_have_value("operations")
+    expect(page.get_by_label("运营年份")).to_have_value(str(local_today().year - 1))
+    page.get_by_label("受益方（中文）").fill("长春新能源装备有限公司")
+    page.get_by_label("受益方（英文）").fill("Changchun New Energy Equipment Co.")
+    page.locator("button", has_text="下一步").click()
+    expect(page.locator("h1")).to_have_text("确认注销")
+    # The lowest serials the organisation holds go first: the demo's paid order or another
+    # journey's tonnes may come before these.
+    expect(page.locator(".serial-list li").first).to_have_text(SERIAL_BLOCK)
+    _fits(page)
+    page.locator("button", has_text="注销 3 吨").click()
+    expect(page).to_have_url(re.compile(r"/registry/retirements/"))
+    expect(page.locator(".flash-success")).to_contain_text("已注销 3 吨")
+    expect(page.locator("h1")).to_contain_text("注销了 3 吨")
+    _fits(page)
+    page.locator("a", has_text="验证注销证明").click()
+    expect(page.locator(".cert-valid")).to_contain_text("有效")
+    expect(page.locator(".cert-retirement")).to_contain_text("长春新能源装备有限公司（演示）")
+    _fits(page)
+    page.context.close()
+
+
 def test_an_organiser_makes_an_event_carbon_neutral(
     browser: Browser, live_server: str, live_app: Flask
 ) -> None:
@@ -95,7 +158,7 @@ def test_an_organiser_makes_an_event_carbon_neutral(
     page.get_by_label("市（州）").select_option("220700")
     page.locator("button", has_text="保存").click()
     expect(page.locator("h1")).to_have_text("核算碳排放")
-    page.get_by_label("餐饮份数").fill("600")  # 600 × 3 kg = 1,800 kg -> 2 t
+    page.get_by_label("餐饮份数").fill("600")  # 600 × 3.092 kg = 1,855.2 kg -> 2 t
     page.locator("button", has_text="计算").click()
     expect(page.locator(".facts")).to_contain_text("2 吨")
     page.locator("a", has_text="返回活动").click()

@@ -93,7 +93,6 @@ def _runs_agree(records: list[Item], runs: list[Callable[[], Any]]) -> None:
 
 @settings(
     max_examples=25,
-    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(records=items, order=st.randoms(use_true_random=False))

@@ -30,13 +30,13 @@ def test_a_hand_checked_footprint() -> None:
     )
     result = compute(inputs, FACTORS)
     # 1000 kWh × 0.4671 kg = 467.1 kg = 467,100 g
-    # 2000.5 pkm × 0.03546 kg = 70.93773 kg = 70,937.73 g -> 70,938 g (rounded up)
-    # 3 meals × 3.0 kg = 9,000 g
+    # 2000.5 pkm × 0.03048 kg = 60.97524 kg = 60,975.24 g -> 60,976 g (rounded up)
+    # 3 meals × 3.092 kg = 9,276 g
     assert result.by_category["energy"] == 467_100
-    assert result.by_category["travel"] == 70_938
-    assert result.by_category["catering"] == 9_000
-    assert result.total_grams == 547_038
-    assert result.tonnes == 1  # 0.547 t rounds up to a whole tonne
+    assert result.by_category["travel"] == 60_976
+    assert result.by_category["catering"] == 9_276
+    assert result.total_grams == 537_352
+    assert result.tonnes == 1  # 0.537 t rounds up to a whole tonne
 
 
 def test_rounding_is_always_up() -> None:

@@ -9,7 +9,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from portal.market.events import queries, services
+from portal.blueprints.events.forms import FACTOR_UNIT_LABELS
+from portal.market.events import footprint, queries, services
 from tests import factories
 from tests.factories.market import make_issued_batch
 from tests.web.test_merchant_pages import EN, ZH, english_sentences
@@ -31,7 +32,7 @@ def test_public_pages_in_both_languages(
     client: FlaskClient, methodologies: Any, tmp_path: Path, db: Any
 ) -> None:
     make_issued_batch(issued_tonnes=20)
-    user, _org, event = _event_with_footprint(tonnes_retired=9)  # 2.8026 t + 6 t -> 9 t
+    user, _org, event = _event_with_footprint(tonnes_retired=9)  # 2.8026 t + 6.184 t -> 9 t
     merchant, staff = factories.make_merchant()
     offer = factories.make_published_offer(merchant, staff, tmp_path)
     services.link_offer(actor=user, event_id=event.id, offer_id=offer.id)
@@ -40,13 +41,19 @@ def test_public_pages_in_both_languages(
     assert not english_sentences(listing.text)
     page = client.get(f"/events/{event.id}", headers=ZH)
     assert page.status_code == 200
-    assert "<svg" in page.text and "8,802,600" in page.text
+    assert "<svg" in page.text and "8,986,600" in page.text
     assert "生态环境部" in page.text and "0.4671" in page.text
+    assert "3.092 千克二氧化碳当量/份" in page.text and "passenger-km" not in page.text
     assert f"/mall/offers/{offer.id}" in page.text
     assert "/verify/" in page.text  # the neutrality certificate
     assert not english_sentences(page.text)
     english = client.get(f"/events/{event.id}", headers=EN)
     assert "Changchun Marathon" in english.text and "Carbon neutral" in english.text
+    assert "3.092 kg CO₂e/meal" in english.text
+
+
+def test_every_factor_unit_is_written_in_the_readers_words() -> None:
+    assert {f.unit for f in footprint.load_factors().values()} <= set(FACTOR_UNIT_LABELS)
 
 
 def test_no_badge_while_too_little_is_retired(
@@ -85,8 +92,8 @@ def test_organiser_creates_an_event_and_calculates(client: FlaskClient, db: Any)
     done = client.post(f"/events/{event_id}/footprint", data={"meals": "1000"}, headers=ZH)
     assert done.status_code == 302
     result = client.get(done.headers["Location"], headers=ZH)
-    assert result.status_code == 200 and "3,000,000" in result.text
-    assert queries.latest_footprint(event_id).tonnes == 3  # type: ignore[union-attr]
+    assert result.status_code == 200 and "3,092,000" in result.text
+    assert queries.latest_footprint(event_id).tonnes == 4  # type: ignore[union-attr]
 
 
 def test_a_stranger_cannot_edit(client: FlaskClient, db: Any) -> None:

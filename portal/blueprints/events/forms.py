@@ -85,6 +85,20 @@ INPUT_LABELS = {
     "plastics_kg": (_l("Plastics"), _l("kg")),
     "waste_kg": (_l("Waste"), _l("kg")),
 }
+# Each factor's unit (``event_factors.yaml``) in the reader's words; one missing here is shown
+# as written in the data.
+FACTOR_UNIT_LABELS = {
+    "kgCO2/passenger-km": _l("kg CO₂/person-km"),
+    "kgCO2e/passenger-km": _l("kg CO₂e/person-km"),
+    "kgCO2/person-km": _l("kg CO₂/person-km"),
+    "kgCO2e/room-night": _l("kg CO₂e/guest-night"),
+    "kgCO2e/meal": _l("kg CO₂e/meal"),
+    "kgCO2/kWh": _l("kg CO₂/kWh"),
+    "kgCO2/GJ": _l("kg CO₂/GJ"),
+    "kgCO2/L": _l("kg CO₂/litre"),
+    "kgCO2/m3": _l("kg CO₂/m³"),
+    "kgCO2e/kg": _l("kg CO₂e/kg"),
+}
 CATEGORY_LABELS = {
     "travel": _l("Travel of attendees"),
     "accommodation": _l("Accommodation"),

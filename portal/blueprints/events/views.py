@@ -14,6 +14,7 @@ from portal.blueprints.events import bp
 from portal.blueprints.events.forms import (
     CATEGORY_LABELS,
     CHART_LABELS,
+    FACTOR_UNIT_LABELS,
     INPUT_LABELS,
     KIND_LABELS,
     EventForm,
@@ -38,6 +39,7 @@ def _labels() -> dict[str, object]:
     return {
         "event_kind_labels": KIND_LABELS,
         "input_labels": INPUT_LABELS,
+        "factor_unit_labels": FACTOR_UNIT_LABELS,
         "category_labels": CATEGORY_LABELS,
         "categories": footprint.CATEGORIES,
         "keys_by_category": {
