@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
+from itertools import islice
 from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
@@ -173,6 +174,7 @@ def transaction() -> Iterator[Session]:
 
 
 FEW_ROWS = 50
+ROWS_PER_EXECUTEMANY = 10_000  # off PostgreSQL: rows bound per statement, so memory stays flat
 
 
 def bulk_insert(
@@ -186,9 +188,10 @@ def bulk_insert(
 
     On PostgreSQL this is one ``COPY … FROM STDIN`` (no statement per row, no huge parameter
     list); elsewhere, and for a list of fewer than ``FEW_ROWS`` rows and no ``as_text`` (a
-    redemption's two ledger entries), one executemany, which SQLAlchemy sends as one
-    ``INSERT … VALUES``: one round trip to the server where COPY takes two. Values pass
-    through each column type's bind processing (UTC datetimes, JSON) exactly as an
+    redemption's two ledger entries), executemany in slices of ``ROWS_PER_EXECUTEMANY`` rows,
+    each of which SQLAlchemy sends as one ``INSERT … VALUES``: one round trip to the server
+    where COPY takes two, and never all of a large insert's parameters in memory at once.
+    Values pass through each column type's bind processing (UTC datetimes, JSON) exactly as an
     ``insert()`` would, except in the columns named in ``as_text``, whose values are already
     the text the database stores (JSON serialised by the caller, say). Column defaults are
     not applied, so give every column that needs a value. Flush-only, like every helper inside
@@ -198,10 +201,10 @@ def bulk_insert(
     dialect = connection.dialect
     few = not as_text and isinstance(rows, Sequence) and len(rows) < FEW_ROWS
     if dialect.name != "postgresql" or few:
-        params = [dict(zip(columns, row, strict=True)) for row in rows]
-        if params:
-            stmt = insert(table).values({name: bindparam(name, type_=Text()) for name in as_text})
-            connection.execute(stmt, params)
+        stmt = insert(table).values({name: bindparam(name, type_=Text()) for name in as_text})
+        pending = iter(rows)
+        while chunk := list(islice(pending, ROWS_PER_EXECUTEMANY)):
+            connection.execute(stmt, [dict(zip(columns, row, strict=True)) for row in chunk])
         return
     processors = [
         (index, processor)
