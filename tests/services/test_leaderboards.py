@@ -19,7 +19,11 @@ from portal.activities.models import Reduction
 from portal.clock import utcnow
 from portal.db import session
 from portal.gamification.leaderboards import rules
-from portal.gamification.leaderboards.models import LeaderboardRow, LeaderboardSnapshot
+from portal.gamification.leaderboards.models import (
+    LeaderboardRow,
+    LeaderboardSnapshot,
+    PersonPosition,
+)
 from portal.gamification.leaderboards.services import build_leaderboards
 from tests import factories
 
@@ -121,6 +125,23 @@ def test_the_job_ranks_as_a_brute_force_count(
         for board in (rules.PERSON, rules.CITY, rules.DISTRICT):
             assert _snapshot(build.snapshot_id, period, board) == _brute(period, board)
     assert session().scalar(select(func.count()).select_from(LeaderboardSnapshot)) == 1
+    assert _positions(build.snapshot_id) == _brute_positions()
+
+
+def _brute_positions() -> dict[int, tuple[int | None, ...]]:
+    """Each person's (week, month, all) position on the brute-force person boards."""
+    found: defaultdict[int, list[int | None]] = defaultdict(lambda: [None] * len(rules.PERIODS))
+    for n, period in enumerate(rules.PERIODS):
+        for position, _rank, user_id, _grams in _brute(period, rules.PERSON):
+            found[user_id][n] = position
+    return {user_id: tuple(positions) for user_id, positions in found.items()}
+
+
+def _positions(snapshot_id: int) -> dict[int, tuple[int | None, ...]]:
+    rows = session().scalars(
+        select(PersonPosition).where(PersonPosition.snapshot_id == snapshot_id)
+    )
+    return {p.user_id: (p.week_position, p.month_position, p.all_position) for p in rows}
 
 
 def test_a_rebuild_switches_the_pointer_and_deletes_the_old_snapshot(db: Any) -> None:
@@ -136,6 +157,8 @@ def test_a_rebuild_switches_the_pointer_and_deletes_the_old_snapshot(db: Any) ->
     assert snapshot.built_at == NOW + timedelta(minutes=15)
     old = select(func.count()).where(LeaderboardRow.snapshot_id == first.snapshot_id)
     assert session().scalar(old) == 0
+    assert _positions(first.snapshot_id) == {}
+    assert _positions(second.snapshot_id) == {rider.id: (1, 1, 1)}
 
 
 def test_children_and_people_not_opted_in_are_in_totals_but_never_in_person_rows(

@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, Table, insert, inspect, select, text
 
 from portal.activities.models import BehaviorRecord, RecordQueue
 from portal.extensions import db
+from portal.gamification.leaderboards.models import PersonPosition
 from portal.methodology.models import Methodology
 from portal.methodology.services import seed_filed_methodologies
 from tests import factories
@@ -177,5 +178,61 @@ def test_0008_turns_stored_reasons_into_codes_and_back(tmp_path: Path) -> None:
         texts = db.session.scalars(select(table.c.review_reason).order_by(table.c.occurred_at))
         assert list(texts) == [text for text, _by_official in REASONS_BEFORE_0008]
         assert _triggers() == QUEUE_TRIGGERS
+        db.session.remove()
+        flask_migrate.upgrade()
+
+
+def test_0030_copies_the_person_positions_of_the_snapshot_shown_and_goes_back(
+    tmp_path: Path,
+) -> None:
+    with dedicated_app("migration_0030", tmp_path) as app, app.app_context():
+        with downgraded_to("0029"):
+            users = [factories.make_user().id for _ in range(3)]
+            built = datetime(2026, 12, 1, 8, tzinfo=UTC)
+            db.session.execute(
+                text(
+                    "INSERT INTO leaderboard_snapshots (id, built_at, row_count) VALUES (7, :at, 5)"
+                ),
+                {"at": built},
+            )
+            rows = Table("leaderboard_rows", MetaData(), autoload_with=db.session.connection())
+            figures = {"score": 10, "grams": 10, "members": 1, "participants": 1}
+            places = [
+                {"board": "person", "period": "week", "position": 1, "user_id": users[0]},
+                {"board": "person", "period": "all", "position": 2, "user_id": users[0]},
+                {"board": "person", "period": "all", "position": 1, "user_id": users[1]},
+                {"board": "city", "period": "all", "position": 1, "user_id": None},
+            ]
+            db.session.execute(
+                insert(rows),
+                [{"snapshot_id": 7, "rank": p["position"], **figures, **p} for p in places],
+            )
+            db.session.commit()
+            db.session.remove()
+
+        flask_migrate.upgrade()
+        positions = db.session.execute(
+            select(
+                PersonPosition.user_id,
+                PersonPosition.week_position,
+                PersonPosition.month_position,
+                PersonPosition.all_position,
+            ).where(PersonPosition.snapshot_id == 7)
+        ).all()
+        assert {tuple(p) for p in positions} == {(users[0], 1, None, 2), (users[1], None, None, 1)}
+        db.session.remove()
+        assert "ix_leaderboard_rows_user" not in {
+            index["name"] for index in inspect(db.engine).get_indexes("leaderboard_rows")
+        }
+
+        flask_migrate.downgrade(revision="0029")
+        schema = inspect(db.engine)
+        assert "leaderboard_person_positions" not in schema.get_table_names()
+        assert "ix_leaderboard_rows_user" in {
+            index["name"] for index in schema.get_indexes("leaderboard_rows")
+        }
+        assert [key["referred_table"] for key in schema.get_foreign_keys("leaderboard_rows")] == [
+            "leaderboard_snapshots"
+        ]
         db.session.remove()
         flask_migrate.upgrade()

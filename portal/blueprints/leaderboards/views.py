@@ -3,7 +3,8 @@ place with the five above and below ("me ± 5") and the gap to the next place.
 
 A board's list is the same for every reader of a snapshot, so each worker keeps its rendered
 HTML for ``LIST_SECONDS`` (a snapshot never changes; the names in it are looked up again
-after that, so an opt-out shows within a minute, and a new build at once)."""
+after that, so an opt-out shows within a minute, and a new build at once). The tabs are the
+same for every reader of a board and period, so each worker renders them once per language."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from portal.accounts.models import Role
 from portal.accounts.queries import may_be_listed
 from portal.blueprints.leaderboards import bp
 from portal.gamification.leaderboards import queries, rules
-from portal.gamification.leaderboards.models import LeaderboardSnapshot
 from portal.web.htmx import render
 from portal.web.i18n import language
 
@@ -38,6 +38,7 @@ PERIOD_LABELS = {
 LIST_SECONDS = 60
 LIST_ENTRIES = 512  # rendered lists kept per worker before the store is emptied
 _lists: dict[tuple[int, datetime, str, str, int, str], tuple[float, Markup]] = {}
+_tab_strips: dict[tuple[str, str, str, str], Markup] = {}
 
 
 def _choice(name: str, allowed: tuple[str, ...]) -> str:
@@ -47,7 +48,26 @@ def _choice(name: str, allowed: tuple[str, ...]) -> str:
     return value if value in allowed else allowed[0]
 
 
-def board_list(snapshot: LeaderboardSnapshot, board: str, period: str, page: int) -> Markup:
+def tab_strip(board: str, period: str) -> Markup:
+    """The board and period tabs, rendered once per worker for each board, period, language
+    and mount point (at most 4 × 3 × 2 per mount point)."""
+    key = (board, period, language(), request.script_root)
+    html = _tab_strips.get(key)
+    if html is None:
+        html = Markup(
+            render_template(
+                "leaderboards/_tabs.html",
+                board=board,
+                period=period,
+                boards=BOARD_LABELS,
+                periods=PERIOD_LABELS,
+            )
+        )
+        _tab_strips[key] = html
+    return html
+
+
+def board_list(snapshot: queries.Shown, board: str, period: str, page: int) -> Markup:
     """The rendered places and page links of one board page, from this worker's store while
     fresh."""
     key = (snapshot.id, snapshot.built_at, board, period, page, language())
@@ -87,9 +107,7 @@ def index() -> Response:
         "leaderboards/index.html",
         partial="leaderboards/_board.html",
         board=board,
-        period=period,
-        boards=BOARD_LABELS,
-        periods=PERIOD_LABELS,
+        tab_strip=tab_strip(board, period),
         snapshot=snapshot,
         board_list=board_list(snapshot, board, period, page) if snapshot else None,
         standing=standing,

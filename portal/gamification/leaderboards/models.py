@@ -1,12 +1,13 @@
 """Leaderboard tables: snapshots, the pointer row naming the snapshot pages read, the
-ranked rows of every board and period of a snapshot, and each closed month's person places
-(what the monthly report's rank change compares)."""
+ranked rows of every board and period of a snapshot with each person's position on its person
+boards, and each closed month's person places (what the monthly report's rank change
+compares)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import Base, BigIntPK
@@ -40,19 +41,17 @@ class LeaderboardRow(Base):
     score first), ``rank`` the same ordering by RANK (equal only for a score reached at the
     same instant). ``score`` is what the board ranks on: grams for people and areas, grams per
     member for teams. ``user_id``, ``team_id`` or ``city_code`` (+ ``district``) names the
-    subject; names are looked up when read."""
+    subject; names are looked up when read.
+
+    ``snapshot_id`` has no foreign key (a trigger per row, a fifth of a build's time): the
+    job writes a snapshot's rows in the transaction that adds it and deletes the older
+    snapshots' rows before them (migration 0030). A person's place is found through
+    ``PersonPosition``, not an index on ``user_id`` here (rows go in by place, so such an
+    index would take them in random order)."""
 
     __tablename__ = "leaderboard_rows"
-    __table_args__ = (
-        Index("ix_leaderboard_rows_user", "snapshot_id", "board", "period", "user_id"),
-    )
 
-    snapshot_id: Mapped[int] = mapped_column(
-        BigIntPK,
-        ForeignKey("leaderboard_snapshots.id", ondelete="CASCADE"),
-        primary_key=True,
-        autoincrement=False,
-    )
+    snapshot_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=False)
     board: Mapped[str] = mapped_column(String(8), primary_key=True)
     period: Mapped[str] = mapped_column(String(8), primary_key=True)
     position: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -66,6 +65,19 @@ class LeaderboardRow(Base):
     members: Mapped[int] = mapped_column(BigInteger)
     participants: Mapped[int] = mapped_column(BigInteger)
     reached_at: Mapped[datetime | None]
+
+
+class PersonPosition(Base):
+    """A person's ``position`` on the person board of each period of a snapshot (None where
+    they have no place), written in order of ``user_id`` after the person boards."""
+
+    __tablename__ = "leaderboard_person_positions"
+
+    snapshot_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=False)
+    week_position: Mapped[int | None] = mapped_column(BigInteger)
+    month_position: Mapped[int | None] = mapped_column(BigInteger)
+    all_position: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class MonthClose(Base):

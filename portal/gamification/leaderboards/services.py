@@ -1,12 +1,14 @@
 """The ``leaderboards`` job's build: every board and period into a new snapshot, switched in
 by the pointer row in the same transaction (readers see the old boards until it commits),
-then the old snapshots deleted.
+then the old snapshots deleted (their rows first: rows have no foreign key to them).
 
 One pass over the reductions fills a temporary table of each person's grams per period
 (``leaderboard_people``); each person and city / district board is then one ``INSERT …
 SELECT`` from it with ROW_NUMBER() and RANK() over (grams DESC, reached_at): the same SQL on
-SQLite and PostgreSQL. Team figures are
-``teams.queries.get_figures`` (membership intervals), ranked by ``rules.ranked``.
+SQLite and PostgreSQL. Each person's positions on the three person boards then go into
+``leaderboard_person_positions`` in one ``INSERT … SELECT`` grouped by person (how a page
+finds "me"). Team figures are ``teams.queries.get_figures`` (membership intervals), ranked
+by ``rules.ranked``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from portal.gamification.leaderboards.models import (
     LeaderboardPointer,
     LeaderboardRow,
     LeaderboardSnapshot,
+    PersonPosition,
 )
 from portal.pagination import AnySelect
 from portal.teams.models import Team
@@ -88,27 +91,39 @@ _people = Table(
 
 
 def _fill_people(now: datetime) -> None:
-    """One row per person with a live reduction with grams before ``now``."""
+    """One row per person with a live reduction with grams before ``now``: their reductions
+    summed per period first (grouped on the person alone, in the order of the reductions'
+    index), then joined to what the boards group by."""
     inside = {p: rules.period_start(p, now) for p in rules.PERIODS}
 
     def within(p: str) -> ColumnElement[bool]:
         since = inside[p]
         return Reduction.occurred_at >= since if since is not None else literal(True)
 
-    user_columns = (User.city_code, User.district, User.is_publicly_listed, User.deleted_at)
-    stmt = (
+    per_person = (
         select(
             Reduction.user_id,
-            User.city_code,
-            User.district,
-            case((listable(local_date(now)), True), else_=False),
-            *(func.sum(case((within(p), Reduction.net_grams), else_=0)) for p in rules.PERIODS),
-            *(func.max(case((within(p), Reduction.occurred_at))) for p in rules.PERIODS),
+            *(
+                func.sum(case((within(p), Reduction.net_grams), else_=0)).label(f"{p}_grams")
+                for p in rules.PERIODS
+            ),
+            *(
+                func.max(case((within(p), Reduction.occurred_at))).label(f"{p}_reached")
+                for p in rules.PERIODS
+            ),
         )
-        .join(User, User.id == Reduction.user_id)
         .where(Reduction.is_live(), Reduction.net_grams > 0, Reduction.occurred_at < now)
-        .group_by(Reduction.user_id, *user_columns, User.birth_year)
+        .group_by(Reduction.user_id)
+        .subquery()
     )
+    stmt = select(
+        per_person.c.user_id,
+        User.city_code,
+        User.district,
+        case((listable(local_date(now)), True), else_=False),
+        *(per_person.c[f"{p}_grams"] for p in rules.PERIODS),
+        *(per_person.c[f"{p}_reached"] for p in rules.PERIODS),
+    ).join(User, User.id == per_person.c.user_id)
     _people.create(session().connection())
     session().execute(insert(_people).from_select([c.name for c in _people.columns], stmt))
 
@@ -145,6 +160,23 @@ def _person_board(snapshot_id: int, period: str) -> None:
         reached.label("reached_at"),
     ).where(_people.c.listed.is_(True), grams > 0)
     _ranked_insert(snapshot_id, rules.PERSON, period, people, ["user_id"])
+
+
+def _person_positions(snapshot_id: int) -> None:
+    """Each person's position on the three person boards, from the rows just written."""
+    rows = LeaderboardRow
+    per_person = (
+        select(
+            literal(snapshot_id),
+            rows.user_id,
+            *(func.max(case((rows.period == p, rows.position))) for p in rules.PERIODS),
+        )
+        .where(rows.snapshot_id == snapshot_id, rows.board == rules.PERSON)
+        .group_by(rows.user_id)
+        .order_by(rows.user_id)
+    )
+    columns = ["snapshot_id", "user_id", *(f"{p}_position" for p in rules.PERIODS)]
+    session().execute(insert(PersonPosition).from_select(columns, per_person))
 
 
 def _area_board(snapshot_id: int, board: str, period: str) -> None:
@@ -213,6 +245,7 @@ def build_leaderboards(now: datetime | None = None) -> Build:
             _team_board(snapshot.id, period, rules.period_start(period, now), now)
             for board in (rules.CITY, rules.DISTRICT):
                 _area_board(snapshot.id, board, period)
+        _person_positions(snapshot.id)
         _people.drop(session().connection())
         count = db.scalar(
             select(func.count())
@@ -229,7 +262,7 @@ def build_leaderboards(now: datetime | None = None) -> Build:
         if switched is None:
             db.add(LeaderboardPointer(id=POINTER_ID, snapshot_id=snapshot.id))
             db.flush()
-        old = LeaderboardRow.snapshot_id != snapshot.id
-        db.execute(delete(LeaderboardRow).where(old))
+        db.execute(delete(LeaderboardRow).where(LeaderboardRow.snapshot_id != snapshot.id))
+        db.execute(delete(PersonPosition).where(PersonPosition.snapshot_id != snapshot.id))
         db.execute(delete(LeaderboardSnapshot).where(LeaderboardSnapshot.id != snapshot.id))
         return Build(snapshot.id, int(count or 0), now)
