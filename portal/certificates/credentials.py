@@ -3,7 +3,8 @@
 A certificate's credential is built from its stored row when it is downloaded, in the reader's
 language (Open Badges keeps one language per credential: ``inLanguage``), and signed with the
 platform's current key; its content (who, what, when, the credential id) is fixed at issue, so
-every download is the same credential. The subject is named by the holder's public alias only.
+every download is the same credential. The subject is named by the holder's public alias only
+(by the organisation, for what an organisation did).
 Offline verification needs nothing but the JWK Set published at ``/.well-known/jwks.json``.
 
 Pure: no database, no request; the caller passes the platform's base URL.
@@ -57,13 +58,14 @@ def build_credential(
     }
     subject = {
         "type": ["AchievementSubject"],
-        # The alias as a plain "name" identity (never the phone, email or real name).
+        # The alias (or the organisation) as a plain "name" identity (never the phone, email or
+        # real name).
         "identifier": [
             {
                 "type": "IdentityObject",
                 "identityType": "name",
                 "hashed": False,
-                "identityHash": cert.subject_alias,
+                "identityHash": cert.holder_name(lang),
             }
         ],
         "achievement": achievement,

@@ -26,7 +26,8 @@ class Certificate(Base):
 
     ``subject_alias`` is the alias the holder showed publicly when it was issued: the only
     thing about the person that a certificate page or credential shows (never a phone, an email
-    or a real name). ``idempotency_key`` makes issuing the same achievement twice return the
+    or a real name); a certificate of what an organisation did names the organisation instead
+    (``holder_name``). ``idempotency_key`` makes issuing the same achievement twice return the
     first certificate. A revoked certificate keeps its row with ``revoked_at``, the reason code
     and who revoked it.
     """
@@ -54,3 +55,9 @@ class Certificate(Base):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+    def holder_name(self, lang: str) -> str:
+        """Whom the certificate names as its holder, in ``lang`` ("zh" or "en"): the
+        organisation, for what an organisation did (a retirement, a carbon-neutral event,
+        whose ``details`` keep its names), else the holder's public alias."""
+        return str((self.details or {}).get(f"organisation_{lang}") or self.subject_alias)

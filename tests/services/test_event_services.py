@@ -114,6 +114,7 @@ def test_too_little_retired_is_not_neutral_exactly_enough_is(
     assert queries.is_neutral(event)
     cert = services.mark_neutral_if_covered(event.id)
     assert cert is not None and cert.kind == CertificateKind.EVENT_NEUTRALITY.value
+    assert (cert.holder_name("zh"), cert.holder_name("en")) == (org.name_zh, org.name_en)
     assert services.mark_neutral_if_covered(event.id).id == cert.id  # type: ignore[union-attr]
     assert db.session.scalar(select(func.count()).select_from(Certificate)) == 1
     assert queries.get_event(event.id).neutral_at is not None  # type: ignore[union-attr]

@@ -23,7 +23,15 @@ def test_tonnes_refused(typed: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("typed", "fen"), [("58", 5800), ("58.5", 5850), ("58.50", 5850), ("0.01", 1), (6800, 6800)]
+    ("typed", "fen"),
+    [
+        ("58", 5800),
+        ("58.5", 5850),
+        ("58.50", 5850),
+        ("0.01", 1),
+        (6800, 6800),
+        ("0001000000", 100_000_000),  # leading zeros are not digits too many
+    ],
 )
 def test_prices_in_fen(typed: Any, fen: int) -> None:
     assert order_rules.price_fen(typed) == fen
@@ -33,6 +41,23 @@ def test_prices_in_fen(typed: Any, fen: int) -> None:
 def test_prices_refused(typed: Any) -> None:
     with pytest.raises(InvalidInput):
         order_rules.price_fen(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("99999999999999999999", "at most ¥1,000,000"),
+        ("1" * 5000, "at most ¥1,000,000"),  # too long for int(): refused before converting
+        ("-5", "more than ¥0"),
+        ("1000000.01", "at most ¥1,000,000"),
+        ("5,000", "such as 58.50"),
+        ("¥58", "such as 58.50"),
+    ],
+)
+def test_a_refused_price_says_what_is_wrong(typed: str, says: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        order_rules.price_fen(typed)
+    assert says in str(refused.value.message)
 
 
 def test_yuan_text_in_integers() -> None:

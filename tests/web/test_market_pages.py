@@ -137,6 +137,14 @@ def test_operator_lists_relists_and_records_payment(
     assert page.status_code == 200 and "¥58.50" in page.text and not english_sentences(page.text)
     relisted = client.post(f"/admin/registry/listings/{listing.id}/relist", data={"price": "60"})
     assert relisted.status_code == 302 and listing.status == "closed"
+    absurd = client.post(
+        f"/admin/registry/listings/{listing.id}/relist",
+        data={"price": "9" * 30},
+        headers=ZH,
+        follow_redirects=True,
+    )
+    # The range is named, not "enter a price": the price is a number, only an absurd one.
+    assert "每吨价格须高于 ¥0，且不超过 ¥1,000,000。" in absurd.text
     bad = client.post(f"/admin/registry/listings/{listing.id}/relist", data={"price": "0"})
     assert bad.status_code == 302
     queue = client.get("/admin/registry/orders", headers=ZH)

@@ -10,6 +10,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from portal.certificates.credentials import verify_credential
 from portal.certificates.models import Certificate
 from portal.db import session
 from portal.market.models import Retirement
@@ -57,7 +58,7 @@ def test_public_list_and_page_in_both_languages_without_personal_data(
 def test_the_certificate_verifies_and_names_the_retirement(
     client: FlaskClient, methodologies: dict[str, Any]
 ) -> None:
-    org, _, _, done = _retired(3)
+    org, buyer, _, done = _retired(3)
     cert = session().get(Certificate, done.certificate_id)
     assert cert is not None
     page = client.get(f"/verify/{cert.code}", headers=EN)
@@ -68,7 +69,14 @@ def test_the_certificate_verifies_and_names_the_retirement(
     assert (
         printable.status_code == 200 and "<svg" in printable.text and org.name_zh in printable.text
     )
-    assert client.get(f"/certificates/{cert.code}.jwt").status_code == 200
+    # The holder is the organisation that retired, not the alias of whoever pressed the button.
+    assert f'<p class="cert-holder">{org.name_zh}</p>' in printable.text
+    assert f"<dd>{org.name_en}</dd>" in page.text
+    for shown in (page.text, printable.text):
+        assert buyer.display_name not in shown
+    download = client.get(f"/certificates/{cert.code}.jwt", headers=EN)
+    claims = verify_credential(download.text, client.get("/.well-known/jwks.json").get_json())
+    assert claims["vc"]["credentialSubject"]["identifier"][0]["identityHash"] == org.name_en
 
 
 def test_empty_register(client: FlaskClient, db: Any) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.audit import record_audit
-from portal.accounts.models import User
+from portal.accounts.models import Organisation, User
 from portal.accounts.regions import CITY_BY_CODE
 from portal.certificates.models import Certificate, CertificateKind
 from portal.certificates.services import CertificateText, issue_certificate
@@ -212,14 +212,21 @@ def mark_neutral_if_covered(event_id: int) -> Certificate | None:
         if latest is None or retired < latest.tonnes:
             return None
         holder = session().get(User, event.created_by_id)
-        assert holder is not None
+        organisation = session().get(Organisation, event.organisation_id)
+        assert holder is not None and organisation is not None
         cert = issue_certificate(
             CertificateKind.EVENT_NEUTRALITY,
             holder,
             _certificate_text(event, latest, retired),
             achievement_key=f"event-neutrality:{event.id}",
             idempotency_key=f"event-neutrality:{event.id}",
-            details={"event_id": event.id, "version": latest.version, "tonnes": retired},
+            details={
+                "event_id": event.id,
+                "version": latest.version,
+                "tonnes": retired,
+                "organisation_zh": organisation.name_zh,
+                "organisation_en": organisation.name_en,
+            },
         )
         event.neutral_at = utcnow()
         event.certificate_id = cert.id
