@@ -21,7 +21,9 @@ FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]{3,63}")
 _DIGITS = re.compile(r"[0-9]{1,12}")
 _YUAN = re.compile(r"(-?)([0-9]+)(?:\.([0-9]{1,2}))?")
-YUAN_DIGITS = 9  # more whole yuan than this is out of range, whatever the digits
+_YUAN_DIGITS = 9  # more whole yuan than this is out of range, whatever the digits
+_NOT_A_PRICE = _l("Enter a price in yuan, such as 58.50.")
+_PRICE_RANGE = _l("The price must be more than ¥0 and at most ¥1,000,000 a tonne.")
 
 # Courts and procuratorates buy tonnes to retire for their 以碳代偿 cases on a defendant's
 # behalf (the compensation purpose admits them); they retire for nothing else.
@@ -53,21 +55,19 @@ def order_tonnes(value: Any) -> int:
 def price_fen(value: Any) -> int:
     """``value`` as a price per tonne in fen: an int of fen, or yuan typed as text with at
     most two decimals ("58", "58.5", "58.50"); more than 0 and at most ``MAX_PRICE_FEN``."""
-    out_of_range = InvalidInput(
-        _l("The price must be more than ¥0 and at most ¥1,000,000 a tonne."), field="price"
-    )
     if isinstance(value, str):
         match = _YUAN.fullmatch(value.strip())
         if match is None:
-            raise InvalidInput(_l("Enter a price in yuan, such as 58.50."), field="price")
+            raise InvalidInput(_NOT_A_PRICE, field="price")
         negative, whole, cents = match.groups()
-        if negative or len(whole.lstrip("0")) > YUAN_DIGITS:
-            raise out_of_range  # a number, but a negative or absurd one: say so, not "enter"
+        if negative or len(whole.lstrip("0")) > _YUAN_DIGITS:
+            # A number, but a negative or absurd one: name the range, not "enter a price".
+            raise InvalidInput(_PRICE_RANGE, field="price")
         value = int(whole) * 100 + int((cents or "0").ljust(2, "0"))
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(_l("Enter a price in yuan, such as 58.50."), field="price")
+        raise InvalidInput(_NOT_A_PRICE, field="price")
     if not 1 <= value <= MAX_PRICE_FEN:
-        raise out_of_range
+        raise InvalidInput(_PRICE_RANGE, field="price")
     return value
 
 
